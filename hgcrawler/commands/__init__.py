@@ -1,0 +1,1 @@
+"""Sub-commands of the ``hgcrawler`` CLI, one module each."""

@@ -1,0 +1,69 @@
+"""hgcrawler's own settings, read once from Scrapy ``Settings`` into a typed object."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from scrapy.exceptions import NotConfigured
+from scrapy.settings import BaseSettings
+
+MODES = ("full", "incremental", "revisit")
+RENDER_MODES = ("auto", "always", "never")
+
+
+def default_data_dir() -> Path:
+    """``$HGCRAWLER_DATA_DIR``, else ``$XDG_DATA_HOME/hgcrawler``, else ``~/.local/share/hgcrawler``."""
+    env = os.environ.get("HGCRAWLER_DATA_DIR")
+    if env:
+        return Path(env).expanduser()
+    xdg = os.environ.get("XDG_DATA_HOME")
+    base = Path(xdg).expanduser() if xdg else Path.home() / ".local" / "share"
+    return base / "hgcrawler"
+
+
+@dataclass(frozen=True)
+class HgcrawlerConfig:
+    start_url: str
+    contact: str
+    mongo_uri: str  # "" means: use the embedded SecantusDB server
+    mongo_database: str
+    data_dir: Path
+    mode: str
+    write_batch_size: int
+    write_retries: int
+    render: str
+    chromium_path: str
+    degraded_threshold: float
+
+    @classmethod
+    def from_settings(cls, settings: BaseSettings) -> HgcrawlerConfig:
+        mode = settings.get("HGCRAWLER_MODE", "full")
+        if mode not in MODES:
+            raise NotConfigured(f"HGCRAWLER_MODE must be one of {MODES}, got {mode!r}")
+        render = settings.get("HGCRAWLER_RENDER", "auto")
+        if render not in RENDER_MODES:
+            raise NotConfigured(f"HGCRAWLER_RENDER must be one of {RENDER_MODES}, got {render!r}")
+        batch = settings.getint("HGCRAWLER_WRITE_BATCH_SIZE", 100)
+        if batch < 1:
+            raise NotConfigured("HGCRAWLER_WRITE_BATCH_SIZE must be >= 1")
+        threshold = settings.getfloat("HGCRAWLER_DEGRADED_THRESHOLD", 0.5)
+        if not 0.0 < threshold <= 1.0:
+            raise NotConfigured("HGCRAWLER_DEGRADED_THRESHOLD must be in (0, 1]")
+        data_dir_setting = settings.get("HGCRAWLER_DATA_DIR") or ""
+        data_dir = Path(data_dir_setting).expanduser() if data_dir_setting else default_data_dir()
+        mongo_uri = settings.get("HGCRAWLER_MONGO_URI") or os.environ.get("MONGO_URI", "")
+        return cls(
+            start_url=settings.get("HGCRAWLER_START_URL", "https://haugiang.dcs.vn/"),
+            contact=settings.get("HGCRAWLER_CONTACT", ""),
+            mongo_uri=mongo_uri,
+            mongo_database=settings.get("HGCRAWLER_MONGO_DATABASE", "hgcrawler"),
+            data_dir=data_dir,
+            mode=mode,
+            write_batch_size=batch,
+            write_retries=settings.getint("HGCRAWLER_WRITE_RETRIES", 3),
+            render=render,
+            chromium_path=settings.get("HGCRAWLER_CHROMIUM_PATH", "/usr/bin/chromium"),
+            degraded_threshold=threshold,
+        )

@@ -1,0 +1,704 @@
+"""Article extraction: a pure function from an article page's HTML to a record.
+
+The portal's markup is unknown, so nothing here depends on class names or URL
+patterns. Extraction anchors on what every article page of the portal shows
+(see ``shared/seed/article-page-text.txt``):
+
+1. the meta line ``[ Cập nhật vào ngày (dd/mm/yyyy) ] - [ Số lần xem: N ]``;
+2. the title just before it, and the category (breadcrumb) before the title;
+3. after it, a lede, images each followed by a caption, body paragraphs,
+   a short author line, then the "Các ý kiến của bạn đọc" comments heading
+   (or a comment form, or a "Tin cùng chuyên mục"-style list) ending the article.
+
+The page is first flattened into a sequence of *blocks* (runs of text that a
+browser would lay out as one paragraph, and images), so that tables, divs,
+``<br>``-separated text and split inline elements all look the same.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urljoin
+
+import lxml.etree
+import lxml.html
+from w3lib.encoding import html_to_unicode
+
+from hgcrawler.text import clean_text, fold, nfc, parse_date, parse_view_count
+
+__all__ = ["NotAnArticle", "extract_article", "page_blocks"]
+
+UPDATED_LABEL = fold("Cập nhật vào ngày")
+VIEWS_LABEL = fold("Số lần xem")
+
+# Headings and widgets that end an article's text (folded, compared to a block's start).
+END_MARKERS = tuple(
+    fold(s)
+    for s in (
+        "Các ý kiến của bạn đọc",
+        "Ý kiến của bạn đọc",
+        "Ý kiến bạn đọc",
+        "Gửi ý kiến",
+        "Ý kiến của bạn",
+        "Bình luận",
+        "Tin cùng chuyên mục",
+        "Các tin khác",
+        "Tin khác",
+        "Tin liên quan",
+        "Bài liên quan",
+        "Tin đã đưa",
+        "Các tin đã đưa",
+        "Tin mới",
+        "Tin đọc nhiều",
+        "Tin xem nhiều",
+    )
+)
+# Print / e-mail / share widgets and navigation crumbs: skipped wherever they appear.
+TOOL_LABELS = frozenset(
+    fold(s)
+    for s in (
+        "In bài viết",
+        "In bài",
+        "In trang",
+        "Bản in",
+        "Gửi email",
+        "Gửi e-mail",
+        "Email",
+        "E-mail",
+        "Gửi bài viết",
+        "Gửi cho bạn bè",
+        "Chia sẻ",
+        "Chia sẻ bài viết",
+        "Facebook",
+        "Twitter",
+        "Zalo",
+        "Lưu bài viết",
+        "Quay lại",
+        "Trở về",
+        "Về đầu trang",
+        "Lên đầu trang",
+        "Đầu trang",
+        "Xem thêm",
+        "In",
+        "Like",
+        "Share",
+        "Tweet",
+    )
+)
+HOME_CRUMBS = frozenset(fold(s) for s in ("Trang chủ", "Trang nhất", "Home"))
+BREADCRUMB_SEPARATORS = re.compile(r"\s*(?:»|›|>|→|/|\|)\s*")
+IMAGE_FILE_NAME = re.compile(r"^\S+\.(?:jpe?g|png|gif|webp|bmp)$", re.IGNORECASE)
+SENTENCE_END = re.compile(r"[.!?…;:]\W*$")
+
+BLOCK_TAGS = frozenset(
+    [
+        "p",
+        "div",
+        "td",
+        "th",
+        "tr",
+        "li",
+        "ul",
+        "ol",
+        "dl",
+        "dt",
+        "dd",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "blockquote",
+        "section",
+        "article",
+        "header",
+        "footer",
+        "nav",
+        "aside",
+        "main",
+        "figure",
+        "figcaption",
+        "table",
+        "tbody",
+        "thead",
+        "tfoot",
+        "caption",
+        "pre",
+        "address",
+        "center",
+        "hr",
+        "fieldset",
+        "legend",
+        "body",
+        "html",
+    ]
+)
+SKIP_TAGS = frozenset(
+    [
+        "script",
+        "style",
+        "noscript",
+        "template",
+        "head",
+        "title",
+        "select",
+        "option",
+        "button",
+        "iframe",
+        "object",
+        "embed",
+        "svg",
+    ]
+)
+FORM_TAGS = frozenset(("form", "textarea", "input"))
+HEADING_TAGS = frozenset(("h1", "h2", "h3", "h4", "h5", "h6"))
+BOLD_TAGS = frozenset(("b", "strong")) | HEADING_TAGS
+ITALIC_TAGS = frozenset(("i", "em"))
+
+MAX_META_PARTS = 6  # blocks a split meta line may be spread over
+MAX_CAPTION_CHARS = 250
+MAX_AUTHOR_CHARS = 80
+MAX_AUTHOR_WORDS = 10
+
+
+class NotAnArticle(ValueError):
+    """The page is not an article page (home page, listing, other), or not parsable as one.
+
+    ``looks_like_article`` is True when the page has an article's traits (a comments
+    heading, long paragraphs) but not the meta line: a page to record as a reject.
+    """
+
+    def __init__(self, reason: str, *, looks_like_article: bool = False) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.looks_like_article = looks_like_article
+
+
+@dataclass
+class Block:
+    """A run of text laid out as one paragraph, an image, or the start of a form."""
+
+    kind: str  # "text" | "image" | "form"
+    text: str = ""
+    element: Any = None  # the nearest block-level element
+    chars: int = 0
+    link_chars: int = 0
+    bold_chars: int = 0
+    italic_chars: int = 0
+    heading: bool = False
+    in_figcaption: bool = False
+    src: str = ""
+    alt: str = ""
+    folded: str = field(default="", repr=False)
+
+    @property
+    def link_density(self) -> float:
+        return self.link_chars / self.chars if self.chars else 0.0
+
+    @property
+    def is_bold(self) -> bool:
+        return self.heading or (self.chars > 0 and self.bold_chars >= 0.8 * self.chars)
+
+    @property
+    def is_italic(self) -> bool:
+        return self.chars > 0 and self.italic_chars >= 0.8 * self.chars
+
+
+# --------------------------------------------------------------------------- parsing
+
+
+def _to_unicode(html: str | bytes, encoding: str | None) -> str:
+    if isinstance(html, bytes):
+        content_type = f"text/html; charset={encoding}" if encoding else None
+        _, text = html_to_unicode(content_type, html)
+        return text
+    return html
+
+
+def parse_html(html: str | bytes, encoding: str | None = None) -> Any:
+    text = nfc(_to_unicode(html, encoding))
+    if not text.strip():
+        raise NotAnArticle("empty page")
+    # Strip an XML declaration: lxml refuses str input that carries one.
+    text = re.sub(r"^\s*<\?xml[^>]*\?>", "", text)
+    try:
+        return lxml.html.document_fromstring(text)
+    except (lxml.etree.ParserError, ValueError) as exc:
+        raise NotAnArticle(f"unparsable HTML: {exc}") from exc
+
+
+class _Flattener:
+    """Turns an lxml tree into a list of :class:`Block` in document order."""
+
+    def __init__(self) -> None:
+        self.blocks: list[Block] = []
+        self.parts: list[str] = []
+        self.chars = self.link_chars = self.bold_chars = self.italic_chars = 0
+        self.heading = False
+        self.block_stack: list[Any] = []
+        self.link_depth = self.bold_depth = self.italic_depth = 0
+        self.heading_depth = self.figcaption_depth = self.skip_depth = 0
+
+    def add_text(self, text: str | None) -> None:
+        if not text or self.skip_depth:
+            return
+        self.parts.append(text)
+        n = len(text.strip())
+        self.chars += n
+        if self.link_depth:
+            self.link_chars += n
+        if self.bold_depth:
+            self.bold_chars += n
+        if self.italic_depth:
+            self.italic_chars += n
+        if self.heading_depth:
+            self.heading = True
+
+    def flush(self) -> None:
+        if self.parts:
+            text = clean_text("".join(self.parts))
+            if text:
+                self.blocks.append(
+                    Block(
+                        kind="text",
+                        text=text,
+                        element=self.block_stack[-1] if self.block_stack else None,
+                        chars=max(self.chars, 1),
+                        link_chars=self.link_chars,
+                        bold_chars=self.bold_chars,
+                        italic_chars=self.italic_chars,
+                        heading=self.heading,
+                        in_figcaption=self.figcaption_depth > 0,
+                        folded=fold(text),
+                    )
+                )
+        self.parts = []
+        self.chars = self.link_chars = self.bold_chars = self.italic_chars = 0
+        self.heading = False
+
+    def run(self, root: Any) -> list[Block]:
+        for event, el in lxml.etree.iterwalk(root, events=("start", "end")):
+            tag = el.tag.lower() if isinstance(el.tag, str) else ""
+            if event == "start":
+                self._start(el, tag)
+            else:
+                self._end(el, tag)
+                self.add_text(el.tail)
+        self.flush()
+        return self.blocks
+
+    def _start(self, el: Any, tag: str) -> None:
+        if not tag or tag in SKIP_TAGS:
+            self.skip_depth += 1
+            return
+        if self.skip_depth:
+            return
+        if tag in FORM_TAGS:
+            self.flush()
+            self.blocks.append(Block(kind="form", element=el))
+            self.skip_depth += 1 if tag == "textarea" else 0
+            return
+        if tag == "br":
+            self.flush()
+            return
+        if tag == "img":
+            self.flush()
+            src = el.get("src") or el.get("data-src") or el.get("data-original") or ""
+            self.blocks.append(
+                Block(kind="image", element=el, src=src.strip(), alt=clean_text(el.get("alt")))
+            )
+            return
+        if tag in BLOCK_TAGS:
+            self.flush()
+            self.block_stack.append(el)
+        if tag == "a":
+            self.link_depth += 1
+        elif tag in BOLD_TAGS:
+            self.bold_depth += 1
+        elif tag in ITALIC_TAGS:
+            self.italic_depth += 1
+        if tag in HEADING_TAGS:
+            self.heading_depth += 1
+        elif tag == "figcaption":
+            self.figcaption_depth += 1
+        self.add_text(el.text)
+
+    def _end(self, el: Any, tag: str) -> None:
+        if not tag or tag in SKIP_TAGS:
+            self.skip_depth -= 1
+            return
+        if self.skip_depth:
+            if tag == "textarea":
+                self.skip_depth -= 1
+            return
+        if tag in FORM_TAGS or tag in ("br", "img"):
+            return
+        if tag == "a":
+            self.link_depth -= 1
+        elif tag in BOLD_TAGS:
+            self.bold_depth -= 1
+        elif tag in ITALIC_TAGS:
+            self.italic_depth -= 1
+        if tag in HEADING_TAGS:
+            self.heading_depth -= 1
+        elif tag == "figcaption":
+            self.figcaption_depth -= 1
+        if tag in BLOCK_TAGS:
+            self.flush()
+            if self.block_stack:
+                self.block_stack.pop()
+
+
+def page_blocks(root: Any) -> list[Block]:
+    """The page flattened into blocks (text runs, images, form starts) in document order."""
+    body = root.find("body")
+    return _Flattener().run(body if body is not None else root)
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _is_tool(block: Block) -> bool:
+    folded = block.folded.strip(" []()|-:•·")
+    return folded in TOOL_LABELS or all(
+        part.strip() in TOOL_LABELS for part in re.split(r"[|•·/\-]", folded) if part.strip()
+    )
+
+
+def _end_marker_at(block: Block) -> int | None:
+    """Index in the block's text where an end-of-article heading starts, if any.
+
+    A heading counts at the start of a block, or glued to the end of a short
+    last line (the seed shows ``Hoàng ÝCác ý kiến của bạn đọc``).
+    """
+    folded = block.folded
+    for marker in END_MARKERS:
+        if folded.startswith(marker) and len(folded) <= len(marker) + 40:
+            return 0
+    for marker in END_MARKERS[:6]:  # comment headings only: they may be glued to the author
+        pos = folded.find(marker)
+        if pos > 0 and len(folded) - pos <= len(marker) + 40 and pos <= MAX_AUTHOR_CHARS:
+            return pos
+    return None
+
+
+def _alignment(element: Any, levels: int = 3) -> str:
+    """'center' / 'right' / '' from align attributes or inline text-align styles."""
+    el = element
+    for _ in range(levels):
+        if el is None or not isinstance(el.tag, str):
+            break
+        align = (el.get("align") or "").lower()
+        style = (el.get("style") or "").lower().replace(" ", "")
+        for value in ("right", "center"):
+            if align == value or f"text-align:{value}" in style:
+                return value
+        if el.tag.lower() == "center":
+            return "center"
+        el = el.getparent()
+    return ""
+
+
+def _common_table(a: Any, b: Any) -> bool:
+    """True if the two elements sit in the same table or figure (an image and its caption)."""
+    if a is None or b is None:
+        return False
+    ancestors = {id(x) for x in a.iterancestors("table", "figure")}
+    return any(id(x) in ancestors for x in b.iterancestors("table", "figure")) and (
+        len(ancestors) > 0
+    )
+
+
+def _parse_meta(blocks: list[Block], start: int) -> tuple[str, int]:
+    """The meta line's text, joined over the blocks it is split across, and its last index."""
+    text = blocks[start].text
+    end = start
+    for i in range(start + 1, min(start + MAX_META_PARTS, len(blocks))):
+        block = blocks[i]
+        if block.kind != "text":
+            break
+        has_date = parse_date(text) is not None
+        has_views_label = VIEWS_LABEL in fold(text)
+        candidate = block.folded
+        is_fragment = len(block.text) <= 40 and (
+            re.fullmatch(r"[\[\]\(\)\d/.,:\-\s]+", block.text) is not None
+            or VIEWS_LABEL in candidate
+            or UPDATED_LABEL in candidate
+        )
+        if not is_fragment or (
+            has_date
+            and has_views_label
+            and parse_view_count(fold(text).split(VIEWS_LABEL, 1)[1]) is not None
+        ):
+            break
+        text = f"{text} {block.text}"
+        end = i
+    return text, end
+
+
+def _views_from_meta(meta: str) -> tuple[int | None, bool]:
+    """(views, label_present) read after the "Số lần xem" label."""
+    folded = fold(meta)
+    pos = folded.find(VIEWS_LABEL)
+    if pos < 0:
+        return None, False
+    after = meta[pos + len(VIEWS_LABEL) :]
+    after = after.split("]", 1)[0]
+    return parse_view_count(after), True
+
+
+def _date_from_meta(meta: str) -> tuple[Any, bool]:
+    folded = fold(meta)
+    pos = folded.find(UPDATED_LABEL)
+    if pos < 0:
+        return None, False
+    after = meta[pos + len(UPDATED_LABEL) :]
+    views_pos = fold(after).find(VIEWS_LABEL)
+    if views_pos >= 0:
+        after = after[:views_pos]
+    return parse_date(after), True
+
+
+def _page_title(root: Any) -> str:
+    for xpath in ('//meta[@property="og:title"]/@content', "//title/text()"):
+        values = root.xpath(xpath)
+        if values:
+            text = clean_text(str(values[0]))
+            if text:
+                return text
+    return ""
+
+
+def _link_texts(root: Any) -> set[str]:
+    return {fold(clean_text(a.text_content())) for a in root.iter("a")}
+
+
+def _find_title(
+    blocks: list[Block], meta_index: int, page_title: str, link_texts: set[str]
+) -> tuple[int | None, str]:
+    """Index and text of the title: the nearest title-like block before the meta line."""
+    folded_page_title = fold(page_title)
+    candidates: list[int] = []
+    for i in range(meta_index - 1, max(-1, meta_index - 8), -1):
+        block = blocks[i]
+        if block.kind != "text" or _is_tool(block):
+            continue
+        if IMAGE_FILE_NAME.match(block.text):
+            continue
+        candidates.append(i)
+        if len(candidates) >= 3:
+            break
+    if not candidates:
+        return None, ""
+    # Prefer a candidate that the page's <title>/og:title repeats, then a heading.
+    for i in candidates:
+        folded = blocks[i].folded
+        if folded_page_title and len(folded) >= 10 and folded in folded_page_title:
+            return i, blocks[i].text
+    nearest = candidates[0]
+    block = blocks[nearest]
+    looks_like_crumb = (
+        BREADCRUMB_SEPARATORS.search(block.text) is not None and block.link_density > 0.3
+    ) or (block.link_density > 0.8 and block.folded in link_texts and len(block.text) < 60)
+    if looks_like_crumb or len(block.text) < 8:
+        return None, ""
+    return nearest, block.text
+
+
+def _category_from(block: Block) -> str:
+    parts = [p for p in BREADCRUMB_SEPARATORS.split(block.text) if p.strip()]
+    parts = [p for p in parts if fold(p).strip() not in HOME_CRUMBS]
+    return clean_text(parts[-1]) if parts else ""
+
+
+def _find_category(blocks: list[Block], before: int) -> str:
+    for i in range(before - 1, max(-1, before - 4), -1):
+        block = blocks[i]
+        if block.kind != "text" or _is_tool(block):
+            continue
+        if len(block.text) > 120:
+            return ""
+        category = _category_from(block)
+        if category and len(category) <= 80:
+            return category
+        return ""
+    return ""
+
+
+def _is_caption(block: Block, image: Block) -> bool:
+    if block.in_figcaption or _common_table(image.element, block.element):
+        return len(block.text) <= MAX_CAPTION_CHARS * 2
+    if len(block.text) > MAX_CAPTION_CHARS:
+        return False
+    if block.is_italic or _alignment(block.element) == "center":
+        return True
+    return SENTENCE_END.search(block.text) is None
+
+
+def _is_author(block: Block) -> bool:
+    text = block.text
+    if len(text) > MAX_AUTHOR_CHARS or len(text.split()) > MAX_AUTHOR_WORDS:
+        return False
+    if block.link_density > 0.5 or (parse_date(text) is not None and len(text) < 12):
+        return False
+    if _alignment(block.element) == "right" or block.is_bold or block.is_italic:
+        return True
+    return text[-1] not in ".!?…:;"
+
+
+def _keep_image(block: Block) -> bool:
+    src = block.src
+    if not src or src.startswith("data:"):
+        return False
+    el = block.element
+    for attr in ("width", "height"):
+        value = el.get(attr) if el is not None else None
+        if value and value.isdigit() and int(value) < 48:
+            return False
+    lowered = src.lower().rsplit("/", 1)[-1]
+    return not any(word in lowered for word in ("icon", "print", "email", "logo", "spacer"))
+
+
+def _content_blocks(blocks: list[Block], start: int) -> Iterator[Block]:
+    """Blocks after the meta line, up to the heading or form that ends the article."""
+    for block in blocks[start:]:
+        if block.kind == "form":
+            return
+        if block.kind == "text":
+            pos = _end_marker_at(block)
+            if pos == 0:
+                return
+            if pos is not None:
+                head = block.text[:pos].strip()
+                if head:
+                    yield Block(
+                        kind="text",
+                        text=head,
+                        element=block.element,
+                        chars=len(head),
+                        bold_chars=len(head) if block.is_bold else 0,
+                        italic_chars=len(head) if block.is_italic else 0,
+                        folded=fold(head),
+                    )
+                return
+        yield block
+
+
+# --------------------------------------------------------------------------- entry point
+
+
+def extract_article(html: str | bytes, url: str, *, encoding: str | None = None) -> dict[str, Any]:
+    """Extract an article page into a record.
+
+    Returns ``url``, ``title``, ``category``, ``updated_on`` ("YYYY-MM-DD" or None),
+    ``views`` (int or None), ``lede``, ``body`` (paragraphs separated by a blank
+    line), ``images`` ([{"src", "caption"}]), ``author``, ``problems`` (names of
+    the fields not found, plus ``truncated`` when the page ends before the
+    article does) and ``render_hint`` (why a browser might help, or None).
+
+    Raises :class:`NotAnArticle` for pages that are not article pages.
+    """
+    root = parse_html(html, encoding)
+    base_href = root.xpath("//base/@href")
+    base_url = urljoin(url, str(base_href[0])) if base_href else url
+    blocks = page_blocks(root)
+
+    meta_indexes = [
+        i
+        for i, b in enumerate(blocks)
+        if b.kind == "text" and (UPDATED_LABEL in b.folded or VIEWS_LABEL in b.folded)
+    ]
+    if not meta_indexes:
+        looks = any(
+            b.kind == "text"
+            and _end_marker_at(b) is not None
+            and b.folded.startswith(END_MARKERS[0])
+            for b in blocks
+        )
+        raise NotAnArticle(
+            "no 'Cập nhật vào ngày' / 'Số lần xem' line: not an article page",
+            looks_like_article=looks,
+        )
+    meta_index = meta_indexes[0]
+    meta_text, meta_end = _parse_meta(blocks, meta_index)
+    later = [i for i in meta_indexes if i > meta_end + 1]
+    if len(later) >= 2:
+        raise NotAnArticle(f"{len(later) + 1} meta lines: a listing page, not an article")
+
+    updated_on, _ = _date_from_meta(meta_text)
+    views, views_label = _views_from_meta(meta_text)
+
+    link_texts = _link_texts(root)
+    title_index, title = _find_title(blocks, meta_index, _page_title(root), link_texts)
+    category = _find_category(blocks, title_index if title_index is not None else meta_index)
+    lede = ""
+    paragraphs: list[str] = []
+    images: list[dict[str, str]] = []
+    pending_image: Block | None = None
+    author = ""
+    last_block: Block | None = None
+    for block in _content_blocks(blocks, meta_end + 1):
+        if block.kind == "image":
+            if _keep_image(block):
+                pending_image = block
+                images.append({"src": urljoin(base_url, block.src), "caption": ""})
+            continue
+        if block.kind != "text":
+            continue
+        if _is_tool(block) or IMAGE_FILE_NAME.match(block.text):
+            continue
+        if pending_image is not None:
+            image, pending_image = pending_image, None
+            if _is_caption(block, image):
+                images[-1]["caption"] = block.text
+                continue
+        if block.link_density > 0.7 and len(block.text) < 200:
+            continue  # a link list or a stray navigation line inside the content area
+        if not lede and not paragraphs:
+            lede = block.text
+        else:
+            paragraphs.append(block.text)
+        last_block = block
+
+    if last_block is not None and paragraphs and _is_author(last_block):
+        author = paragraphs.pop()
+
+    problems = []
+    record: dict[str, Any] = {
+        "url": url,
+        "title": title,
+        "category": category,
+        "updated_on": updated_on.isoformat() if updated_on else None,
+        "views": views,
+        "lede": lede,
+        "body": "\n\n".join(paragraphs),
+        "images": images,
+        "author": author or None,
+    }
+    for name in ("title", "category", "updated_on", "views", "lede", "body", "author"):
+        if record[name] in (None, ""):
+            problems.append(name)
+    if _looks_truncated(html, blocks, meta_end):
+        problems.append("truncated")
+    record["problems"] = problems
+    record["render_hint"] = None
+    if views is None and views_label:
+        record["render_hint"] = "view counter label without a number"
+    elif not paragraphs and not lede:
+        record["render_hint"] = "no article text in the static HTML"
+    return record
+
+
+def _looks_truncated(html: str | bytes, blocks: list[Block], meta_end: int) -> bool:
+    """True when the article never reaches its end (comments / form) and the HTML is cut off."""
+    tail = html[-2000:] if isinstance(html, str) else html[-2000:].decode("latin-1")
+    closed = "</html" in tail.lower() or "</body" in tail.lower()
+    has_end = any(
+        b.kind == "form" or (b.kind == "text" and _end_marker_at(b) is not None)
+        for b in blocks[meta_end + 1 :]
+    )
+    return not closed and not has_end

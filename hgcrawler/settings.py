@@ -1,0 +1,57 @@
+"""Scrapy settings for hgcrawler.
+
+Project-specific settings are prefixed ``HGCRAWLER_`` and gathered, typed, in
+:class:`hgcrawler.config.HgcrawlerConfig`.  Everything here can be overridden
+with ``-s NAME=VALUE`` on the ``scrapy`` and ``hgcrawler crawl`` command lines.
+"""
+
+BOT_NAME = "hgcrawler"
+
+SPIDER_MODULES = ["spiders"]
+NEWSPIDER_MODULE = "spiders"
+
+# --- hgcrawler's own settings (see hgcrawler/config.py for their meaning) ---
+HGCRAWLER_START_URL = "https://haugiang.dcs.vn/"
+HGCRAWLER_CONTACT = "hgcrawler-maintainers@example.org"
+HGCRAWLER_MONGO_URI = ""  # empty: MONGO_URI env var, else the embedded SecantusDB
+HGCRAWLER_MONGO_DATABASE = "hgcrawler"
+HGCRAWLER_DATA_DIR = ""  # empty: $HGCRAWLER_DATA_DIR, else ~/.local/share/hgcrawler
+HGCRAWLER_MODE = "full"  # full | incremental | revisit
+HGCRAWLER_WRITE_BATCH_SIZE = 100
+HGCRAWLER_WRITE_RETRIES = 3
+HGCRAWLER_RENDER = "auto"  # auto | always | never
+HGCRAWLER_CHROMIUM_PATH = "/usr/bin/chromium"
+HGCRAWLER_DEGRADED_THRESHOLD = 0.5
+
+# --- politeness towards the real portal ---
+ROBOTSTXT_OBEY = True
+USER_AGENT = (
+    "hgcrawler/0.1 (+archival crawler for research on local government communication; "
+    "contact: hgcrawler-maintainers@example.org)"
+)
+DOWNLOAD_DELAY = 1.0
+RANDOMIZE_DOWNLOAD_DELAY = True
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 4
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
+DOWNLOAD_TIMEOUT = 60
+RETRY_ENABLED = True
+RETRY_TIMES = 4
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+REDIRECT_MAX_TIMES = 10
+COOKIES_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+DEPTH_PRIORITY = 0
+
+ITEM_PIPELINES = {
+    "hgcrawler.pipelines.cleaning.CleanArticlePipeline": 100,
+    "hgcrawler.pipelines.validation.ValidateArticlePipeline": 200,
+    "hgcrawler.pipelines.archive.MongoArchivePipeline": 900,
+}
+
+FEED_EXPORT_ENCODING = "utf-8"
+LOG_LEVEL = "INFO"
+TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
