@@ -14,7 +14,7 @@ RENDER_MODES = ("auto", "always", "never")
 
 
 def default_data_dir() -> Path:
-    """``$HGCRAWLER_DATA_DIR``, else ``$XDG_DATA_HOME/hgcrawler``, else ``~/.local/share/hgcrawler``."""
+    """``$HGCRAWLER_DATA_DIR``, else ``$XDG_DATA_HOME/hgcrawler``, else ``~/.local/share/...``."""
     env = os.environ.get("HGCRAWLER_DATA_DIR")
     if env:
         return Path(env).expanduser()

@@ -22,6 +22,16 @@ HGCRAWLER_WRITE_RETRIES = 3
 HGCRAWLER_RENDER = "auto"  # auto | always | never
 HGCRAWLER_CHROMIUM_PATH = "/usr/bin/chromium"
 HGCRAWLER_DEGRADED_THRESHOLD = 0.5
+HGCRAWLER_CRAWL_ID = ""  # set by `hgcrawler crawl` when it created the crawl record
+HGCRAWLER_FLUSH_INTERVAL = 2.0  # seconds between timed batch flushes
+HGCRAWLER_PROGRESS_INTERVAL = 0  # seconds between progress lines on stderr; 0 = off
+# Revisit policy (incremental and revisit modes): see hgcrawler/storage/base.py
+HGCRAWLER_REVISIT_YOUNG_DAYS = 7
+HGCRAWLER_REVISIT_YOUNG_HOURS = 6
+HGCRAWLER_REVISIT_MID_HOURS = 24
+HGCRAWLER_REVISIT_OLD_DAYS = 60
+HGCRAWLER_REVISIT_OLD_INTERVAL_DAYS = 7
+HGCRAWLER_REVISIT_ALL = False
 
 # --- politeness towards the real portal ---
 ROBOTSTXT_OBEY = True
@@ -50,6 +60,10 @@ ITEM_PIPELINES = {
     "hgcrawler.pipelines.cleaning.CleanArticlePipeline": 100,
     "hgcrawler.pipelines.validation.ValidateArticlePipeline": 200,
     "hgcrawler.pipelines.archive.MongoArchivePipeline": 900,
+}
+
+EXTENSIONS = {
+    "hgcrawler.extensions.CrawlProgress": 500,
 }
 
 FEED_EXPORT_ENCODING = "utf-8"

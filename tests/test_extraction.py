@@ -1,4 +1,4 @@
-"""Extraction on saved pages: the seed rebuilt in two markups, and every variation the portal shows."""
+"""Extraction on saved pages: the seed rebuilt in two markups, and every variation seen."""
 
 from __future__ import annotations
 
@@ -279,9 +279,18 @@ def test_fold_keeps_length_and_strips_accents() -> None:
 
 def test_extract_cli_prints_json(tmp_path: Path) -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "hgcrawler.cli", "extract", str(PAGES / "seed_table.html"),
-         "--url", URL],
-        capture_output=True, text=True, check=True,
+        [
+            sys.executable,
+            "-m",
+            "hgcrawler.cli",
+            "extract",
+            str(PAGES / "seed_table.html"),
+            "--url",
+            URL,
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
     )
     record = json.loads(done.stdout)
     assert record["views"] == 361 and record["author"] == "Hoàng Ý"
@@ -290,7 +299,8 @@ def test_extract_cli_prints_json(tmp_path: Path) -> None:
 def test_extract_cli_refuses_a_listing_with_nonzero_exit() -> None:
     done = subprocess.run(
         [sys.executable, "-m", "hgcrawler.cli", "extract", str(PAGES / "listing.html")],
-        capture_output=True, text=True,
+        capture_output=True,
+        text=True,
     )
     assert done.returncode == 1
     assert "not an article page" in done.stderr

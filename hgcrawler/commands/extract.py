@@ -15,7 +15,9 @@ USER_AGENT = "hgcrawler-extract/0.1"
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("source", metavar="FILE_OR_URL", help="a saved page, '-' for stdin, or a URL")
+    parser.add_argument(
+        "source", metavar="FILE_OR_URL", help="a saved page, '-' for stdin, or a URL"
+    )
     parser.add_argument("--url", help="the page's URL, to resolve relative image links")
     parser.add_argument("--encoding", help="the file's charset when the page does not declare it")
 

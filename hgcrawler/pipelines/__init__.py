@@ -1,0 +1,1 @@
+"""Item pipelines: cleaning, validation and the archive writer."""

@@ -1,0 +1,195 @@
+"""Running one crawl the way cron does: settings, lock, database, log file, summary, exit code.
+
+Used by ``hgcrawler crawl`` and ``hgcrawler demo``. The crawl itself is the
+ordinary ``haugiang`` spider with the project's pipelines, so ``scrapy crawl
+haugiang`` behaves the same apart from the lock and the summary.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from scrapy.exceptions import NotConfigured
+from scrapy.settings import Settings
+from scrapy.utils.project import get_project_settings
+
+from hgcrawler.config import HgcrawlerConfig
+
+logger = logging.getLogger(__name__)
+
+EXIT_OK = 0
+EXIT_CRAWL_FAILED = 1  # failed, degraded or interrupted
+EXIT_CONFIG = 2  # bad settings, database unreachable
+EXIT_LOCKED = 3  # another crawl holds the lock
+
+FAST_SETTINGS = {
+    # For the local replica only: no politeness delays.
+    "DOWNLOAD_DELAY": 0,
+    "AUTOTHROTTLE_ENABLED": False,
+    "CONCURRENT_REQUESTS": 16,
+    "CONCURRENT_REQUESTS_PER_DOMAIN": 16,
+}
+
+
+class CrawlSetupError(RuntimeError):
+    """A crawl could not start; the message is for the user (no traceback)."""
+
+    def __init__(self, message: str, exit_code: int = EXIT_CONFIG) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+@dataclass
+class CrawlOutcome:
+    exit_code: int
+    crawl: dict[str, Any] = field(default_factory=dict)
+    log_file: str | None = None
+
+
+def project_settings(overrides: Mapping[str, Any] | None = None) -> Settings:
+    """hgcrawler's settings, wherever the command is run from (cron's cwd is ``$HOME``)."""
+    os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "hgcrawler.settings")
+    settings = get_project_settings()
+    for name, value in (overrides or {}).items():
+        settings.set(name, value, priority="cmdline")
+    return settings
+
+
+def parse_setting_pairs(pairs: list[str]) -> dict[str, str]:
+    """``["NAME=VALUE", ...]`` as given to ``-s``."""
+    result = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name:
+            raise CrawlSetupError(f"-s expects NAME=VALUE, got {pair!r}")
+        result[name.strip()] = value
+    return result
+
+
+def resolve_database(settings: Settings, config: HgcrawlerConfig) -> str:
+    """The MongoDB URI to use, the embedded server started if needed; checked reachable."""
+    from pymongo import MongoClient
+    from pymongo.errors import PyMongoError
+
+    from hgcrawler.storage.embedded import DatabaseError
+    from hgcrawler.storage.uri import mask_uri, resolve_mongo_uri
+
+    try:
+        uri, _embedded = resolve_mongo_uri(config.mongo_uri, config.data_dir)
+    except DatabaseError as exc:
+        raise CrawlSetupError(f"cannot start the embedded database: {exc}") from exc
+    client: MongoClient[dict[str, Any]] = MongoClient(uri, serverSelectionTimeoutMS=5000)
+    try:
+        client.admin.command("ping")
+    except PyMongoError as exc:
+        raise CrawlSetupError(
+            f"cannot reach MongoDB at {mask_uri(uri)}: {type(exc).__name__}: "
+            f"{str(exc).splitlines()[0][:200]}"
+        ) from None
+    finally:
+        client.close()
+    return uri
+
+
+def run_crawl(
+    settings: Settings,
+    *,
+    spider_kwargs: Mapping[str, Any] | None = None,
+    log_file: str | None = None,
+) -> CrawlOutcome:
+    """Run the ``haugiang`` spider once under the single-instance lock."""
+    from scrapy.crawler import CrawlerProcess
+
+    from hgcrawler.lock import LockBusy, SingleInstanceLock
+
+    try:
+        config = HgcrawlerConfig.from_settings(settings)
+    except NotConfigured as exc:
+        raise CrawlSetupError(f"bad setting: {exc}") from None
+    lock = SingleInstanceLock(config.data_dir / "crawl.lock")
+    try:
+        lock.acquire()
+    except LockBusy as exc:
+        raise CrawlSetupError(str(exc), EXIT_LOCKED) from None
+    except OSError as exc:
+        raise CrawlSetupError(f"cannot use data directory {config.data_dir}: {exc}") from None
+    try:
+        uri = resolve_database(settings, config)
+        settings.set("HGCRAWLER_MONGO_URI", uri, priority="cmdline")
+        if log_file is None and not settings.get("LOG_FILE"):
+            stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+            log_dir = config.data_dir / "logs"
+            log_dir.mkdir(parents=True, exist_ok=True)
+            log_file = str(log_dir / f"crawl-{stamp}.log")
+        if log_file:
+            settings.set("LOG_FILE", log_file, priority="cmdline")
+        process = CrawlerProcess(settings, install_root_handler=True)
+        crawler = process.create_crawler("haugiang")
+        process.crawl(crawler, **dict(spider_kwargs or {}))
+        process.start()
+        crawl_id = crawler.stats.get_value("hgcrawler/crawl_id") if crawler.stats else None
+        crawl = load_crawl(uri, config.mongo_database, crawl_id)
+    finally:
+        lock.release()
+    status = crawl.get("status", "failed")
+    exit_code = EXIT_OK if status == "finished" else EXIT_CRAWL_FAILED
+    return CrawlOutcome(exit_code=exit_code, crawl=crawl, log_file=log_file)
+
+
+def load_crawl(uri: str, database: str, crawl_id: str | None) -> dict[str, Any]:
+    from pymongo import MongoClient
+
+    if crawl_id is None:
+        return {"status": "failed", "problems": ["the crawl never opened its archive"]}
+    client: MongoClient[dict[str, Any]] = MongoClient(uri, serverSelectionTimeoutMS=5000)
+    try:
+        return client[database].crawls.find_one({"_id": crawl_id}) or {
+            "_id": crawl_id,
+            "status": "failed",
+            "problems": ["no crawl record was written"],
+        }
+    finally:
+        client.close()
+
+
+def format_summary(crawl: Mapping[str, Any], log_file: str | None = None) -> str:
+    """The one-screen summary printed at the end of a crawl."""
+    counts = crawl.get("counts") or {}
+    started, finished = crawl.get("started_at"), crawl.get("finished_at")
+    duration = ""
+    if isinstance(started, dt.datetime) and isinstance(finished, dt.datetime):
+        duration = f" in {(finished - started).total_seconds():.1f} s"
+    lines = [
+        f"crawl {crawl.get('_id', '?')} ({crawl.get('mode', '?')}): "
+        f"{str(crawl.get('status', '?')).upper()}{duration}",
+        "  pages fetched  {pages:>7}    articles   {articles:>7}".format(
+            pages=counts.get("pages", 0), articles=counts.get("articles", 0)
+        ),
+        "  new            {new:>7}    revisited  {revisited:>7}".format(
+            new=counts.get("new", 0), revisited=counts.get("revisited", 0)
+        ),
+        "  changed        {changed:>7}    removed    {removed:>7}".format(
+            changed=counts.get("changed", 0), removed=counts.get("removed", 0)
+        ),
+        "  moved          {moved:>7}    rendered   {rendered:>7}".format(
+            moved=counts.get("moved", 0), rendered=counts.get("rendered", 0)
+        ),
+        "  rejected       {rejected:>7}    errors     {errors:>7}".format(
+            rejected=counts.get("rejected", 0), errors=counts.get("errors", 0)
+        ),
+    ]
+    for problem in crawl.get("problems") or []:
+        lines.append(f"  problem: {problem}")
+    if log_file:
+        lines.append(f"  log: {log_file}")
+    return "\n".join(lines)
+
+
+def data_dir_of(settings: Settings) -> Path:
+    return HgcrawlerConfig.from_settings(settings).data_dir

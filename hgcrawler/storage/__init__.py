@@ -1,0 +1,28 @@
+"""Where the archive is kept: the :class:`ArchiveStore` interface and its MongoDB
+implementation, the embedded SecantusDB server, and the spill journal."""
+
+from hgcrawler.storage.base import (
+    ArchiveStore,
+    BatchResult,
+    CrawlPlan,
+    RevisitPolicy,
+    StoreError,
+)
+from hgcrawler.storage.embedded import DatabaseError, EmbeddedDatabase
+from hgcrawler.storage.journal import SpillJournal
+from hgcrawler.storage.mongo import MongoArchiveStore
+from hgcrawler.storage.uri import mask_uri, resolve_mongo_uri
+
+__all__ = [
+    "ArchiveStore",
+    "BatchResult",
+    "CrawlPlan",
+    "DatabaseError",
+    "EmbeddedDatabase",
+    "MongoArchiveStore",
+    "RevisitPolicy",
+    "SpillJournal",
+    "StoreError",
+    "mask_uri",
+    "resolve_mongo_uri",
+]

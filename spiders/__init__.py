@@ -1,0 +1,1 @@
+"""Scrapy spiders of the hgcrawler project (``SPIDER_MODULES = ["spiders"]``)."""

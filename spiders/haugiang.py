@@ -1,0 +1,315 @@
+"""The ``haugiang`` spider: discovers every article of the portal and extracts it.
+
+Articles are recognised by their content (the "Cập nhật vào ngày" / "Số lần
+xem" line, see :mod:`hgcrawler.extraction`), never by URL patterns. Discovery
+follows in-site links: menus, listings, pagination, sidebars.
+
+Modes (``-s HGCRAWLER_MODE=...`` or ``-a mode=...``):
+
+``full``
+    everything reachable from the home page, plus every article the archive
+    already knows (so removals and moves are noticed);
+``incremental``
+    the home page, category listings newest first — a listing's next page is
+    fetched only while the listing still shows articles the archive does not
+    know — plus the known articles due for a revisit;
+``revisit``
+    only the known articles due for a revisit (all of them with ``-a all=1``).
+
+The spider never talks to the database: the archive pipeline hands it the crawl
+plan (known URLs, due revisits), and it reports non-article pages through
+:mod:`hgcrawler.signals`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+from urllib.parse import urlsplit
+
+import scrapy
+from scrapy.http import Response, TextResponse
+from scrapy.linkextractors import LinkExtractor
+from twisted.python.failure import Failure
+
+from hgcrawler import signals
+from hgcrawler.config import MODES, HgcrawlerConfig
+from hgcrawler.discovery import PageLink, next_page, same_site
+from hgcrawler.extraction import NotAnArticle, extract_article
+from hgcrawler.items import ArticleItem
+from hgcrawler.storage.base import CrawlPlan
+from hgcrawler.urls import canonical_url
+
+logger = logging.getLogger(__name__)
+
+GONE_STATUSES = (404, 410)
+EXCERPT_BYTES = 2048
+
+
+def utcnow_iso() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+async def _load_plan(crawler: Any, mode: str) -> CrawlPlan:
+    """The archive pipeline's crawl plan; an empty one when no archive is configured."""
+    try:
+        from hgcrawler.pipelines.archive import get_plan
+    except ImportError:  # pragma: no cover - the pipeline module is part of the package
+        return CrawlPlan(mode=mode)
+    return await get_plan(crawler)
+
+
+class HaugiangSpider(scrapy.Spider):
+    name = "haugiang"
+
+    def __init__(
+        self,
+        start_url: str | None = None,
+        mode: str | None = None,
+        all: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self._start_url_arg = start_url
+        self._mode_arg = mode
+        self.revisit_all = all not in (None, "", "0", "false", "no")
+
+    @classmethod
+    def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> HaugiangSpider:
+        mode = kwargs.get("mode")
+        if mode:
+            if mode not in MODES:
+                raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
+            crawler.settings.set("HGCRAWLER_MODE", mode, priority="spider")
+        if kwargs.get("all") not in (None, "", "0", "false", "no"):
+            crawler.settings.set("HGCRAWLER_REVISIT_ALL", True, priority="spider")
+        spider: HaugiangSpider = super().from_crawler(crawler, *args, **kwargs)
+        spider.configure(HgcrawlerConfig.from_settings(crawler.settings))
+        return spider
+
+    def configure(self, config: HgcrawlerConfig) -> None:
+        self.config = config
+        self.mode = self._mode_arg or config.mode
+        self.start_url = self._start_url_arg or config.start_url
+        self.host = (urlsplit(self.start_url).hostname or "").lower()
+        if not self.host:
+            raise ValueError(f"start URL has no host: {self.start_url!r}")
+        self.allowed_domains = [self.host]
+        self.link_extractor = LinkExtractor(unique=True, canonicalize=False)
+        self.plan = CrawlPlan(mode=self.mode)
+        self.home_links: set[str] = set()
+
+    # ------------------------------------------------------------------ start
+
+    async def start(self) -> AsyncIterator[Any]:
+        self.plan = await _load_plan(self.crawler, self.mode)
+        stats = self.crawler.stats
+        if self.mode != "revisit":
+            yield scrapy.Request(
+                self.start_url,
+                callback=self.parse,
+                errback=self.on_error,
+                meta={"hg_home": True},
+                priority=10,
+            )
+        for article_id, url in self.plan.due:
+            stats.inc_value("hgcrawler/requests/revisit")
+            yield self.article_request(url, article_id)
+
+    def article_request(self, url: str, article_id: str | None) -> scrapy.Request:
+        meta: dict[str, Any] = {"handle_httpstatus_list": list(GONE_STATUSES)}
+        if article_id is not None:
+            meta["hg_known_article"] = article_id
+        return scrapy.Request(url, callback=self.parse, errback=self.on_error, meta=meta)
+
+    # ------------------------------------------------------------------ parsing
+
+    def parse(self, response: Response, **kwargs: Any) -> Iterator[Any]:
+        stats = self.crawler.stats
+        if response.status in GONE_STATUSES:
+            yield from self.handle_gone(response)
+            return
+        if not isinstance(response, TextResponse):
+            stats.inc_value("hgcrawler/pages/not_html")
+            return
+        try:
+            record = extract_article(response.body, response.url, encoding=response.encoding)
+        except NotAnArticle as exc:
+            yield from self.handle_other_page(response, exc)
+            return
+        stats.inc_value("hgcrawler/pages/article")
+        yield self.article_item(response, record)
+        yield from self.follow_links(response, page_kind="article")
+
+    def article_item(self, response: Response, record: dict[str, Any]) -> ArticleItem:
+        redirect_urls = (
+            list(response.request.meta.get("redirect_urls", [])) if response.request else []
+        )
+        item = ArticleItem(
+            url=response.url,
+            requested_url=redirect_urls[0] if redirect_urls else response.url,
+            redirect_urls=redirect_urls,
+            status=response.status,
+            fetched_at=utcnow_iso(),
+            rendered=False,
+            render_reason=record.pop("render_hint"),
+            warc=response.meta.get("hgcrawler_warc"),
+        )
+        for key, value in record.items():
+            if key != "url":
+                item[key] = value
+        return item
+
+    def handle_gone(self, response: Response) -> Iterator[Any]:
+        article_id = response.meta.get("hg_known_article")
+        if article_id is None:
+            self.reject(response, f"http_{response.status}", "page not found")
+            return
+        self.crawler.stats.inc_value("hgcrawler/pages/gone")
+        self.crawler.signals.send_catch_log(
+            signals.article_gone,
+            record={
+                "url": response.url,
+                "status": response.status,
+                "fetched_at": utcnow_iso(),
+                "article_id": article_id,
+            },
+        )
+        return
+        yield  # a generator like the other handlers
+
+    def handle_other_page(self, response: TextResponse, exc: NotAnArticle) -> Iterator[Any]:
+        if exc.looks_like_article or response.meta.get("hg_known_article"):
+            self.reject(response, "not_parsable", exc.reason)
+            return
+        links = self.page_links(response)
+        kind = "listing" if any(link.is_pagination for link in links) else "other"
+        self.crawler.stats.inc_value(f"hgcrawler/pages/{kind}")
+        self.crawler.signals.send_catch_log(
+            signals.page_seen,
+            record={
+                "url": response.url,
+                "kind": kind,
+                "status": response.status,
+                "fetched_at": utcnow_iso(),
+            },
+        )
+        yield from self.follow_links(response, page_kind=kind, links=links)
+
+    def reject(self, response: Response, reason: str, detail: str) -> None:
+        self.crawler.stats.inc_value(f"hgcrawler/rejected/{reason}")
+        logger.warning("Rejected %s: %s (%s)", response.url, reason, detail)
+        self.crawler.signals.send_catch_log(
+            signals.page_rejected,
+            record={
+                "url": response.url,
+                "reason": reason,
+                "detail": detail,
+                "status": response.status,
+                "fetched_at": utcnow_iso(),
+                "excerpt": response.body[:EXCERPT_BYTES].decode("utf-8", "replace"),
+            },
+        )
+
+    # ------------------------------------------------------------------ discovery
+
+    def page_links(self, response: TextResponse) -> list[PageLink]:
+        return [
+            PageLink(url=link.url, text=link.text.strip())
+            for link in self.link_extractor.extract_links(response)
+            if same_site(link.url, self.host)
+        ]
+
+    def follow_links(
+        self,
+        response: TextResponse,
+        page_kind: str,
+        links: list[PageLink] | None = None,
+    ) -> Iterator[scrapy.Request]:
+        if links is None:
+            links = self.page_links(response)
+        is_home = bool(response.meta.get("hg_home"))
+        if is_home:
+            self.home_links = {canonical_url(link.url) for link in links}
+        if self.mode == "full":
+            for link in links:
+                yield self.link_request(link, response)
+            return
+        if self.mode == "revisit":
+            return
+        yield from self.follow_incremental(response, page_kind, links, is_home)
+
+    def follow_incremental(
+        self, response: TextResponse, page_kind: str, links: list[PageLink], is_home: bool
+    ) -> Iterator[scrapy.Request]:
+        """New links only; a listing's next page only while it still shows unknown articles."""
+        known_articles = self.plan.known_articles
+        known_pages = self.plan.known_pages
+        stats = self.crawler.stats
+        news = False
+        for link in links:
+            key = canonical_url(link.url)
+            if key in known_articles:
+                continue
+            if link.is_pagination:
+                continue
+            if key in known_pages:
+                if is_home:  # category listings and other top-level pages
+                    yield self.link_request(link, response)
+                continue
+            if key not in self.home_links or is_home:
+                news = True
+            yield self.link_request(link, response)
+        if page_kind != "listing":
+            return
+        current = int(response.meta.get("hg_page", 1))
+        following = next_page(links, current)
+        if following is None:
+            return
+        if news:
+            yield self.link_request(following, response, page=current + 1)
+        else:
+            stats.inc_value("hgcrawler/incremental/listing_stopped")
+
+    def link_request(
+        self, link: PageLink, response: TextResponse, page: int | None = None
+    ) -> scrapy.Request:
+        key = canonical_url(link.url)
+        article_id = self.plan.known_articles.get(key)
+        request = self.article_request(link.url, article_id)
+        if page is None and link.is_pagination:
+            page = link.page_number
+        if page is not None:
+            request.meta["hg_page"] = page
+        return request
+
+    # ------------------------------------------------------------------ errors
+
+    def on_error(self, failure: Failure) -> None:
+        request = failure.request  # type: ignore[attr-defined]
+        response = getattr(failure.value, "response", None)
+        if response is not None:
+            reason, detail = f"http_{response.status}", f"HTTP {response.status}"
+            status: int | None = response.status
+            excerpt = response.body[:EXCERPT_BYTES].decode("utf-8", "replace")
+        else:
+            error_name = type(failure.value).__name__
+            reason, detail = "download_error", f"{error_name}: {failure.getErrorMessage()}"
+            status, excerpt = None, ""
+        if type(failure.value).__name__ == "IgnoreRequest":
+            return  # robots.txt and offsite filters: not an error of the site
+        self.crawler.stats.inc_value(f"hgcrawler/rejected/{reason}")
+        logger.warning("Failed %s: %s", request.url, detail)
+        self.crawler.signals.send_catch_log(
+            signals.page_rejected,
+            record={
+                "url": request.url,
+                "reason": reason,
+                "detail": detail,
+                "status": status,
+                "fetched_at": utcnow_iso(),
+                "excerpt": excerpt,
+            },
+        )
