@@ -1,0 +1,161 @@
+"""Serve a :class:`ReplicaSite` over HTTP on loopback (stdlib only).
+
+``ReplicaServer.routes`` maps exact paths to handlers and is consulted before
+the portal's own pages, so tests and benchmarks can mount extra routes (faults,
+slow responses) without touching the portal.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import TracebackType
+from urllib.parse import parse_qs, urlsplit
+
+from .pages import Handler, PortalPages, Request, Response
+from .site import ReplicaSite
+
+logger = logging.getLogger(__name__)
+
+CONTROL_DAY_PATH = "/__replica__/day"
+
+
+class _PortalRequestHandler(BaseHTTPRequestHandler):
+    server_version = "Microsoft-IIS/8.5"
+    sys_version = ""
+    protocol_version = "HTTP/1.1"
+    replica: ReplicaServer  # set on the subclass made per server
+
+    def do_GET(self) -> None:
+        self._serve(send_body=True)
+
+    def do_HEAD(self) -> None:
+        self._serve(send_body=False)
+
+    def do_POST(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        if length:
+            self.rfile.read(length)
+        self._serve(send_body=True)
+
+    def _serve(self, send_body: bool) -> None:
+        parts = urlsplit(self.path)
+        host = self.headers.get("Host") or f"{self.replica.host}:{self.replica.port}"
+        request = Request(
+            method=self.command,
+            path=parts.path or "/",
+            query=parse_qs(parts.query, keep_blank_values=True),
+            base_url=f"http://{host}/",
+        )
+        try:
+            response = self.replica.handle(request)
+        except Exception:
+            logger.exception("replica failed on %s", self.path)
+            response = Response(500, b"Internal Server Error", "text/plain; charset=utf-8")
+        self.send_response(response.status)
+        self.send_header("Content-Type", response.content_type)
+        self.send_header("Content-Length", str(len(response.body)))
+        self.send_header("X-Powered-By", "ASP.NET")
+        for name, value in response.headers.items():
+            self.send_header(name, value)
+        self.end_headers()
+        if send_body:
+            self.wfile.write(response.body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        if self.replica.log_requests:
+            logger.info("%s %s", self.address_string(), format % args)
+
+
+class ReplicaServer:
+    """A ThreadingHTTPServer serving the portal in a background thread."""
+
+    def __init__(
+        self,
+        site: ReplicaSite,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        log_requests: bool = False,
+    ) -> None:
+        self.site = site
+        self.host = host
+        self.port = port
+        self.log_requests = log_requests
+        self.pages = PortalPages(site)
+        self.routes: dict[str, Handler] = {CONTROL_DAY_PATH: self._control_day}
+        self._httpd: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{self.host}:{self.port}/"
+
+    def url(self, path: str) -> str:
+        """Absolute URL of a path on this server."""
+        return self.base_url.rstrip("/") + "/" + path.lstrip("/")
+
+    def handle(self, request: Request) -> Response:
+        handler = self.routes.get(request.path)
+        if handler is not None:
+            return handler(request)
+        return self.pages.respond(request)
+
+    def _control_day(self, request: Request) -> Response:
+        raw = request.query.get("set", [None])[-1]
+        if raw is not None:
+            if not raw.isdigit() or int(raw) < 1:
+                body = json.dumps({"error": "set must be an integer >= 1"}).encode()
+                return Response(400, body, "application/json")
+            self.site.set_day(int(raw))
+        body = json.dumps({"day": self.site.day}).encode()
+        return Response(200, body, "application/json")
+
+    def start(self) -> ReplicaServer:
+        """Bind and serve in a daemon thread; returns self."""
+        if self._httpd is not None:
+            return self
+        handler = type("PortalRequestHandler", (_PortalRequestHandler,), {"replica": self})
+        httpd = ThreadingHTTPServer((self.host, self.port), handler)
+        httpd.daemon_threads = True
+        self._httpd = httpd
+        self.port = int(httpd.server_address[1])
+        self._thread = threading.Thread(
+            target=httpd.serve_forever,
+            kwargs={"poll_interval": 0.1},
+            daemon=True,
+            name=f"replica-{self.port}",
+        )
+        self._thread.start()
+        return self
+
+    def serve_forever(self) -> None:
+        """Serve in the calling thread until interrupted (used by the CLI)."""
+        self.start()
+        assert self._thread is not None
+        try:
+            while self._thread.is_alive():
+                self._thread.join(0.5)
+        finally:
+            self.stop()
+
+    def stop(self) -> None:
+        httpd, thread = self._httpd, self._thread
+        self._httpd = self._thread = None
+        if httpd is not None:
+            httpd.shutdown()
+            httpd.server_close()
+        if thread is not None:
+            thread.join(5)
+
+    def __enter__(self) -> ReplicaServer:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()
