@@ -129,6 +129,10 @@ def run_crawl(
             log_file = str(log_dir / f"crawl-{stamp}.log")
         if log_file:
             settings.set("LOG_FILE", log_file, priority="cmdline")
+        if settings.getfloat("HGCRAWLER_PROGRESS_INTERVAL", 0) > 0:
+            extensions = settings.getdict("EXTENSIONS")
+            extensions["hgcrawler.extensions.CrawlProgress"] = 500
+            settings.set("EXTENSIONS", extensions, priority="cmdline")
         process = CrawlerProcess(settings, install_root_handler=True)
         crawler = process.create_crawler("haugiang")
         process.crawl(crawler, **dict(spider_kwargs or {}))

@@ -21,6 +21,9 @@ HGCRAWLER_WRITE_BATCH_SIZE = 100
 HGCRAWLER_WRITE_RETRIES = 3
 HGCRAWLER_RENDER = "auto"  # auto | always | never
 HGCRAWLER_CHROMIUM_PATH = "/usr/bin/chromium"
+HGCRAWLER_RENDER_MAX_PAGES = 4  # browser pages open at once
+HGCRAWLER_RENDER_TIMEOUT = 20  # seconds for a page to load in the browser
+HGCRAWLER_RENDER_WAIT = 5  # seconds to wait for the view counter to be filled
 HGCRAWLER_DEGRADED_THRESHOLD = 0.5
 HGCRAWLER_CRAWL_ID = ""  # set by `hgcrawler crawl` when it created the crawl record
 HGCRAWLER_FLUSH_INTERVAL = 2.0  # seconds between timed batch flushes
@@ -32,6 +35,9 @@ HGCRAWLER_REVISIT_MID_HOURS = 24
 HGCRAWLER_REVISIT_OLD_DAYS = 60
 HGCRAWLER_REVISIT_OLD_INTERVAL_DAYS = 7
 HGCRAWLER_REVISIT_ALL = False
+# Raw archive (hgcrawler/warc.py, docs/warc.md): every response in WARC files
+HGCRAWLER_WARC_ENABLED = True
+HGCRAWLER_WARC_MAX_SIZE = 100_000_000  # bytes per WARC file before a new one is started
 
 # --- politeness towards the real portal ---
 ROBOTSTXT_OBEY = True
@@ -40,7 +46,7 @@ USER_AGENT = (
     "contact: hgcrawler-maintainers@example.org)"
 )
 DOWNLOAD_DELAY = 1.0
-RANDOMIZE_DOWNLOAD_DELAY = True
+DOWNLOAD_DELAY_JITTER = 0.5
 CONCURRENT_REQUESTS = 16
 CONCURRENT_REQUESTS_PER_DOMAIN = 4
 AUTOTHROTTLE_ENABLED = True
@@ -62,8 +68,10 @@ ITEM_PIPELINES = {
     "hgcrawler.pipelines.archive.MongoArchivePipeline": 900,
 }
 
-EXTENSIONS = {
-    "hgcrawler.extensions.CrawlProgress": 500,
+DOWNLOADER_MIDDLEWARES = {
+    # after RedirectMiddleware (600) sees 3xx, before HttpCompressionMiddleware (590)
+    # decodes: the WARC keeps the bytes as served (see hgcrawler/warc.py)
+    "hgcrawler.warc.WarcWriterMiddleware": 650,
 }
 
 FEED_EXPORT_ENCODING = "utf-8"

@@ -23,6 +23,7 @@ plan (known URLs, due revisits), and it reports non-article pages through
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 from collections.abc import AsyncIterator, Iterator
@@ -39,6 +40,12 @@ from hgcrawler.config import MODES, HgcrawlerConfig
 from hgcrawler.discovery import PageLink, next_page, same_site
 from hgcrawler.extraction import NotAnArticle, extract_article
 from hgcrawler.items import ArticleItem
+from hgcrawler.rendering import (
+    COUNTER_FILLED_JS,
+    RenderConfig,
+    browser_rss_bytes,
+    playwright_settings,
+)
 from hgcrawler.storage.base import CrawlPlan
 from hgcrawler.urls import canonical_url
 
@@ -77,6 +84,15 @@ class HaugiangSpider(scrapy.Spider):
         self.revisit_all = all not in (None, "", "0", "false", "no")
 
     @classmethod
+    def update_settings(cls, settings: Any) -> None:
+        """Wire scrapy-playwright in when rendering is wanted and Chromium is there."""
+        super().update_settings(settings)
+        render = RenderConfig.from_settings(settings)
+        if render.wanted and render.unavailable_reason() is None:
+            for name, value in playwright_settings(render).items():
+                settings.set(name, value, priority="spider")
+
+    @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> HaugiangSpider:
         mode = kwargs.get("mode")
         if mode:
@@ -97,9 +113,20 @@ class HaugiangSpider(scrapy.Spider):
         if not self.host:
             raise ValueError(f"start URL has no host: {self.start_url!r}")
         self.allowed_domains = [self.host]
-        self.link_extractor = LinkExtractor(unique=True, canonicalize=False)
+        self.link_extractor = LinkExtractor(unique=False, canonicalize=False)
         self.plan = CrawlPlan(mode=self.mode)
         self.home_links: set[str] = set()
+        self._closing_pages: set[asyncio.Future[Any]] = set()
+        self.render = RenderConfig.from_settings(self.crawler.settings)
+        self.render_unavailable = (
+            self.render.unavailable_reason() if self.render.wanted else "rendering is off"
+        )
+        if self.render.wanted and self.render_unavailable:
+            logger.warning(
+                "JavaScript rendering unavailable: %s. Pages whose view counter needs "
+                "JavaScript are stored with views null and reason 'not rendered'.",
+                self.render_unavailable,
+            )
 
     # ------------------------------------------------------------------ start
 
@@ -140,8 +167,92 @@ class HaugiangSpider(scrapy.Spider):
             yield from self.handle_other_page(response, exc)
             return
         stats.inc_value("hgcrawler/pages/article")
-        yield self.article_item(response, record)
+        item = self.article_item(response, record)
+        reason = item.get("render_reason")
+        if self.render.mode == "always":
+            reason = reason or "HGCRAWLER_RENDER=always"
+        if reason and self.render.wanted and not self.render_unavailable:
+            yield self.render_request(response, item, reason)
+        else:
+            if reason:
+                stats.inc_value("hgcrawler/render/not_rendered")
+                item["render_reason"] = f"not rendered: {reason} ({self.render_unavailable})"
+            yield item
         yield from self.follow_links(response, page_kind="article")
+
+    # ------------------------------------------------------------------ rendering
+
+    def render_request(self, response: Response, item: ArticleItem, reason: str) -> scrapy.Request:
+        """The same page again, through headless Chromium."""
+        self.crawler.stats.inc_value("hgcrawler/render/requested")
+        return scrapy.Request(
+            response.url,
+            callback=self.parse_rendered,
+            errback=self.render_failed,
+            dont_filter=True,
+            priority=-1,
+            meta={
+                "playwright": True,
+                "playwright_include_page": True,
+                "playwright_page_goto_kwargs": {"wait_until": "domcontentloaded"},
+                "hg_static_item": item,
+                "hg_render_reason": reason,
+            },
+        )
+
+    async def parse_rendered(self, response: Response) -> AsyncIterator[ArticleItem]:
+        stats = self.crawler.stats
+        static: ArticleItem = response.meta["hg_static_item"]
+        reason: str = response.meta["hg_render_reason"]
+        page = response.meta.get("playwright_page")
+        html = response.text if isinstance(response, TextResponse) else ""
+        if page is not None:
+            try:
+                try:
+                    await page.wait_for_function(COUNTER_FILLED_JS, timeout=self.render.wait_ms)
+                except Exception as exc:  # playwright's TimeoutError: the counter stayed empty
+                    logger.debug("counter not filled on %s: %s", response.url, exc)
+                html = await page.content()
+            finally:
+                await page.close()
+        stats.inc_value("hgcrawler/rendered")
+        stats.max_value("hgcrawler/render/browser_rss_peak_bytes", browser_rss_bytes())
+        item = ArticleItem(static)
+        item["rendered"] = True
+        try:
+            record = extract_article(html, static["url"])
+        except NotAnArticle as exc:
+            item["render_reason"] = f"{reason}; rendered page not parsable: {exc.reason}"
+            yield item
+            return
+        record.pop("render_hint")
+        for key, value in record.items():
+            if key != "url":
+                item[key] = value
+        if record["views"] is None:
+            stats.inc_value("hgcrawler/render/still_missing")
+            item["render_reason"] = f"{reason}; still no view count after rendering"
+        else:
+            item["render_reason"] = reason
+        yield item
+
+    def render_failed(self, failure: Failure) -> Iterator[ArticleItem]:
+        """The browser failed: keep the static extraction, say why it is incomplete."""
+        request = failure.request  # type: ignore[attr-defined]
+        page = request.meta.get("playwright_page")
+        if page is not None:
+            closing = asyncio.ensure_future(page.close())
+            self._closing_pages.add(closing)
+            closing.add_done_callback(self._closing_pages.discard)
+        self.crawler.stats.inc_value("hgcrawler/render/failed")
+        item = ArticleItem(request.meta["hg_static_item"])
+        item["rendered"] = False
+        item["render_reason"] = (
+            f"{request.meta['hg_render_reason']}; rendering failed: "
+            f"{type(failure.value).__name__}: {failure.getErrorMessage()[:200]}"
+        )
+        logger.warning("Rendering %s failed: %s", request.url, failure.getErrorMessage()[:200])
+        yield item
 
     def article_item(self, response: Response, record: dict[str, Any]) -> ArticleItem:
         redirect_urls = (
@@ -216,11 +327,17 @@ class HaugiangSpider(scrapy.Spider):
     # ------------------------------------------------------------------ discovery
 
     def page_links(self, response: TextResponse) -> list[PageLink]:
-        return [
-            PageLink(url=link.url, text=link.text.strip())
-            for link in self.link_extractor.extract_links(response)
-            if same_site(link.url, self.host)
-        ]
+        """In-site links, one per URL; a URL any of whose anchors is a pager keeps that anchor."""
+        links: dict[str, PageLink] = {}
+        for link in self.link_extractor.extract_links(response):
+            if not same_site(link.url, self.host):
+                continue
+            page_link = PageLink(url=link.url, text=link.text.strip())
+            if link.url not in links or (
+                page_link.is_pagination and not links[link.url].is_pagination
+            ):
+                links[link.url] = page_link
+        return list(links.values())
 
     def follow_links(
         self,

@@ -1,0 +1,145 @@
+"""JavaScript rendering through scrapy-playwright and Debian's Chromium, on demand only.
+
+The spider fetches every page with Scrapy's plain HTTP client. Only an article
+page whose static HTML lacks what it should hold (a "Số lần xem" label with no
+number, or no text at all) is fetched again in headless Chromium. This module
+holds the settings (:class:`RenderConfig`), the Scrapy settings that wire
+scrapy-playwright in, and the browser's memory accounting.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from scrapy.exceptions import NotConfigured
+from scrapy.settings import BaseSettings
+
+logger = logging.getLogger(__name__)
+
+PLAYWRIGHT_HANDLER = "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+# Resources a rendered page does not need to fill its counter.
+BLOCKED_RESOURCE_TYPES = frozenset(("image", "media", "font", "stylesheet"))
+
+# True once the page shows a number after "Số lần xem" (NFC- and case-insensitive).
+COUNTER_FILLED_JS = r"""() => {
+  const text = (document.body ? document.body.innerText : "").normalize("NFC");
+  return /s[ốo]\s+l[ầa]n\s+xem\s*:?\s*\[?\s*\d/i.test(text);
+}"""
+
+
+@dataclass(frozen=True)
+class RenderConfig:
+    mode: str  # auto | always | never
+    chromium_path: str
+    max_pages: int
+    navigation_timeout_ms: int
+    wait_ms: int
+
+    @classmethod
+    def from_settings(cls, settings: BaseSettings) -> RenderConfig:
+        mode = settings.get("HGCRAWLER_RENDER", "auto")
+        if mode not in ("auto", "always", "never"):
+            raise NotConfigured(f"HGCRAWLER_RENDER must be auto, always or never, got {mode!r}")
+        max_pages = settings.getint("HGCRAWLER_RENDER_MAX_PAGES", 4)
+        if max_pages < 1:
+            raise NotConfigured("HGCRAWLER_RENDER_MAX_PAGES must be >= 1")
+        return cls(
+            mode=mode,
+            chromium_path=settings.get("HGCRAWLER_CHROMIUM_PATH", "/usr/bin/chromium"),
+            max_pages=max_pages,
+            navigation_timeout_ms=int(settings.getfloat("HGCRAWLER_RENDER_TIMEOUT", 20) * 1000),
+            wait_ms=int(settings.getfloat("HGCRAWLER_RENDER_WAIT", 5) * 1000),
+        )
+
+    @property
+    def wanted(self) -> bool:
+        return self.mode != "never"
+
+    def unavailable_reason(self) -> str | None:
+        """Why the browser cannot be used, or None when it can."""
+        path = Path(self.chromium_path)
+        if not path.is_file() or not os.access(path, os.X_OK):
+            return f"Chromium not found at {self.chromium_path} (HGCRAWLER_CHROMIUM_PATH)"
+        try:
+            import scrapy_playwright  # noqa: F401
+        except ImportError:  # pragma: no cover - a dependency of the package
+            return "scrapy-playwright is not installed"
+        return None
+
+
+def playwright_settings(config: RenderConfig) -> dict[str, Any]:
+    """Scrapy settings that route ``meta["playwright"]`` requests through Chromium.
+
+    Requests without that meta key still go through Scrapy's own HTTP client.
+    """
+    return {
+        "DOWNLOAD_HANDLERS": {"http": PLAYWRIGHT_HANDLER, "https": PLAYWRIGHT_HANDLER},
+        "PLAYWRIGHT_BROWSER_TYPE": "chromium",
+        "PLAYWRIGHT_LAUNCH_OPTIONS": {
+            "executable_path": config.chromium_path,
+            "headless": True,
+            "args": CHROMIUM_ARGS,
+        },
+        "PLAYWRIGHT_MAX_CONTEXTS": 1,
+        "PLAYWRIGHT_MAX_PAGES_PER_CONTEXT": config.max_pages,
+        "PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT": config.navigation_timeout_ms,
+        "PLAYWRIGHT_ABORT_REQUEST": "hgcrawler.rendering.should_abort_request",
+    }
+
+
+def should_abort_request(request: Any) -> bool:
+    """Playwright route filter: skip images, fonts, media and stylesheets."""
+    return str(getattr(request, "resource_type", "")) in BLOCKED_RESOURCE_TYPES
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as handle:
+            return [int(p) for p in handle.read().split()]
+    except OSError:
+        return []
+
+
+def _pss_bytes(pid: int) -> int:
+    """Proportional set size: shared pages split between the processes sharing them."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as handle:
+            for line in handle:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, IndexError, ValueError):
+        pass
+    return 0
+
+
+def _command(pid: int) -> str:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as handle:
+            return handle.read().split(b"\0")[0].decode("utf-8", "replace")
+    except OSError:
+        return ""
+
+
+def browser_rss_bytes(root_pid: int | None = None) -> int:
+    """Memory (PSS) of every Chromium process descended from ``root_pid`` (this process)."""
+    total = 0
+    stack = _children(root_pid or os.getpid())
+    while stack:
+        pid = stack.pop()
+        stack.extend(_children(pid))
+        if "chrom" in Path(_command(pid)).name:
+            total += _pss_bytes(pid)
+    return total
