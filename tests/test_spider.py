@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -121,12 +120,11 @@ def test_csv_feed_export(crawl_output: dict[str, Any]) -> None:
 
 
 def test_spider_defaults_to_the_real_portal() -> None:
+    from scrapy.utils.reactor import install_reactor, is_reactor_installed
     from scrapy.utils.test import get_crawler
 
     from hgcrawler.runner import project_settings
     from spiders.haugiang import HaugiangSpider
-
-    from scrapy.utils.reactor import install_reactor, is_reactor_installed
 
     settings = project_settings().copy_to_dict()
     if not is_reactor_installed():
