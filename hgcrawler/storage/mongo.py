@@ -33,6 +33,7 @@ from hgcrawler.storage.base import (
     StoreError,
 )
 from hgcrawler.storage.embedded import pid_alive
+from hgcrawler.text import fold
 from hgcrawler.storage.uri import mask_uri
 from hgcrawler.urls import article_key, canonical_url
 
@@ -44,6 +45,7 @@ __all__ = [
     "content_hash",
     "new_crawl_id",
     "pid_alive",
+    "search_text",
 ]
 
 logger = logging.getLogger(__name__)
@@ -118,6 +120,20 @@ def content_hash(record: Mapping[str, Any]) -> str:
     ]
     text = json.dumps(canonical, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def search_text(content: Mapping[str, Any]) -> str:
+    """The folded title, lede and body stored as ``articles.search_text``.
+
+    Lower-case, diacritics stripped (``hgcrawler.text.fold``), so a regex over
+    it finds "Thường trực Tỉnh ủy" from ``thuong truc tinh uy`` on SecantusDB
+    and MongoDB alike.
+    """
+    body = content.get("body")
+    if isinstance(body, (list, tuple)):
+        body = "\n\n".join(str(part) for part in body)
+    parts = (content.get("title"), content.get("lede"), body)
+    return fold("\n".join(str(part) for part in parts if part))
 
 
 def _fingerprint(record: Mapping[str, Any]) -> str:
@@ -530,6 +546,8 @@ class _BatchWriter:
             "views_missing_reason": missing_reason,
             "rendered": rendered,
             "removed_at": None,
+            # accent-insensitive search without text indexes (hgcrawler.query.search)
+            "search_text": search_text(content),
         }
         revision_id = f"{article_id}:{digest}"
         doc = self.articles.get(article_id)
@@ -563,6 +581,15 @@ class _BatchWriter:
             )
         else:
             self.result.revisited += 1
+            previous_url = str(doc.get("url") or "")
+            if (
+                previous_url
+                and canonical_url(previous_url) != canonical_url(url)
+                and previous_url not in old_urls
+            ):
+                # Found at a new address without following a redirect (e.g. a listing
+                # linked the new URL first): the stored URL is an old one all the same.
+                old_urls = [*old_urls, previous_url]
             if old_urls:
                 self.result.moved += 1
                 self._add_old_urls(article_id, old_urls)
