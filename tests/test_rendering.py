@@ -1,0 +1,136 @@
+"""JavaScript-filled view counters, rendered in real headless Chromium (Debian's)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pymongo import MongoClient
+from scrapy.settings import Settings
+
+from hgcrawler.rendering import RenderConfig, browser_rss_bytes, playwright_settings
+from hgcrawler.replica import ReplicaServer, ReplicaSite
+from tests.crawling import hgcrawler_crawl, reachable
+
+CHROMIUM = "/usr/bin/chromium"
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def replica() -> Iterator[tuple[ReplicaSite, str]]:
+    site = ReplicaSite(articles=60, day=1, seed=11)
+    with ReplicaServer(site) as server:
+        yield site, server.base_url
+
+
+def crawl_into(
+    replica: tuple[ReplicaSite, str], uri: str, tmp: Path, database: str, *extra: str,
+    render: str = "auto",
+) -> tuple[Any, list[dict[str, Any]]]:  # fmt: skip
+    site, base_url = replica
+    done = hgcrawler_crawl(base_url, uri, database, tmp, "full", *extra, render=render)
+    assert done.returncode == 0, done.stderr[-3000:] + done.stdout
+    client: MongoClient[dict[str, Any]] = MongoClient(uri)
+    try:
+        observations = list(client[database].observations.find())
+        crawl = client[database].crawls.find_one()
+    finally:
+        client.drop_database(database)
+        client.close()
+    return (done, crawl), observations
+
+
+def js_truths(site: ReplicaSite) -> dict[str, Any]:
+    return {str(t.id): t for t in reachable(site) if t.js_counter != "none"}
+
+
+@pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium")
+def test_js_counters_are_read_from_the_rendered_page_and_only_there(
+    replica: tuple[ReplicaSite, str], mongo_server: Any, tmp_path: Path
+) -> None:
+    site, _ = replica
+    (done, crawl), observations = crawl_into(replica, mongo_server.uri, tmp_path, "render_auto")
+    js = js_truths(site)
+    assert {t.js_counter for t in js.values()} == {"ok", "slow", "fails"}
+    rendered = {o["article_id"] for o in observations if o["rendered"]}
+    assert rendered == set(js)  # only the pages whose static HTML lacks the count
+    by_id = {o["article_id"]: o for o in observations}
+    for article_id, truth in js.items():
+        obs = by_id[article_id]
+        if truth.js_counter == "fails":
+            assert obs["views"] is None
+            assert "still no view count after rendering" in obs["views_missing_reason"]
+        else:
+            assert obs["views"] == truth.views, truth.js_counter
+    static = [o for o in observations if o["article_id"] not in js]
+    assert static and not any(o["rendered"] for o in static)
+    assert crawl["counts"]["rendered"] == len(js)
+
+
+def test_without_chromium_the_crawl_runs_and_records_pages_as_not_rendered(
+    replica: tuple[ReplicaSite, str], mongo_server: Any, tmp_path: Path
+) -> None:
+    site, _ = replica
+    (done, crawl), observations = crawl_into(
+        replica, mongo_server.uri, tmp_path, "render_missing",
+        "-s", "HGCRAWLER_CHROMIUM_PATH=/nonexistent/chromium",
+    )  # fmt: skip
+    js = js_truths(site)
+    by_id = {o["article_id"]: o for o in observations}
+    for article_id in js:
+        assert by_id[article_id]["views"] is None
+        assert by_id[article_id]["views_missing_reason"].startswith("not rendered:")
+        assert by_id[article_id]["rendered"] is False
+    assert crawl["counts"]["rendered"] == 0
+    assert crawl["status"] == "finished"
+    log = Path(done.stdout.split("log: ")[-1].strip()).read_text()
+    assert log.count("JavaScript rendering unavailable") == 1
+
+
+def test_never_mode_does_not_wire_the_browser() -> None:
+    settings = Settings({"HGCRAWLER_RENDER": "never", "HGCRAWLER_CHROMIUM_PATH": CHROMIUM})
+    config = RenderConfig.from_settings(settings)
+    assert not config.wanted
+
+
+def test_playwright_settings_use_debians_chromium_and_bounds() -> None:
+    config = RenderConfig.from_settings(
+        Settings({"HGCRAWLER_RENDER_MAX_PAGES": 2, "HGCRAWLER_RENDER_TIMEOUT": 7})
+    )
+    wired = playwright_settings(config)
+    assert wired["PLAYWRIGHT_LAUNCH_OPTIONS"]["executable_path"] == CHROMIUM
+    assert wired["PLAYWRIGHT_MAX_PAGES_PER_CONTEXT"] == 2
+    assert wired["PLAYWRIGHT_MAX_CONTEXTS"] == 1
+    assert wired["PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT"] == 7000
+    assert "--no-sandbox" in wired["PLAYWRIGHT_LAUNCH_OPTIONS"]["args"]
+
+
+def test_missing_chromium_is_reported() -> None:
+    config = RenderConfig.from_settings(Settings({"HGCRAWLER_CHROMIUM_PATH": "/nope"}))
+    assert config.unavailable_reason() == ("Chromium not found at /nope (HGCRAWLER_CHROMIUM_PATH)")
+
+
+@pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium")
+def test_browser_memory_counts_chromium_children(tmp_path: Path) -> None:
+    import subprocess
+    import time
+
+    before = browser_rss_bytes()
+    browser = subprocess.Popen(
+        [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+         "--disable-background-networking", f"--user-data-dir={tmp_path}",
+         "--remote-debugging-port=0", "about:blank"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 20
+        during = 0
+        while time.monotonic() < deadline and during <= before + 10_000_000:
+            time.sleep(0.3)
+            during = browser_rss_bytes()
+        assert during > before + 10_000_000  # a browser takes tens of MB at least
+    finally:
+        browser.kill()
+        browser.wait()
