@@ -29,7 +29,7 @@ def crawl_into(
     replica: tuple[ReplicaSite, str], uri: str, tmp: Path, database: str, *extra: str,
     render: str = "auto",
 ) -> tuple[Any, list[dict[str, Any]]]:  # fmt: skip
-    site, base_url = replica
+    _site, base_url = replica
     done = hgcrawler_crawl(base_url, uri, database, tmp, "full", *extra, render=render)
     assert done.returncode == 0, done.stderr[-3000:] + done.stdout
     client: MongoClient[dict[str, Any]] = MongoClient(uri)
@@ -51,7 +51,7 @@ def test_js_counters_are_read_from_the_rendered_page_and_only_there(
     replica: tuple[ReplicaSite, str], mongo_server: Any, tmp_path: Path
 ) -> None:
     site, _ = replica
-    (done, crawl), observations = crawl_into(replica, mongo_server.uri, tmp_path, "render_auto")
+    (_done, crawl), observations = crawl_into(replica, mongo_server.uri, tmp_path, "render_auto")
     js = js_truths(site)
     assert {t.js_counter for t in js.values()} == {"ok", "slow", "fails"}
     rendered = {o["article_id"] for o in observations if o["rendered"]}
