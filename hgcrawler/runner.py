@@ -133,7 +133,7 @@ def run_crawl(
             extensions = settings.getdict("EXTENSIONS")
             extensions["hgcrawler.extensions.CrawlProgress"] = 500
             settings.set("EXTENSIONS", extensions, priority="cmdline")
-        process = CrawlerProcess(settings, install_root_handler=True)
+        process = CrawlerProcess(settings)
         crawler = process.create_crawler("haugiang")
         process.crawl(crawler, **dict(spider_kwargs or {}))
         process.start()
