@@ -18,6 +18,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "db": ("hgcrawler.commands.db", "manage the embedded database"),
     "extract": ("hgcrawler.commands.extract", "extract one article page to JSON"),
     "replica": ("hgcrawler.commands.replica", "serve the local replica of the portal"),
+    "warc": ("hgcrawler.commands.warc", "raw responses in WARC files"),
+    "query": ("hgcrawler.commands.query", "ask the archive: top, history, growth, changes, …"),
+    "export": ("hgcrawler.commands.export", "export articles, observations, revisions"),
+    "plot": ("hgcrawler.commands.plot", "chart view counts over time (PNG)"),
+    "report": ("hgcrawler.commands.report", "a self-contained HTML report of the archive"),
 }
 
 

@@ -1,0 +1,62 @@
+"""``hgcrawler plot ARTICLE...``: view counts of one or more articles over time, as a PNG."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from hgcrawler import query
+from hgcrawler.commands._archive import (
+    CommandError,
+    add_archive_arguments,
+    open_archive,
+    run_guarded,
+)
+
+DEFAULT_OUT = Path("exports") / "views.png"
+
+
+def _size(text: str) -> tuple[int, int]:
+    width, sep, height = text.lower().partition("x")
+    try:
+        size = (int(width), int(height))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected WIDTHxHEIGHT in pixels, got {text!r}") from None
+    if not sep or min(size) < 100 or max(size) > 10000:
+        raise argparse.ArgumentTypeError(f"expected WIDTHxHEIGHT (100-10000 px), got {text!r}")
+    return size
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("articles", nargs="+", metavar="ARTICLE", help="article ids or URLs")
+    parser.add_argument("--out", default=str(DEFAULT_OUT), help=f"PNG file (default {DEFAULT_OUT})")
+    parser.add_argument(
+        "--size", type=_size, default=(900, 480), help="WIDTHxHEIGHT, default 900x480"
+    )
+    parser.add_argument("--title", default="View counts over time", help="chart title")
+    add_archive_arguments(parser)
+
+
+def run(args: argparse.Namespace) -> int:
+    return run_guarded("hgcrawler plot", lambda: _plot(args))
+
+
+def _plot(args: argparse.Namespace) -> int:
+    from hgcrawler.charts import views_chart
+
+    with open_archive(args) as db:
+        query.ensure_not_empty(db)
+        articles = [query.find_article(db, ref) for ref in args.articles]
+        histories = {str(a["_id"]): query.view_series(db, str(a["_id"])) for a in articles}
+        titles = {str(a["_id"]): str(a.get("title") or "") for a in articles}
+    chart = views_chart(histories, titles, size=args.size, title=args.title)
+    if not chart.series:
+        raise CommandError("none of these articles has a view count to plot", exit_code=1)
+    try:
+        path = chart.save(args.out)
+    except OSError as exc:
+        raise CommandError(f"cannot write {args.out}: {exc}") from None
+    points = sum(len(s.points) for s in chart.series)
+    print(f"{len(chart.series)} series, {points} points → {path}", file=sys.stderr)
+    return 0

@@ -1,0 +1,370 @@
+"""``hgcrawler query``: answers from the archive without writing aggregation pipelines.
+
+Sub-commands: ``top``, ``history``, ``growth``, ``changes``, ``search``,
+``stats``. Tables by default, ``--json`` for scripts. The questions themselves
+are :mod:`hgcrawler.query`; this module parses and prints.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+from typing import Any
+
+from hgcrawler import query
+from hgcrawler.commands._archive import (
+    CommandError,
+    add_archive_arguments,
+    add_json_argument,
+    open_archive,
+    optional_when,
+    parse_when,
+    print_json,
+    run_guarded,
+)
+from hgcrawler.diffing import format_changes
+from hgcrawler.tables import cell, duration, format_table
+
+PROG = "hgcrawler query"
+TITLE_WIDTH = 60
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    sub = parser.add_subparsers(dest="question", metavar="QUESTION", required=True)
+
+    top = sub.add_parser("top", help="most-viewed articles")
+    top.add_argument("-n", "--limit", type=int, default=10, help="how many (default 10)")
+    top.add_argument("--category", help="category name or slug, accents optional (kinh-te)")
+    top.add_argument("--updated-since", metavar="DATE", help="article date on or after DATE")
+    top.add_argument("--updated-until", metavar="DATE", help="article date before DATE")
+    top.add_argument("--seen-since", metavar="DATE", help="rank by the count observed from DATE on")
+    top.add_argument("--seen-until", metavar="DATE", help="… and before DATE")
+    top.add_argument("--include-removed", action="store_true", help="also removed articles")
+
+    history = sub.add_parser("history", help="an article's view counts and revisions, with diffs")
+    history.add_argument("article", metavar="ARTICLE", help="article id (39993) or URL")
+
+    growth = sub.add_parser("growth", help="fastest-growing articles (views gained per day)")
+    growth.add_argument("-n", "--limit", type=int, default=10)
+    growth.add_argument("--since", metavar="DATE", help="observations from DATE (default: all)")
+    growth.add_argument("--until", metavar="DATE", help="observations before DATE")
+    growth.add_argument("--category", help="category name or slug")
+
+    changes = sub.add_parser("changes", help="articles new, edited, removed or moved")
+    changes.add_argument(
+        "--since",
+        metavar="DATE",
+        default="last-crawl",
+        help="DATE, 7d, or last-crawl: what the last crawl found (default)",
+    )
+    changes.add_argument("-n", "--limit", type=int, default=20, help="rows per list (default 20)")
+
+    search = sub.add_parser("search", help="accent-insensitive search over title and text")
+    search.add_argument("text", nargs="+", metavar="TEXT", help="words, all must match")
+    search.add_argument("-n", "--limit", type=int, default=20)
+    search.add_argument("--category", help="category name or slug")
+
+    stats = sub.add_parser("stats", help="articles per category and month, crawls, total views")
+    stats.add_argument("--crawls", type=int, default=10, help="crawls to list (default 10)")
+
+    for child in (top, history, growth, changes, search, stats):
+        add_json_argument(child)
+        add_archive_arguments(child)
+
+
+def run(args: argparse.Namespace) -> int:
+    return run_guarded(f"{PROG} {args.question}", lambda: _answer(args))
+
+
+def _answer(args: argparse.Namespace) -> int:
+    handler = {
+        "top": _top,
+        "history": _history,
+        "growth": _growth,
+        "changes": _changes,
+        "search": _search,
+        "stats": _stats,
+    }[args.question]
+    if getattr(args, "limit", 1) < 1:
+        raise CommandError("--limit must be at least 1")
+    # parse dates before touching the database: a typo fails fast
+    _check_dates(args)
+    with open_archive(args) as db:
+        query.ensure_not_empty(db)
+        handler(db, args)
+    return 0
+
+
+def _check_dates(args: argparse.Namespace) -> None:
+    for name in ("updated_since", "updated_until", "seen_since", "seen_until", "until"):
+        optional_when(getattr(args, name, None))
+    since = getattr(args, "since", None)
+    if since is not None and since != "last-crawl":
+        parse_when(since)
+
+
+def _category(db: query.Db, name: str | None) -> str | None:
+    return None if name is None else query.resolve_category(db, name)
+
+
+def _title(row: dict[str, Any]) -> str:
+    title = str(row.get("title") or "(no title)")
+    return f"{title} [removed]" if row.get("removed_at") else title
+
+
+# --- top -------------------------------------------------------------------
+
+
+def _top(db: query.Db, args: argparse.Namespace) -> None:
+    rows = query.top(
+        db,
+        limit=args.limit,
+        category=_category(db, args.category),
+        updated_since=optional_when(args.updated_since),
+        updated_until=optional_when(args.updated_until),
+        seen_since=optional_when(args.seen_since),
+        seen_until=optional_when(args.seen_until),
+        include_removed=args.include_removed,
+    )
+    if args.json:
+        print_json(rows)
+        return
+    if not rows:
+        print("No article with a view count matches.")
+        return
+    table = [
+        [rank, row["article_id"], row["views"], row["updated_on"], row["category"], _title(row)]
+        for rank, row in enumerate(rows, 1)
+    ]
+    print(
+        format_table(
+            table,
+            ["#", "id", "views", "updated", "category", "title"],
+            align="rrrlll",
+            max_widths=[None, None, None, None, 18, TITLE_WIDTH],
+        )
+    )
+
+
+# --- history ---------------------------------------------------------------
+
+
+def _history(db: query.Db, args: argparse.Namespace) -> None:
+    history = query.article_history(db, args.article)
+    if args.json:
+        print_json(history)
+        return
+    article = history["article"]
+    print(f"{article['article_id']}  {article['title']}")
+    print(f"  {article['category']} · updated {cell(article['updated_on'])} · {article['url']}")
+    state = f"removed {cell(article['removed_at'])}" if article.get("removed_at") else "online"
+    print(
+        f"  {state} · {cell(article['views'])} views · revision {article['revision']} "
+        f"of {article['revision_count']} · first seen {cell(article['first_seen_at'])}"
+    )
+    if article.get("old_urls"):
+        print(f"  moved from: {', '.join(article['old_urls'])}")
+    observations = history["observations"]
+    print(f"\nView counts ({len(observations)} observations)")
+    rows = []
+    previous_views: int | None = None
+    previous_url: str | None = None
+    for obs in observations:
+        views = obs.get("views")
+        change = (
+            f"+{views - previous_views:,}"
+            if views is not None and previous_views is not None
+            else ""
+        )
+        note = obs.get("views_missing_reason") or ""
+        if previous_url and obs.get("url") and obs["url"] != previous_url and obs["status"] < 400:
+            note = f"moved to {obs['url']}"
+        rows.append([obs["fetched_at"], obs.get("status"), views, change, note])
+        previous_views = views if views is not None else previous_views
+        previous_url = obs.get("url") or previous_url
+    print(
+        format_table(rows, ["observed (UTC)", "status", "views", "change", "note"], align="lrrrl")
+    )
+    revisions = history["revisions"]
+    print(f"\nRevisions ({len(revisions)})")
+    for revision in revisions:
+        print(
+            f"#{revision['number']}  first seen {cell(revision['first_seen_at'])}, "
+            f"last seen {cell(revision['last_seen_at'])} · updated {cell(revision['updated_on'])}"
+        )
+        if revision["number"] != 1:
+            print(format_changes(revision["changes"], indent="    "))
+
+
+# --- growth ----------------------------------------------------------------
+
+
+def _growth(db: query.Db, args: argparse.Namespace) -> None:
+    rows = query.growth(
+        db,
+        since=optional_when(args.since),
+        until=optional_when(args.until),
+        limit=args.limit,
+        category=_category(db, args.category),
+    )
+    if args.json:
+        print_json(rows)
+        return
+    if not rows:
+        print("No article was observed twice with a view count in that window.")
+        return
+    table = [
+        [
+            rank,
+            row["article_id"],
+            round(row["per_day"]),
+            row["gained"],
+            f"{row['first_views']:,} → {row['last_views']:,}",
+            duration(row["days"]),
+            _title(row),
+        ]
+        for rank, row in enumerate(rows, 1)
+    ]
+    print(
+        format_table(
+            table,
+            ["#", "id", "views/day", "gained", "views", "over", "title"],
+            align="rrrrrrl",
+            max_widths=[None, None, None, None, None, None, TITLE_WIDTH],
+        )
+    )
+
+
+# --- changes ---------------------------------------------------------------
+
+
+def _since(db: query.Db, text: str) -> tuple[dt.datetime, str]:
+    if text != "last-crawl":
+        moment = parse_when(text)
+        return moment, cell(moment)
+    crawl = query.last_crawl(db)
+    if crawl is None or crawl.get("started_at") is None:
+        raise query.EmptyArchive("no crawl recorded yet")
+    # the archive's fetch times are whole seconds: start at the crawl's second
+    started = crawl["started_at"].replace(microsecond=0)
+    return started, f"the last crawl ({crawl['_id']}, {cell(crawl['started_at'])})"
+
+
+def _changes(db: query.Db, args: argparse.Namespace) -> None:
+    since, label = _since(db, args.since)
+    found = query.changes(db, since)
+    if args.json:
+        print_json(found)
+        return
+    print(f"Changes since {label}")
+    for kind in ("new", "edited", "removed", "moved"):
+        docs = found[kind]
+        print(f"\n{kind.capitalize()}: {len(docs)}")
+        if not docs:
+            continue
+        rows = []
+        for doc in docs[: args.limit]:
+            if kind == "edited":
+                detail = "revision " + ", ".join(str(n) for n in doc["revisions_since"])
+            elif kind == "removed":
+                detail = f"gone {cell(doc['removed_at'])}"
+            elif kind == "moved":
+                detail = "from " + ", ".join(doc["moved_from"])
+            else:
+                detail = f"updated {cell(doc.get('updated_on'))}"
+            rows.append([doc["_id"], doc.get("category"), doc.get("title"), detail])
+        print(
+            format_table(rows, ["id", "category", "title", "detail"], max_widths=[None, 18, 50, 80])
+        )
+        if len(docs) > args.limit:
+            print(f"… and {len(docs) - args.limit} more (--limit, or --json for all)")
+
+
+# --- search ----------------------------------------------------------------
+
+
+def _search(db: query.Db, args: argparse.Namespace) -> None:
+    text = " ".join(args.text)
+    rows = query.search(db, text, limit=args.limit, category=_category(db, args.category))
+    if args.json:
+        print_json(rows)
+        return
+    if not rows:
+        print(f"No article contains {text!r}.")
+        return
+    for row in rows:
+        print(f"{row['article_id']}  {_title(row)}")
+        print(f"    {row['category']} · {cell(row['updated_on'])} · {cell(row['views'])} views")
+        print(f"    {row['snippet']}")
+
+
+# --- stats -----------------------------------------------------------------
+
+
+def _stats(db: query.Db, args: argparse.Namespace) -> None:
+    found = query.stats(db, crawls=args.crawls)
+    if args.json:
+        print_json(found)
+        return
+    totals = found["totals"]
+    print(
+        f"{totals['articles']:,} articles ({totals['live']:,} online, {totals['removed']:,} "
+        f"removed, {totals['edited']:,} edited, {totals['moved']:,} moved) · "
+        f"{totals['revisions']:,} revisions · {totals['observations']:,} observations · "
+        f"{totals['crawls']:,} crawls · {totals['rejects']:,} rejected pages"
+    )
+    print("\nArticles per category")
+    rows = [[r["category"], r["articles"], r["live"], r["removed"]] for r in found["categories"]]
+    print(format_table(rows, ["category", "articles", "online", "removed"]))
+    print("\nArticles per month (by the article's date)")
+    categories = [r["category"] for r in found["categories"]]
+    months = sorted({r["month"] for r in found["by_month"]}, reverse=True)
+    counts = {(r["month"], r["category"]): r["articles"] for r in found["by_month"]}
+    rows = [
+        [
+            month,
+            *(counts.get((month, c), 0) for c in categories),
+            sum(counts.get((month, c), 0) for c in categories),
+        ]
+        for month in months
+    ]
+    print(format_table(rows, ["month", *categories, "all"]))
+    print(f"\nLast {len(found['crawls'])} crawls")
+    rows = [
+        [
+            c["crawl_id"],
+            c["mode"],
+            c["status"],
+            c["started_at"],
+            c["seconds"],
+            c["counts"].get("pages"),
+            c["counts"].get("articles"),
+            c["counts"].get("new"),
+            c["counts"].get("changed"),
+            c["counts"].get("removed"),
+            "; ".join(c["problems"]) or "",
+        ]
+        for c in found["crawls"]
+    ]
+    print(
+        format_table(
+            rows,
+            [
+                "crawl",
+                "mode",
+                "status",
+                "started (UTC)",
+                "secs",
+                "pages",
+                "articles",
+                "new",
+                "changed",
+                "removed",
+                "problems",
+            ],
+            max_widths=[None] * 10 + [60],
+        )
+    )
+    print("\nSite's total views (sum of the counts seen in each crawl)")
+    rows = [[v["at"], v["crawl_id"], v["views"], v["articles"]] for v in found["site_views"]]
+    print(format_table(rows, ["observed (UTC)", "crawl", "total views", "articles counted"]))

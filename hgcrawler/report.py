@@ -1,0 +1,134 @@
+"""The archive summarised as one self-contained HTML page.
+
+:func:`build_report` gathers the numbers (through :mod:`hgcrawler.query`) and
+draws the charts (:mod:`hgcrawler.charts`, embedded as ``data:`` URIs);
+:func:`render_report` fills ``templates/report.html.j2``. The page loads
+nothing from the network.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from hgcrawler import query
+from hgcrawler.charts import Series as ChartSeries
+from hgcrawler.charts import bar_chart, line_chart, views_chart
+from hgcrawler.tables import cell, duration
+
+__all__ = ["build_report", "render_report", "write_report"]
+
+TEMPLATE = "report.html.j2"
+
+
+def build_report(
+    db: query.Db,
+    *,
+    top_n: int = 10,
+    charted: int = 5,
+    since: dt.datetime | None = None,
+    crawls: int = 10,
+    now: dt.datetime | None = None,
+) -> dict[str, Any]:
+    """Everything the report shows, charts included (PNG data URIs).
+
+    ``since``: the start of "recent changes" (default: 7 days before the last
+    crawl started). ``charted``: how many of the top and fastest-growing
+    articles get their view-count line drawn.
+    """
+    query.ensure_not_empty(db)
+    now = now or dt.datetime.now(dt.UTC)
+    last = query.last_crawl(db)
+    if since is None:
+        anchor = last["started_at"] if last and last.get("started_at") else now
+        since = anchor - dt.timedelta(days=7)
+    stats = query.stats(db, crawls=crawls)
+    top = query.top(db, limit=top_n)
+    growth = query.growth(db, limit=top_n)
+    changes = query.changes_since(db, since)
+    removals = list(
+        db.articles.find({"removed_at": {"$ne": None}}, query.LIST_FIELDS)
+        .sort("removed_at", -1)
+        .limit(top_n)
+    )
+    charts: dict[str, dict[str, Any]] = {}
+
+    def views_of(rows: list[dict[str, Any]], name: str, title: str) -> None:
+        ids = [str(row["article_id"]) for row in rows[:charted]]
+        if not ids:
+            return
+        histories = {article_id: query.view_series(db, article_id) for article_id in ids}
+        titles = {str(row["article_id"]): str(row.get("title") or "") for row in rows}
+        chart = views_chart(histories, titles, title=title, size=(900, 420))
+        charts[name] = {"uri": chart.data_uri(), "series": len(chart.series), "alt": title}
+
+    views_of(top, "top", f"View counts of the {min(charted, len(top))} most-viewed articles")
+    views_of(growth, "growth", f"The {min(charted, len(growth))} fastest-growing articles")
+    if stats["categories"]:
+        bars = [(row["category"], float(row["articles"])) for row in stats["categories"]]
+        chart = bar_chart(bars, title="Articles per category", size=(900, 320))
+        charts["categories"] = {
+            "uri": chart.data_uri(),
+            "series": len(bars),
+            "alt": "Articles per category",
+        }
+    if stats["site_views"]:
+        points = [(row["at"], float(row["views"])) for row in stats["site_views"]]
+        chart = line_chart(
+            [ChartSeries("sum of the view counts seen", points)],
+            title="The site's total views, per crawl",
+            size=(900, 320),
+        )
+        charts["site_views"] = {"uri": chart.data_uri(), "series": 1, "alt": "Total views"}
+    return {
+        "generated_at": now,
+        "database": db.name,
+        "since": since,
+        "totals": stats["totals"],
+        "categories": stats["categories"],
+        "by_month": stats["by_month"],
+        "crawls": stats["crawls"],
+        "last_crawl": stats["crawls"][0] if stats["crawls"] else None,
+        "site_views": stats["site_views"],
+        "top": top,
+        "growth": growth,
+        "changes": changes,
+        "removals": removals,
+        "charts": charts,
+    }
+
+
+def _number(value: Any) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, float):
+        return f"{value:,.1f}"
+    return f"{value:,}" if isinstance(value, int) else str(value)
+
+
+def render_report(context: dict[str, Any]) -> str:
+    environment = Environment(
+        loader=PackageLoader("hgcrawler", "templates"),
+        autoescape=select_autoescape(["html", "j2"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    environment.filters["when"] = cell
+    environment.filters["number"] = _number
+    environment.filters["span"] = duration
+    return environment.get_template(TEMPLATE).render(**context)
+
+
+def write_report(db: query.Db, out: str | Path, **options: Any) -> tuple[Path, dict[str, Any]]:
+    """Build, render and write the report; returns its path and the context used."""
+    context = build_report(db, **options)
+    html = render_report(context)
+    path = Path(out).expanduser()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.part")
+    temporary.write_text(html, encoding="utf-8")
+    temporary.replace(path)
+    return path, context

@@ -1,0 +1,165 @@
+"""``hgcrawler export`` (streaming JSONL/CSV) and Scrapy's feed exports, on the
+archive built by crawling the replica."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import os
+import subprocess
+import sys
+import types
+import uuid
+from pathlib import Path
+
+import pytest
+
+from hgcrawler.cli import main
+from hgcrawler.export import COLLECTIONS, export, iter_documents
+from tests.archive_fixture import DAYS, Archive, archive_for
+from tests.conftest import MongoServer
+
+
+@pytest.fixture(scope="module")
+def archive(mongo_server: MongoServer, tmp_path_factory: pytest.TempPathFactory) -> Archive:
+    """The replica crawled over four days (built once per session)."""
+    return archive_for(mongo_server, tmp_path_factory)
+
+
+def test_jsonl_exports_every_document(
+    capsys: pytest.CaptureFixture[str],
+    archive: Archive,
+    tmp_path: Path,
+) -> None:
+    db = archive.db()
+    for collection in COLLECTIONS:
+        out = tmp_path / f"{collection}.jsonl"
+        code = main(["export", collection, "--out", str(out), *archive.args()])
+        assert code == 0
+        assert f"written to {out}" in capsys.readouterr().err
+        rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+        assert len(rows) == db[collection].count_documents({})
+        assert [*rows[0]] == list(COLLECTIONS[collection])
+        assert not list(tmp_path.glob(".*.part"))
+    articles = {row["_id"]: row for row in map(json.loads, (tmp_path / "articles.jsonl").open())}
+    seed = articles["39993"]
+    truth = archive.truth[DAYS]["39993"]
+    assert seed["title"] == truth.title and seed["views"] == truth.views
+    assert seed["updated_on"] == truth.updated_on.isoformat()
+    assert seed["first_seen_at"].endswith("Z")
+    observations = (tmp_path / "observations.jsonl").read_text().splitlines()
+    assert sum('"article_id": "39993"' in line for line in observations) == DAYS
+
+
+def test_csv_flattens_lists_to_json(
+    capsys: pytest.CaptureFixture[str],
+    archive: Archive,
+    tmp_path: Path,
+) -> None:
+    out = tmp_path / "articles.csv"
+    assert main(["export", "articles", "--format", "csv", "--out", str(out), *archive.args()]) == 0
+    with out.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) == archive.db().articles.count_documents({})
+    by_id = {row["_id"]: row for row in rows}
+    truth = archive.truth[DAYS]["39993"]
+    seed = by_id["39993"]
+    assert seed["title"] == truth.title
+    assert seed["body"].split("\n\n") == list(truth.body)  # paragraphs survive in one cell
+    images = json.loads(seed["images"])
+    assert [image["caption"] for image in images] == [caption for _, caption in truth.images]
+    assert json.loads(seed["old_urls"]) == []
+    moved = [key for key, t in archive.truth[DAYS].items() if t.status == "moved"]
+    assert all(by_id[key]["url"].endswith(archive.truth[DAYS][key].url) for key in moved)
+    removed = [row for row in rows if row["removed_at"]]
+    assert {row["_id"] for row in removed} == {
+        key for key, t in archive.truth[DAYS].items() if t.status == "deleted" and not t.malformed
+    }
+
+
+def test_since_and_stdout(
+    capsys: pytest.CaptureFixture[str],
+    archive: Archive,
+) -> None:
+    db = archive.db()
+    last = db.crawls.find_one({"_id": archive.crawl_ids[-1]})
+    since = last["started_at"].replace(microsecond=0).isoformat()
+    args = ["export", "observations", "--since", since, "--out", "-", *archive.args()]
+    assert main(args) == 0
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert rows and {row["crawl_id"] for row in rows} == {archive.crawl_ids[-1]}
+    assert main(["export", "revisions", "--since", since, "--format", "csv", "--out", "-",
+                 *archive.args()]) == 0  # fmt: skip
+    revisions = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    before = archive.truth[DAYS - 1]
+    changed_last_day = {  # edited, or new (their first revision)
+        key for key, t in archive.truth[DAYS].items()
+        if not t.malformed and (key not in before or t.revision > before[key].revision)
+    }  # fmt: skip
+    assert {row["article_id"] for row in revisions} == changed_last_day
+
+    assert main(["export", "articles", "--since", "someday", *archive.args()]) == 2
+    assert "bad date" in capsys.readouterr().err
+    empty = ["--mongo-uri", archive.uri, "--database", f"empty_{uuid.uuid4().hex[:8]}"]
+    assert main(["export", "articles", "--out", "-", *empty]) == 1
+    assert "is empty" in capsys.readouterr().err
+
+
+def test_export_streams_from_a_cursor(archive: Archive) -> None:
+    db = archive.db()
+    documents = iter_documents(db, "observations", batch_size=7)
+    assert isinstance(documents, types.GeneratorType)
+    first = next(documents)
+    assert first["article_id"] and isinstance(first["fetched_at"], dt.datetime)
+    documents.close()
+
+    class CountingWriter:
+        def __init__(self) -> None:
+            self.writes = 0
+            self.largest = 0
+
+        def write(self, text: str) -> int:
+            self.writes += 1
+            self.largest = max(self.largest, len(text))
+            return len(text)
+
+    writer = CountingWriter()
+    count = export(db, "observations", writer, "jsonl")  # type: ignore[arg-type]
+    assert count == writer.writes == db.observations.count_documents({})
+    assert writer.largest < 2000  # one line at a time, never the whole file
+    with pytest.raises(ValueError, match="cannot export"):
+        next(iter_documents(db, "crawls"))
+
+
+@pytest.mark.parametrize("suffix", ["jsonl", "csv"])
+def test_scrapy_feed_exports_still_work(archive: Archive, tmp_path: Path, suffix: str) -> None:
+    from hgcrawler.replica import ReplicaServer, ReplicaSite
+
+    out = tmp_path / f"articles.{suffix}"
+    env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "hgcrawler.settings"}
+    with ReplicaServer(ReplicaSite(articles=12, day=1, seed=0)) as server:
+        command = [
+            sys.executable, "-m", "scrapy", "crawl", "haugiang", "-O", str(out),
+            "-s", f"HGCRAWLER_START_URL={server.base_url}",
+            "-s", f"HGCRAWLER_MONGO_URI={archive.uri}",
+            "-s", f"HGCRAWLER_MONGO_DATABASE=feed_{uuid.uuid4().hex[:8]}",
+            "-s", f"HGCRAWLER_DATA_DIR={tmp_path}",
+            "-s", "HGCRAWLER_RENDER=never", "-s", "LOG_LEVEL=WARNING",
+            "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False",
+        ]  # fmt: skip
+        done = subprocess.run(
+            command, capture_output=True, text=True, timeout=120, cwd=tmp_path, env=env
+        )
+    assert out.exists(), done.stderr[-2000:]
+    text = out.read_text(encoding="utf-8")
+    if suffix == "jsonl":
+        items = [json.loads(line) for line in text.splitlines()]
+    else:
+        items = list(csv.DictReader(text.splitlines()))
+    titles = {item["title"] for item in items}
+    assert (
+        "Thường trực Tỉnh ủy làm việc định kỳ với các cơ quan, tham mưu giúp việc Tỉnh ủy "
+        "và các cơ quan có liên quan" in titles
+    )
