@@ -270,6 +270,7 @@ def article_history(db: Db, ref: str) -> dict[str, Any]:
                 "first_seen_at": revision.get("first_seen_at"),
                 "last_seen_at": revision.get("last_seen_at"),
                 "first_crawl_id": revision.get("first_crawl_id"),
+                "warc": revision.get("warc"),
                 "changes": revision_changes(previous, revision) if previous is not None else [],
             }
         )

@@ -24,6 +24,7 @@ from hgcrawler.commands._archive import (
 )
 from hgcrawler.diffing import format_changes
 from hgcrawler.tables import cell, duration, format_table
+from hgcrawler.warc import warc_location_text
 
 PROG = "hgcrawler query"
 TITLE_WIDTH = 60
@@ -192,6 +193,7 @@ def _history(db: query.Db, args: argparse.Namespace) -> None:
             f"#{revision['number']}  first seen {cell(revision['first_seen_at'])}, "
             f"last seen {cell(revision['last_seen_at'])} · updated {cell(revision['updated_on'])}"
         )
+        print(f"    raw response: {warc_location_text(revision)}")
         if revision["number"] != 1:
             print(format_changes(revision["changes"], indent="    "))
 
