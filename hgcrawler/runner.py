@@ -7,6 +7,7 @@ haugiang`` behaves the same apart from the lock and the summary.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import os
@@ -120,6 +121,7 @@ def run_crawl(
     except OSError as exc:
         raise CrawlSetupError(f"cannot use data directory {config.data_dir}: {exc}") from None
     try:
+        check_writable(config.data_dir / "journal" / config.mongo_database, "spill journal")
         uri = resolve_database(settings, config)
         settings.set("HGCRAWLER_MONGO_URI", uri, priority="cmdline")
         if log_file is None and not settings.get("LOG_FILE"):
@@ -138,7 +140,8 @@ def run_crawl(
         process.crawl(crawler, **dict(spider_kwargs or {}))
         process.start()
         crawl_id = crawler.stats.get_value("hgcrawler/crawl_id") if crawler.stats else None
-        crawl = load_crawl(uri, config.mongo_database, crawl_id)
+        summary = crawler.stats.get_value("hgcrawler/crawl_summary") if crawler.stats else None
+        crawl = dict(summary) if summary else load_crawl(uri, config.mongo_database, crawl_id)
     finally:
         lock.release()
     status = crawl.get("status", "failed")
@@ -146,8 +149,32 @@ def run_crawl(
     return CrawlOutcome(exit_code=exit_code, crawl=crawl, log_file=log_file)
 
 
+def check_writable(directory: Path, what: str) -> None:
+    """Create ``directory`` and write, sync and delete a small file in it, or raise
+    :class:`CrawlSetupError` naming it (read-only file system, disk full, not a directory)."""
+    probe = directory / f".write-test-{os.getpid()}"
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        with open(probe, "wb") as handle:
+            handle.write(b"x" * 4096)
+            handle.flush()
+            os.fsync(handle.fileno())
+        probe.unlink()
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            probe.unlink()
+        reason = exc.strerror or str(exc)
+        raise CrawlSetupError(
+            f"cannot write the {what} in {directory}: {reason}; free some space or choose "
+            "another --data-dir"
+        ) from None
+
+
 def load_crawl(uri: str, database: str, crawl_id: str | None) -> dict[str, Any]:
     from pymongo import MongoClient
+    from pymongo.errors import PyMongoError
+
+    from hgcrawler.storage.uri import mask_uri
 
     if crawl_id is None:
         return {"status": "failed", "problems": ["the crawl never opened its archive"]}
@@ -157,6 +184,14 @@ def load_crawl(uri: str, database: str, crawl_id: str | None) -> dict[str, Any]:
             "_id": crawl_id,
             "status": "failed",
             "problems": ["no crawl record was written"],
+        }
+    except PyMongoError as exc:
+        return {
+            "_id": crawl_id,
+            "status": "failed",
+            "problems": [
+                f"cannot read the crawl record from {mask_uri(uri)}: {type(exc).__name__}"
+            ],
         }
     finally:
         client.close()

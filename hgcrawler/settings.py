@@ -58,6 +58,14 @@ RETRY_ENABLED = True
 RETRY_TIMES = 4
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
 REDIRECT_MAX_TIMES = 10
+# Faults of the site (docs/reliability.md): retry waits, size caps, traps
+HGCRAWLER_RETRY_BACKOFF = 1.0  # seconds before the first retry, doubled for each next one
+HGCRAWLER_RETRY_BACKOFF_MAX = 30.0  # cap of the backoff
+HGCRAWLER_RETRY_AFTER_MAX = 120.0  # cap of a server's Retry-After
+HGCRAWLER_TRAP_PAGES = 5  # non-article pages in a row linking only to more of the same
+DOWNLOAD_WARNSIZE = 2 * 1024 * 1024  # a portal page is ~100 KB
+DOWNLOAD_MAXSIZE = 10 * 1024 * 1024  # larger: cancelled, recorded as rejected "too_large"
+REQUEST_FINGERPRINTER_CLASS = "hgcrawler.fingerprint.CanonicalRequestFingerprinter"
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
 DEPTH_PRIORITY = 0
@@ -72,6 +80,11 @@ DOWNLOADER_MIDDLEWARES = {
     # after RedirectMiddleware (600) sees 3xx, before HttpCompressionMiddleware (590)
     # decodes: the WARC keeps the bytes as served (see hgcrawler/warc.py)
     "hgcrawler.warc.WarcWriterMiddleware": 650,
+    # sees 3xx before RedirectMiddleware (600): A -> B -> A is rejected "redirect_loop"
+    "hgcrawler.middlewares.RedirectLoopGuard": 610,
+    # RetryMiddleware with Retry-After and exponential backoff
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "hgcrawler.middlewares.BackoffRetryMiddleware": 550,
 }
 
 FEED_EXPORT_ENCODING = "utf-8"

@@ -15,7 +15,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from w3lib.url import canonicalize_url
 
-__all__ = ["ID_PARAMS", "article_key", "canonical_url"]
+__all__ = ["ID_PARAMS", "article_key", "canonical_url", "page_family"]
 
 #: Query parameters that carry the site's own numeric article id.
 ID_PARAMS = frozenset({"id", "newsid", "articleid", "itemid", "nid"})
@@ -84,3 +84,23 @@ def article_key(url: str) -> str:
     canonical URL.
     """
     return _numeric_id(url) or canonical_url(url)
+
+
+def page_family(url: str, other: str) -> bool:
+    """True when two URLs are pages of one family: same host and path (session ids
+    ignored) and the query parameter names of one contain the other's, like
+    ``/lich?ngay=1`` and ``/lich?ngay=2``, or ``/tin/`` and ``/tin/?trang=2``.
+
+    >>> page_family("http://h/lich?ngay=2021-03-19", "http://h/lich?ngay=2021-03-20")
+    True
+    >>> page_family("http://h/kinh-te/", "http://h/kinh-te/a-12.html")
+    False
+    >>> page_family("http://h/d.aspx?tabid=5&page=2", "http://h/d.aspx?NewsID=7")
+    False
+    """
+    a, b = urlsplit(canonical_url(url)), urlsplit(canonical_url(other))
+    if (a.netloc, a.path) != (b.netloc, b.path):
+        return False
+    names_a = {name.lower() for name, _ in parse_qsl(a.query, keep_blank_values=True)}
+    names_b = {name.lower() for name, _ in parse_qsl(b.query, keep_blank_values=True)}
+    return names_a <= names_b or names_b <= names_a

@@ -24,6 +24,7 @@ plan (known URLs, due revisits), and it reports non-article pages through
 from __future__ import annotations
 
 import asyncio
+import codecs
 import datetime as dt
 import logging
 from collections.abc import AsyncIterator, Iterator
@@ -31,8 +32,10 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import scrapy
+from scrapy.exceptions import DownloadCancelledError, DownloadTimeoutError, IgnoreRequest
 from scrapy.http import Response, TextResponse
 from scrapy.linkextractors import LinkExtractor
+from twisted.internet.error import TimeoutError as ConnectionTimeoutError
 from twisted.python.failure import Failure
 
 from hgcrawler import signals
@@ -40,6 +43,7 @@ from hgcrawler.config import MODES, HgcrawlerConfig
 from hgcrawler.discovery import PageLink, next_page, same_site
 from hgcrawler.extraction import NotAnArticle, extract_article
 from hgcrawler.items import ArticleItem
+from hgcrawler.middlewares import RedirectLoop
 from hgcrawler.rendering import (
     COUNTER_FILLED_JS,
     RenderConfig,
@@ -47,16 +51,18 @@ from hgcrawler.rendering import (
     playwright_settings,
 )
 from hgcrawler.storage.base import CrawlPlan
-from hgcrawler.urls import canonical_url
+from hgcrawler.urls import canonical_url, page_family
 
 logger = logging.getLogger(__name__)
 
 GONE_STATUSES = (404, 410)
 EXCERPT_BYTES = 2048
+#: Tried, in order, when a page declared UTF-8 but is not: the portal's legacy charset.
+FALLBACK_ENCODINGS = ("cp1258",)
 
 
 def utcnow_iso() -> str:
-    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
 
 
 async def _load_plan(crawler: Any, mode: str) -> CrawlPlan:
@@ -117,6 +123,7 @@ class HaugiangSpider(scrapy.Spider):
         self.plan = CrawlPlan(mode=self.mode)
         self.home_links: set[str] = set()
         self._closing_pages: set[asyncio.Future[Any]] = set()
+        self.trap_pages = max(1, self.crawler.settings.getint("HGCRAWLER_TRAP_PAGES", 5))
         self.render = RenderConfig.from_settings(self.crawler.settings)
         self.render_unavailable = (
             self.render.unavailable_reason() if self.render.wanted else "rendering is off"
@@ -162,7 +169,9 @@ class HaugiangSpider(scrapy.Spider):
             stats.inc_value("hgcrawler/pages/not_html")
             return
         try:
-            record = extract_article(response.body, response.url, encoding=response.encoding)
+            record = extract_article(
+                response.body, response.url, encoding=self.page_encoding(response)
+            )
         except NotAnArticle as exc:
             yield from self.handle_other_page(response, exc)
             return
@@ -179,6 +188,32 @@ class HaugiangSpider(scrapy.Spider):
                 item["render_reason"] = f"not rendered: {reason} ({self.render_unavailable})"
             yield item
         yield from self.follow_links(response, page_kind="article")
+
+    def page_encoding(self, response: TextResponse) -> str:
+        """The response's encoding, unless it claims UTF-8 and is not: then a legacy one."""
+        encoding = response.encoding
+        try:
+            if codecs.lookup(encoding).name != "utf-8":
+                return encoding
+        except LookupError:
+            return encoding
+        body = response.body
+        try:
+            body.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            if exc.start >= len(body) - 3:
+                return encoding  # a multi-byte character cut by truncation, not a wrong charset
+            for fallback in FALLBACK_ENCODINGS:
+                try:
+                    body.decode(fallback)
+                except UnicodeDecodeError:
+                    continue
+                self.crawler.stats.inc_value("hgcrawler/pages/charset_mismatch")
+                logger.warning(
+                    "%s declares %s but is not; decoded as %s", response.url, encoding, fallback
+                )
+                return fallback
+        return encoding
 
     # ------------------------------------------------------------------ rendering
 
@@ -286,6 +321,7 @@ class HaugiangSpider(scrapy.Spider):
                 "status": response.status,
                 "fetched_at": utcnow_iso(),
                 "article_id": article_id,
+                "warc": response.meta.get("hgcrawler_warc"),
             },
         )
         return
@@ -350,13 +386,38 @@ class HaugiangSpider(scrapy.Spider):
         is_home = bool(response.meta.get("hg_home"))
         if is_home:
             self.home_links = {canonical_url(link.url) for link in links}
+        trail = self.trap_trail(response, page_kind, links)
+        if trail >= self.trap_pages:
+            self.crawler.stats.inc_value("hgcrawler/traps")
+            self.reject(
+                response,
+                "trap",
+                f"{trail} pages in a row linking only to more pages like them; not followed",
+            )
+            return
         if self.mode == "full":
-            for link in links:
-                yield self.link_request(link, response)
+            requests: Iterator[scrapy.Request] = (
+                self.link_request(link, response) for link in links
+            )
+        elif self.mode == "revisit":
             return
-        if self.mode == "revisit":
-            return
-        yield from self.follow_incremental(response, page_kind, links, is_home)
+        else:
+            requests = self.follow_incremental(response, page_kind, links, is_home)
+        for request in requests:
+            request.meta["hg_trail"] = trail
+            yield request
+
+    def trap_trail(self, response: TextResponse, page_kind: str, links: list[PageLink]) -> int:
+        """How many non-article pages in a row (this one included) linked to nothing but
+        the site's chrome and pages of their own family (calendars, endless pagers)."""
+        if page_kind == "article" or response.meta.get("hg_home"):
+            return 0
+        for link in links:
+            if canonical_url(link.url) in self.home_links:
+                continue
+            if not page_family(link.url, response.url):
+                return 0
+        return int(response.meta.get("hg_trail", 0)) + 1
 
     def follow_incremental(
         self, response: TextResponse, page_kind: str, links: list[PageLink], is_home: bool
@@ -407,16 +468,18 @@ class HaugiangSpider(scrapy.Spider):
     def on_error(self, failure: Failure) -> None:
         request = failure.request  # type: ignore[attr-defined]
         response = getattr(failure.value, "response", None)
+        status: int | None = None
+        excerpt = ""
         if response is not None:
             reason, detail = f"http_{response.status}", f"HTTP {response.status}"
-            status: int | None = response.status
+            status = response.status
             excerpt = response.body[:EXCERPT_BYTES].decode("utf-8", "replace")
         else:
-            error_name = type(failure.value).__name__
-            reason, detail = "download_error", f"{error_name}: {failure.getErrorMessage()}"
-            status, excerpt = None, ""
-        if type(failure.value).__name__ == "IgnoreRequest":
-            return  # robots.txt and offsite filters: not an error of the site
+            found = failure_reason(failure.value) if failure.value is not None else None
+            if found is None:
+                return  # robots.txt and offsite filters: not an error of the site
+            reason = found
+            detail = f"{type(failure.value).__name__}: {failure.getErrorMessage()}"[:500]
         self.crawler.stats.inc_value(f"hgcrawler/rejected/{reason}")
         logger.warning("Failed %s: %s", request.url, detail)
         self.crawler.signals.send_catch_log(
@@ -430,3 +493,16 @@ class HaugiangSpider(scrapy.Spider):
                 "excerpt": excerpt,
             },
         )
+
+
+def failure_reason(error: BaseException) -> str | None:
+    """The reject reason of a request that failed without a response; None: not a failure."""
+    if isinstance(error, RedirectLoop):
+        return "redirect_loop"
+    if isinstance(error, IgnoreRequest):
+        return "max_redirects" if "max redirections" in str(error) else None
+    if isinstance(error, DownloadTimeoutError | ConnectionTimeoutError):
+        return "timeout"
+    if isinstance(error, DownloadCancelledError) and "max size" in str(error):
+        return "too_large"
+    return "download_error"

@@ -42,7 +42,7 @@ from hgcrawler.storage import (
     mask_uri,
     resolve_mongo_uri,
 )
-from hgcrawler.storage.journal import Segment
+from hgcrawler.storage.journal import CRAWL_END, Segment
 from hgcrawler.urls import article_key
 
 if TYPE_CHECKING:
@@ -58,6 +58,10 @@ T = TypeVar("T")
 _PIPELINES: weakref.WeakKeyDictionary[Crawler, MongoArchivePipeline] = weakref.WeakKeyDictionary()
 _REASON = re.compile(r"^[a-z][a-z0-9_]{0,40}$")
 _MAX_PENDING_BATCHES = 4
+#: Reasons for which a page that looked like an article was rejected.
+ARTICLE_PAGE_REJECTS = frozenset(
+    {"missing_title", "missing_body", "bad_date", "bad_views", "truncated", "not_parsable"}
+)
 
 
 async def get_plan(crawler: Crawler) -> CrawlPlan:
@@ -127,6 +131,8 @@ class MongoArchivePipeline:
         self._spill_error: str | None = None
         self._article_records = 0
         self._missing_fields: Counter[str] = Counter()
+        self._article_page_rejects: Counter[str] = Counter()
+        self._journal_error: str | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> MongoArchivePipeline:
@@ -279,8 +285,13 @@ class MongoArchivePipeline:
         if record.get("type") == "reject":
             reason = str(record.get("reason") or "unknown")
             self.stats.inc_value(f"hgcrawler/rejected/{reason}")
-        if self.journal is not None:
-            self.journal.append(record)
+            if reason in ARTICLE_PAGE_REJECTS:
+                self._article_page_rejects[reason] += 1
+        if self.journal is not None and self._journal_error is None:
+            try:
+                self.journal.append(record)
+            except OSError as exc:
+                self._journal_failed(exc)
         self._batch.append(record)
         if len(self._batch) >= self.config.write_batch_size and self.journal is not None:
             self.flush()
@@ -292,7 +303,12 @@ class MongoArchivePipeline:
         if not self._batch or self.journal is None or self._executor is None:
             return None
         records, self._batch = self._batch, []
-        segment = self.journal.seal(sync=False)
+        segment = None
+        if self._journal_error is None:
+            try:
+                segment = self.journal.seal(sync=False)
+            except OSError as exc:
+                self._journal_failed(exc)
         future = self._in_worker(self._write, records, segment)
         self._pending.add(future)
         future.add_done_callback(self._written)
@@ -302,7 +318,10 @@ class MongoArchivePipeline:
         """In the worker: make the segment durable, write, then forget the segment."""
         assert self.store is not None and self.crawl_id is not None
         if segment is not None:
-            segment.sync()
+            try:
+                segment.sync()
+            except OSError as exc:
+                self._journal_failed(exc)
         if self._spill_error is None:
             try:
                 result = self.store.write_batch(self.crawl_id, records)
@@ -319,6 +338,16 @@ class MongoArchivePipeline:
                 return result
         self._spilled_records += len(records)
         return None
+
+    def _journal_failed(self, error: OSError) -> None:
+        """The journal cannot be written (disk full, read-only): go on without it, loudly."""
+        if self._journal_error is None:
+            where = self.journal.path if self.journal else "?"
+            self._journal_error = f"cannot write the spill journal {where}: {error}"
+            logger.error(
+                "%s; records now go to the database only and are lost if it fails",
+                self._journal_error,
+            )
 
     def _written(self, future: asyncio.Future[BatchResult | None]) -> None:
         self._pending.discard(future)
@@ -379,6 +408,7 @@ class MongoArchivePipeline:
                 "counts": counts,
                 "problems": [*problems, f"the crawl record could not be updated: {exc}"],
             }
+            self._journal_crawl_end(self.summary)
         finally:
             with contextlib.suppress(Exception):
                 await self._in_worker(self.store.close)
@@ -388,6 +418,16 @@ class MongoArchivePipeline:
         logger.info("crawl %s %s: %s", self.crawl_id, status, counts)
         for problem in problems:
             logger.warning("crawl %s: %s", self.crawl_id, problem)
+
+    def _journal_crawl_end(self, summary: dict[str, Any]) -> None:
+        """Keep the crawl's final status in the journal: replaying it updates the record."""
+        if self.journal is None or self._journal_error is not None:
+            return
+        try:
+            self.journal.append({**summary, "type": CRAWL_END})
+            self.journal.seal(sync=True)
+        except OSError as exc:
+            self._journal_failed(exc)
 
     def _counts(self) -> dict[str, int]:
         stats = self.stats
@@ -404,6 +444,8 @@ class MongoArchivePipeline:
             "errors": int(stats.get_value("log_count/ERROR", 0) or 0),
             "rendered": int(stats.get_value("hgcrawler/rendered", 0) or 0),
             "spilled": self._spilled_records,
+            "retried": int(stats.get_value("retry/count", 0) or 0),
+            "traps": int(stats.get_value("hgcrawler/traps", 0) or 0),
         }
 
     def _outcome(self) -> tuple[str, list[str]]:
@@ -415,12 +457,29 @@ class MongoArchivePipeline:
             )
             if self._spill_error:
                 problems.append(f"database error: {self._spill_error}")
+            if self._journal_error:
+                problems.append(self._journal_error)
             return "failed", problems
-        total = self._article_records
+        if self._journal_error:
+            problems.append(self._journal_error)
         threshold = self.config.degraded_threshold
+        status = "failed" if self._journal_error else "finished"
+        degraded = self.degraded_fields()
+        if degraded:
+            pages = self.article_pages()
+            details = ", ".join(f"{name} ({count}/{pages})" for name, count in degraded.items())
+            problems.append(
+                f"degraded: more than {threshold:.0%} of the {pages} article pages lack "
+                f"{details}; has the portal's layout changed?"
+            )
+            if status == "finished":
+                status = "degraded"
+        total = self._article_records
         if total:
             lacking = sorted(
-                name for name, count in self._missing_fields.items() if count / total > threshold
+                name
+                for name, count in self._missing_fields.items()
+                if count / total > threshold and name not in ("views", "updated_on", "body")
             )
             if lacking:
                 details = ", ".join(
@@ -429,6 +488,22 @@ class MongoArchivePipeline:
                 problems.append(
                     f"more than {threshold:.0%} of the {total} articles stored lack: {details}"
                 )
-                if "views" in lacking:
-                    return "degraded", problems
-        return "finished", problems
+        return status, problems
+
+    def article_pages(self) -> int:
+        """Pages that were (or looked like) articles: stored, or rejected as broken articles."""
+        return self._article_records + sum(self._article_page_rejects.values())
+
+    def degraded_fields(self) -> dict[str, int]:
+        """Monitored fields missing on more than ``HGCRAWLER_DEGRADED_THRESHOLD`` of the
+        article pages, with how many lacked each (stored and rejected pages)."""
+        pages = self.article_pages()
+        if not pages:
+            return {}
+        missing = {
+            "views": self._missing_fields["views"],
+            "date": self._missing_fields["updated_on"] + self._article_page_rejects["bad_date"],
+            "body": self._missing_fields["body"] + self._article_page_rejects["missing_body"],
+        }
+        threshold = self.config.degraded_threshold
+        return {name: count for name, count in missing.items() if count / pages > threshold}

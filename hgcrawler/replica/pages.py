@@ -75,6 +75,10 @@ class Response:
     body: bytes
     content_type: str = "text/html; charset=utf-8"
     headers: dict[str, str] = field(default_factory=dict)
+    #: seconds to wait before answering (a hanging server)
+    hang: float = 0.0
+    #: send only this many body bytes (Content-Length stays the full size), then close
+    truncate_at: int | None = None
 
 
 Handler = Callable[[Request], Response]
@@ -112,9 +116,18 @@ class PortalPages:
             "/Content/style.css": self.stylesheet,
         }
         self._category_slugs = {slug: i for i, (slug, _) in enumerate(site.categories)}
+        self.faults = None
+        if site.faults:
+            from .faults import FaultPages
+
+            self.faults = FaultPages()
 
     # ---------------------------------------------------------------- routing
     def respond(self, request: Request) -> Response:
+        if self.faults is not None:
+            fault = self.faults.respond(request, self._fault_page)
+            if fault is not None:
+                return fault
         handler = self._static.get(request.path)
         if handler is not None:
             return handler(request)
@@ -196,6 +209,9 @@ class PortalPages:
             "</div>\n</body>\n</html>\n"
         )
 
+    def _fault_page(self, title: str, main: str) -> str:
+        return self._page(f"{title} - {SITE_NAME}", main, self.site.state())
+
     @staticmethod
     def _html(body: str, status: int = 200) -> Response:
         return Response(status, body.encode("utf-8"))
@@ -244,6 +260,8 @@ class PortalPages:
             )
             parts.append("</div>")
             blocks.append("\n".join(parts))
+        if self.faults is not None:
+            blocks.append(self.faults.home_block(request))
         return self._html(self._page(SITE_NAME, "\n".join(blocks), state))
 
     def listing(self, request: Request, index: int) -> Response:
@@ -335,6 +353,15 @@ class PortalPages:
             html = unicodedata.normalize("NFD", html)
         return self._html(html)
 
+    def _drifted(self, meta_line: str) -> str:
+        """The meta line after a layout drift (``ReplicaSite(drift=...)``) renamed a label."""
+        drift = self.site.drift
+        if drift == "no_views":
+            return meta_line.replace("Số lần xem", "Lượt đọc")
+        if drift == "no_date":
+            return meta_line.replace("Cập nhật vào ngày", "Đăng ngày")
+        return meta_line
+
     @staticmethod
     def _meta_line(view: ArticleView) -> str:
         variant = view.truth.variant
@@ -391,7 +418,7 @@ class PortalPages:
                 f"{category_link}</td></tr>\n"
                 '<tr><td class="tdTitle"><font color="#b5121b" size="4"><b>'
                 f"{_text(truth.title)}</b></font></td></tr>\n"
-                f'<tr><td class="tdDate"><i>{self._meta_line(view)}</i></td></tr>\n'
+                f'<tr><td class="tdDate"><i>{self._drifted(self._meta_line(view))}</i></td></tr>\n'
                 f"<tr><td>{self._tools(truth.title, truth.absolute_url(base_url))}</td></tr>\n"
                 f'<tr><td class="tdSapo"><b>{_text(truth.lede)}</b></td></tr>\n'
                 '<tr><td class="tdContent">'
@@ -400,14 +427,16 @@ class PortalPages:
             out.append(f'<div class="news-detail">\n<div class="news-cat">{category_link}</div>')
             if truth.variant != "malformed_no_title":
                 out.append(f'<h1 class="news-title">{_text(truth.title)}</h1>')
-            out.append(f'<div class="news-date">{self._meta_line(view)}</div>')
+            out.append(f'<div class="news-date">{self._drifted(self._meta_line(view))}</div>')
             out.append(self._tools(truth.title, truth.absolute_url(base_url)))
-            out.append(
-                f'<div class="news-sapo"><p style="text-align:justify"><strong>'
-                f"{_text(truth.lede)}</strong></p></div>\n"
-                '<div class="news-content">'
-            )
-        out.extend(self._body(view, table))
+            if self.site.drift != "no_body":
+                out.append(
+                    f'<div class="news-sapo"><p style="text-align:justify"><strong>'
+                    f"{_text(truth.lede)}</strong></p></div>\n"
+                )
+            out.append('<div class="news-content">')
+        if self.site.drift != "no_body":
+            out.extend(self._body(view, table))
         if truth.variant == "malformed_truncated":
             out.append("\x00")  # the response is cut here, no closing tags
             return "\n".join(out)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import logging
+import socket
+import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
@@ -54,19 +56,42 @@ class _PortalRequestHandler(BaseHTTPRequestHandler):
         except Exception:
             logger.exception("replica failed on %s", self.path)
             response = Response(500, b"Internal Server Error", "text/plain; charset=utf-8")
-        self.send_response(response.status)
-        self.send_header("Content-Type", response.content_type)
-        self.send_header("Content-Length", str(len(response.body)))
-        self.send_header("X-Powered-By", "ASP.NET")
-        for name, value in response.headers.items():
-            self.send_header(name, value)
-        self.end_headers()
-        if send_body:
-            self.wfile.write(response.body)
+        with self.replica._requests_lock:
+            self.replica.requests.append((host, self.path))
+        if response.hang and self.replica._stopping.wait(response.hang):
+            return  # the server is stopping: give up on the hanging request
+        body = response.body
+        try:
+            self.send_response(response.status)
+            self.send_header("Content-Type", response.content_type)
+            self.send_header("Content-Length", str(len(body)))
+            self.send_header("X-Powered-By", "ASP.NET")
+            for name, value in response.headers.items():
+                self.send_header(name, value)
+            self.end_headers()
+            if send_body:
+                if response.truncate_at is not None:
+                    self.wfile.write(body[: response.truncate_at])
+                    self.wfile.flush()
+                    self.close_connection = True
+                    self.connection.shutdown(socket.SHUT_RDWR)
+                    return
+                self.wfile.write(body)
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True  # the client gave up (e.g. a size limit)
 
     def log_message(self, format: str, *args: object) -> None:
         if self.replica.log_requests:
             logger.info("%s %s", self.address_string(), format % args)
+
+
+class _QuietHTTPServer(ThreadingHTTPServer):
+    def handle_error(self, request: object, client_address: object) -> None:
+        """Clients that hang up (size limits, timeouts, fault tests) are not errors."""
+        error = sys.exc_info()[1]
+        if isinstance(error, ConnectionError):
+            return
+        super().handle_error(request, client_address)  # type: ignore[arg-type]
 
 
 class ReplicaServer:
@@ -87,6 +112,20 @@ class ReplicaServer:
         self.routes: dict[str, Handler] = {CONTROL_DAY_PATH: self._control_day}
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
+        #: ``(Host header, path and query)`` of every request served, in order
+        self.requests: list[tuple[str, str]] = []
+        self._requests_lock = threading.Lock()
+        self._stopping = threading.Event()
+
+    @property
+    def fault_hits(self) -> dict[str, int]:
+        """Requests per fault endpoint (path after ``/kiem-thu/``); empty without faults."""
+        return dict(self.pages.faults.hits) if self.pages.faults is not None else {}
+
+    def requested(self, fragment: str) -> list[tuple[str, str]]:
+        """The requests whose path contains ``fragment``."""
+        with self._requests_lock:
+            return [entry for entry in self.requests if fragment in entry[1]]
 
     @property
     def base_url(self) -> str:
@@ -116,8 +155,9 @@ class ReplicaServer:
         """Bind and serve in a daemon thread; returns self."""
         if self._httpd is not None:
             return self
+        self._stopping.clear()
         handler = type("PortalRequestHandler", (_PortalRequestHandler,), {"replica": self})
-        httpd = ThreadingHTTPServer((self.host, self.port), handler)
+        httpd = _QuietHTTPServer((self.host, self.port), handler)
         httpd.daemon_threads = True
         self._httpd = httpd
         self.port = int(httpd.server_address[1])
@@ -143,6 +183,7 @@ class ReplicaServer:
     def stop(self) -> None:
         httpd, thread = self._httpd, self._thread
         self._httpd = self._thread = None
+        self._stopping.set()
         if httpd is not None:
             httpd.shutdown()
             httpd.server_close()

@@ -64,6 +64,9 @@ NO_STATIC_VIEWS: Final = frozenset({"no_views", "js", "js_slow", "js_fails"})
 #: Variants shown with a dot as thousands separator ("1.234").
 DOTTED_VIEWS: Final = frozenset({"thousands", "split_meta"})
 
+#: Layout drifts: "Số lần xem" renamed, "Cập nhật vào ngày" renamed, lede and body gone.
+DRIFTS: Final = (None, "no_views", "no_date", "no_body")
+
 #: Number of recent articles the "Tin đọc nhiều" ranking looks at.
 MOST_READ_WINDOW: Final = 200
 
@@ -191,11 +194,25 @@ class DayState:
 class ReplicaSite:
     """A deterministic model of the portal, moving forward one day at a time."""
 
-    def __init__(self, articles: int = 200, day: int = 1, seed: int = 0) -> None:
+    def __init__(
+        self,
+        articles: int = 200,
+        day: int = 1,
+        seed: int = 0,
+        *,
+        faults: bool = False,
+        drift: str | None = None,
+    ) -> None:
         if not 1 <= articles < NEWEST_INITIAL_ID:
             raise ValueError(f"articles must be in 1..{NEWEST_INITIAL_ID - 1}, got {articles}")
         if day < 1:
             raise ValueError(f"day must be >= 1, got {day}")
+        if drift not in DRIFTS:
+            raise ValueError(f"drift must be one of {DRIFTS}, got {drift!r}")
+        #: serve the fault endpoints of :mod:`.faults` (linked from the home page)
+        self.faults = faults
+        #: a layout drift of every article page: a label renamed or the text gone
+        self.drift = drift
         self.initial_articles = articles
         self.seed = seed
         self.first_id = NEWEST_INITIAL_ID - articles + 1

@@ -29,11 +29,13 @@ from typing import IO, Any
 from hgcrawler.storage.base import ArchiveStore, BatchResult
 from hgcrawler.storage.embedded import pid_alive
 
-__all__ = ["Segment", "SpillJournal", "decode_record", "encode_record"]
+__all__ = ["CRAWL_END", "Segment", "SpillJournal", "decode_record", "encode_record"]
 
 logger = logging.getLogger(__name__)
 
 _SUFFIX = ".jsonl"
+#: Record type of a crawl's final status, journalled when the database could not take it.
+CRAWL_END = "crawl_end"
 
 
 def _default(value: Any) -> Any:
@@ -198,11 +200,22 @@ class SpillJournal:
         total = BatchResult()
         for segment in self.segments():
             batches: dict[str, list[dict[str, Any]]] = {}
+            endings: list[tuple[str, dict[str, Any]]] = []
             for crawl_id, record in segment.records():
-                batches.setdefault(crawl_id, []).append(record)
+                if record.get("type") == CRAWL_END:
+                    endings.append((crawl_id, record))
+                else:
+                    batches.setdefault(crawl_id, []).append(record)
             for crawl_id, records in batches.items():
                 for start in range(0, len(records), batch_size):
                     total += store.write_batch(crawl_id, records[start : start + batch_size])
+            for crawl_id, ending in endings:  # the end of a crawl whose database had gone
+                store.finish_crawl(
+                    crawl_id,
+                    str(ending.get("status") or "failed"),
+                    dict(ending.get("counts") or {}),
+                    list(ending.get("problems") or []),
+                )
             self.acknowledge(segment)
             logger.info("replayed %s into %s", segment.path.name, store.database)
         return total

@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 
-from pymongo import ASCENDING, DESCENDING, MongoClient, UpdateOne
+from pymongo import ASCENDING, DESCENDING, MongoClient, UpdateOne, WriteConcern
 from pymongo.database import Database
 from pymongo.errors import AutoReconnect, ConnectionFailure, NetworkTimeout, PyMongoError
 
@@ -33,8 +33,8 @@ from hgcrawler.storage.base import (
     StoreError,
 )
 from hgcrawler.storage.embedded import pid_alive
-from hgcrawler.text import fold
 from hgcrawler.storage.uri import mask_uri
+from hgcrawler.text import fold
 from hgcrawler.urls import article_key, canonical_url
 
 __all__ = [
@@ -167,7 +167,12 @@ class MongoArchiveStore:
         if "serverselectiontimeoutms" not in uri.lower():
             options["serverSelectionTimeoutMS"] = server_selection_timeout_ms
         self._client: MongoClient[dict[str, Any]] = MongoClient(uri, **options)
-        self._db: Database[dict[str, Any]] = self._client[database]
+        # j=True: a write is acknowledged once it is in the server's journal. The spill
+        # journal forgets records on that acknowledgement, so a weaker one could lose them
+        # when the server is killed (SecantusDB dropped every w=1 write on kill -9).
+        self._db: Database[dict[str, Any]] = self._client.get_database(
+            database, write_concern=WriteConcern(j=True)
+        )
         self.host = socket.gethostname()
 
     def __repr__(self) -> str:
