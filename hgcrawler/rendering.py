@@ -22,7 +22,6 @@ logger = logging.getLogger(__name__)
 
 PLAYWRIGHT_HANDLER = "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler"
 CHROMIUM_ARGS = [
-    "--no-sandbox",
     "--disable-gpu",
     "--disable-dev-shm-usage",
     "--disable-background-networking",
@@ -91,13 +90,20 @@ def playwright_settings(config: RenderConfig) -> dict[str, Any]:
         "PLAYWRIGHT_LAUNCH_OPTIONS": {
             "executable_path": config.chromium_path,
             "headless": True,
-            "args": CHROMIUM_ARGS,
+            "args": chromium_args(),
         },
         "PLAYWRIGHT_MAX_CONTEXTS": 1,
         "PLAYWRIGHT_MAX_PAGES_PER_CONTEXT": config.max_pages,
         "PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT": config.navigation_timeout_ms,
         "PLAYWRIGHT_ABORT_REQUEST": "hgcrawler.rendering.should_abort_request",
     }
+
+
+def chromium_args(euid: int | None = None) -> list[str]:
+    """Chromium's flags. Its sandbox stays on, except as root, where Chromium refuses
+    to start with it (run crawls as an ordinary user to keep page scripts sandboxed)."""
+    euid = os.geteuid() if euid is None else euid
+    return [*CHROMIUM_ARGS, "--no-sandbox"] if euid == 0 else list(CHROMIUM_ARGS)
 
 
 def should_abort_request(request: Any) -> bool:

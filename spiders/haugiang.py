@@ -346,7 +346,6 @@ class HaugiangSpider(scrapy.Spider):
         yield from self.follow_links(response, page_kind=kind, links=links)
 
     def reject(self, response: Response, reason: str, detail: str) -> None:
-        self.crawler.stats.inc_value(f"hgcrawler/rejected/{reason}")
         logger.warning("Rejected %s: %s (%s)", response.url, reason, detail)
         self.crawler.signals.send_catch_log(
             signals.page_rejected,
@@ -480,7 +479,6 @@ class HaugiangSpider(scrapy.Spider):
                 return  # robots.txt and offsite filters: not an error of the site
             reason = found
             detail = f"{type(failure.value).__name__}: {failure.getErrorMessage()}"[:500]
-        self.crawler.stats.inc_value(f"hgcrawler/rejected/{reason}")
         logger.warning("Failed %s: %s", request.url, detail)
         self.crawler.signals.send_catch_log(
             signals.page_rejected,

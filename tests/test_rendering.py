@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -10,7 +11,12 @@ import pytest
 from pymongo import MongoClient
 from scrapy.settings import Settings
 
-from hgcrawler.rendering import RenderConfig, browser_rss_bytes, playwright_settings
+from hgcrawler.rendering import (
+    RenderConfig,
+    browser_rss_bytes,
+    chromium_args,
+    playwright_settings,
+)
 from hgcrawler.replica import ReplicaServer, ReplicaSite
 from tests.crawling import hgcrawler_crawl, reachable
 
@@ -104,7 +110,14 @@ def test_playwright_settings_use_debians_chromium_and_bounds() -> None:
     assert wired["PLAYWRIGHT_MAX_PAGES_PER_CONTEXT"] == 2
     assert wired["PLAYWRIGHT_MAX_CONTEXTS"] == 1
     assert wired["PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT"] == 7000
-    assert "--no-sandbox" in wired["PLAYWRIGHT_LAUNCH_OPTIONS"]["args"]
+    args = wired["PLAYWRIGHT_LAUNCH_OPTIONS"]["args"]
+    assert ("--no-sandbox" in args) == (os.geteuid() == 0)
+
+
+def test_chromium_keeps_its_sandbox_unless_root() -> None:
+    assert "--no-sandbox" not in chromium_args(euid=1000)
+    assert "--no-sandbox" in chromium_args(euid=0)
+    assert "--disable-background-networking" in chromium_args(euid=1000)
 
 
 def test_missing_chromium_is_reported() -> None:

@@ -18,16 +18,11 @@ REQUIRED_TEXT = ("title", "body")
 
 
 class ValidateArticlePipeline:
-    def __init__(self, stats: Any = None) -> None:
-        self.stats = stats
+    """Refused articles are counted (``hgcrawler/rejected/<reason>``) where they are
+    recorded: in the archive pipeline."""
 
-    @classmethod
-    def from_crawler(cls, crawler: Any) -> ValidateArticlePipeline:
-        return cls(crawler.stats)
-
-    def refuse(self, reason: str, detail: str) -> DropItem:
-        if self.stats is not None:
-            self.stats.inc_value(f"hgcrawler/rejected/{reason}")
+    @staticmethod
+    def refuse(reason: str, detail: str) -> DropItem:
         return DropItem(f"{reason}: {detail}", log_level="WARNING")
 
     def process_item(self, item: Any) -> Any:
