@@ -131,8 +131,9 @@ def find_article(db: Db, ref: str) -> dict[str, Any]:
         doc = db.articles.find_one({"_id": article_key(ref)})
         if doc is None:
             urls = sorted({ref, canonical_url(ref)})
-            doc = db.articles.find_one(
-                {"$or": [{"url": {"$in": urls}}, {"old_urls": {"$in": urls}}]}
+            # two indexed lookups: SecantusDB scans the whole collection for a $or
+            doc = db.articles.find_one({"url": {"$in": urls}}) or db.articles.find_one(
+                {"old_urls": {"$in": urls}}
             )
     if doc is None:
         raise UnknownArticle(f"no article {ref!r} in the archive (give an article id or its URL)")
@@ -288,82 +289,13 @@ def article_history(db: Db, ref: str) -> dict[str, Any]:
 # --- growth ----------------------------------------------------------------
 
 
-def growth(
-    db: Db,
-    *,
-    since: dt.datetime | None = None,
-    until: dt.datetime | None = None,
-    limit: int = 10,
-    category: str | None = None,
-    min_days: float = 0.0,
+def _first_and_last_views(
+    db: Db, since: dt.datetime | None, until: dt.datetime | None, **match: Any
 ) -> list[dict[str, Any]]:
-    """Fastest-growing articles: views gained per day between the first and last
-    observation (with a count) inside the window, ranked by ``per_day``.
-
-    Rows: ``article_id``, ``title``, ``category``, ``first_views``,
-    ``last_views``, ``gained``, ``first_at``, ``last_at``, ``days``, ``per_day``,
-    ``observations``. Articles seen once in the window cannot be ranked.
-    """
-    match: dict[str, Any] = {"views": {"$ne": None}}
+    """Per article observed at least twice with a count in the window: its first and
+    last count and when, the views gained and over how many days."""
+    match["views"] = {"$ne": None}
     window = _window(since, until)
-    if window:
-        match["fetched_at"] = window
-    if category is not None:
-        match["article_id"] = {"$in": db.articles.distinct("_id", {"category": category})}
-    pipeline: list[dict[str, Any]] = [
-        {"$match": match},
-        {"$sort": {"fetched_at": 1}},
-        {
-            "$group": {
-                "_id": "$article_id",
-                "first_views": {"$first": "$views"},
-                "last_views": {"$last": "$views"},
-                "first_at": {"$first": "$fetched_at"},
-                "last_at": {"$last": "$fetched_at"},
-                "n": {"$sum": 1},
-            }
-        },
-    ]
-    rows = []
-    for row in db.observations.aggregate(pipeline):
-        days = (row["last_at"] - row["first_at"]).total_seconds() / 86400
-        if row["n"] < 2 or days <= 0 or days < min_days:
-            continue
-        gained = int(row["last_views"]) - int(row["first_views"])
-        rows.append(
-            {
-                "article_id": row["_id"],
-                "first_views": row["first_views"],
-                "last_views": row["last_views"],
-                "gained": gained,
-                "first_at": row["first_at"],
-                "last_at": row["last_at"],
-                "days": days,
-                "per_day": gained / days,
-                "observations": row["n"],
-            }
-        )
-    rows.sort(key=lambda r: (-r["per_day"], r["article_id"]))
-    rows = rows[:limit]
-    _add_titles(db, rows)
-    return rows
-
-
-def view_gains(
-    db: Db,
-    since: dt.datetime | None = None,
-    until: dt.datetime | None = None,
-    limit: int = 10,
-) -> list[dict[str, Any]]:
-    """Articles by views gained between their first and last observation in the window.
-
-    Each result: ``article_id``, ``title``, ``first_views``, ``last_views``, ``gained``,
-    ``days`` (time between the two observations) and ``per_day``.
-    """
-    match: dict[str, Any] = {"views": {"$ne": None}}
-    window = _window(since, None)
-    if until is not None:
-        window["$lte"] = until
     if window:
         match["fetched_at"] = window
     pipeline: list[dict[str, Any]] = [
@@ -384,19 +316,66 @@ def view_gains(
     for row in db.observations.aggregate(pipeline):
         if row["n"] < 2:
             continue
-        gained = row["last_views"] - row["first_views"]
         days = (row["last_at"] - row["first_at"]).total_seconds() / 86400
+        gained = int(row["last_views"]) - int(row["first_views"])
         rows.append(
             {
                 "article_id": row["_id"],
                 "first_views": row["first_views"],
                 "last_views": row["last_views"],
                 "gained": gained,
+                "first_at": row["first_at"],
+                "last_at": row["last_at"],
                 "days": days,
                 "per_day": gained / days if days > 0 else None,
                 "observations": row["n"],
             }
         )
+    return rows
+
+
+def growth(
+    db: Db,
+    *,
+    since: dt.datetime | None = None,
+    until: dt.datetime | None = None,
+    limit: int = 10,
+    category: str | None = None,
+    min_days: float = 0.0,
+) -> list[dict[str, Any]]:
+    """Fastest-growing articles: views gained per day between the first and last
+    observation (with a count) inside the window, ranked by ``per_day``.
+
+    Rows: ``article_id``, ``title``, ``category``, ``first_views``,
+    ``last_views``, ``gained``, ``first_at``, ``last_at``, ``days``, ``per_day``,
+    ``observations``. Articles seen once in the window cannot be ranked.
+    """
+    match: dict[str, Any] = {}
+    if category is not None:
+        match["article_id"] = {"$in": db.articles.distinct("_id", {"category": category})}
+    rows = [
+        row
+        for row in _first_and_last_views(db, since, until, **match)
+        if row["days"] > 0 and row["days"] >= min_days
+    ]
+    rows.sort(key=lambda r: (-r["per_day"], r["article_id"]))
+    rows = rows[:limit]
+    _add_titles(db, rows)
+    return rows
+
+
+def view_gains(
+    db: Db,
+    since: dt.datetime | None = None,
+    until: dt.datetime | None = None,
+    limit: int = 10,
+) -> list[dict[str, Any]]:
+    """Articles by views gained between their first and last observation in the window.
+
+    Each result: ``article_id``, ``title``, ``first_views``, ``last_views``, ``gained``,
+    ``days`` (time between the two observations) and ``per_day``.
+    """
+    rows = _first_and_last_views(db, since, until)
     rows.sort(key=lambda r: (-r["gained"], r["article_id"]))
     rows = rows[:limit]
     _add_titles(db, rows)

@@ -61,6 +61,11 @@ EXCERPT_BYTES = 2048
 FALLBACK_ENCODINGS = ("cp1258",)
 
 
+def excerpt(response: Response) -> str:
+    """The start of a response's body, enough to debug a reject."""
+    return response.body[:EXCERPT_BYTES].decode("utf-8", "replace")
+
+
 def utcnow_iso() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
 
@@ -347,15 +352,21 @@ class HaugiangSpider(scrapy.Spider):
 
     def reject(self, response: Response, reason: str, detail: str) -> None:
         logger.warning("Rejected %s: %s (%s)", response.url, reason, detail)
+        self.send_reject(response.url, reason, detail, response.status, excerpt(response))
+
+    def send_reject(
+        self, url: str, reason: str, detail: str, status: int | None, body_start: str
+    ) -> None:
+        """Tell the archive about a page that could not be parsed or fetched."""
         self.crawler.signals.send_catch_log(
             signals.page_rejected,
             record={
-                "url": response.url,
+                "url": url,
                 "reason": reason,
                 "detail": detail,
-                "status": response.status,
+                "status": status,
                 "fetched_at": utcnow_iso(),
-                "excerpt": response.body[:EXCERPT_BYTES].decode("utf-8", "replace"),
+                "excerpt": body_start,
             },
         )
 
@@ -468,11 +479,11 @@ class HaugiangSpider(scrapy.Spider):
         request = failure.request  # type: ignore[attr-defined]
         response = getattr(failure.value, "response", None)
         status: int | None = None
-        excerpt = ""
+        body = ""
         if response is not None:
             reason, detail = f"http_{response.status}", f"HTTP {response.status}"
             status = response.status
-            excerpt = response.body[:EXCERPT_BYTES].decode("utf-8", "replace")
+            body = excerpt(response)
         else:
             found = failure_reason(failure.value) if failure.value is not None else None
             if found is None:
@@ -480,17 +491,7 @@ class HaugiangSpider(scrapy.Spider):
             reason = found
             detail = f"{type(failure.value).__name__}: {failure.getErrorMessage()}"[:500]
         logger.warning("Failed %s: %s", request.url, detail)
-        self.crawler.signals.send_catch_log(
-            signals.page_rejected,
-            record={
-                "url": request.url,
-                "reason": reason,
-                "detail": detail,
-                "status": status,
-                "fetched_at": utcnow_iso(),
-                "excerpt": excerpt,
-            },
-        )
+        self.send_reject(request.url, reason, detail, status, body)
 
 
 def failure_reason(error: BaseException) -> str | None:

@@ -97,16 +97,12 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _find_revision(db: Any, article: str, number: int | None) -> dict[str, Any]:
-    from hgcrawler.urls import article_key, canonical_url
+    from hgcrawler.query import UnknownArticle, find_article
 
-    doc = db.articles.find_one({"_id": article})
-    if doc is None and "://" in article:
-        urls = [article, canonical_url(article)]
-        doc = db.articles.find_one({"_id": article_key(article)}) or db.articles.find_one(
-            {"$or": [{"url": {"$in": urls}}, {"old_urls": {"$in": urls}}]}
-        )
-    if doc is None:
-        raise WarcLookupError(f"no article {article!r} in the archive")
+    try:
+        doc = find_article(db, article)
+    except UnknownArticle:
+        raise WarcLookupError(f"no article {article!r} in the archive") from None
     wanted = number if number is not None else int(doc.get("revision") or 1)
     revision = db.revisions.find_one({"article_id": doc["_id"], "number": wanted})
     if revision is None:

@@ -426,15 +426,15 @@ class _BatchWriter:
                 urls.update((url, canonical_url(url)))
         if not keys:
             return
-        query = {
-            "$or": [
-                {"_id": {"$in": sorted(keys)}},
-                {"url": {"$in": sorted(urls)}},
-                {"old_urls": {"$in": sorted(urls)}},
-            ]
-        }
-        for doc in self.db.articles.find(query, _ARTICLE_LOOKUP_FIELDS):
-            self._remember(str(doc["_id"]), doc)
+        # Three indexed lookups, not one $or: SecantusDB scans the whole collection
+        # for a $or (14 s against 0.07 s at 17,000 articles, measured once).
+        for query in (
+            {"_id": {"$in": sorted(keys)}},
+            {"url": {"$in": sorted(urls)}},
+            {"old_urls": {"$in": sorted(urls)}},
+        ):
+            for doc in self.db.articles.find(query, _ARTICLE_LOOKUP_FIELDS):
+                self._remember(str(doc["_id"]), doc)
 
     def _known_id(self, key: str, url: str) -> str | None:
         if key in self.articles:
@@ -619,23 +619,24 @@ class _BatchWriter:
             self.ops["articles"].append(UpdateOne({"_id": article_id}, update))
             doc.update(url=url, content_hash=digest, removed_at=None)
             self._remember(article_id, doc)
+        self._observe(
+            article_id,
+            fetched_at=fetched_at,
+            url=url,
+            status=status,
+            views=views,
+            updated_on=updated_on,
+            rendered=rendered,
+            views_missing_reason=missing_reason,
+            warc=warc,
+        )
+
+    def _observe(self, article_id: str, **fields: Any) -> None:
+        """This crawl's one observation of the article (written once: ``$setOnInsert``)."""
         self.ops["observations"].append(
             UpdateOne(
                 {"_id": f"{article_id}@{self.crawl_id}"},
-                {
-                    "$setOnInsert": {
-                        "article_id": article_id,
-                        "crawl_id": self.crawl_id,
-                        "fetched_at": fetched_at,
-                        "url": url,
-                        "status": status,
-                        "views": views,
-                        "updated_on": updated_on,
-                        "rendered": rendered,
-                        "views_missing_reason": missing_reason,
-                        "warc": warc,
-                    }
-                },
+                {"$setOnInsert": {"article_id": article_id, "crawl_id": self.crawl_id, **fields}},
                 upsert=True,
             )
         )
@@ -686,25 +687,16 @@ class _BatchWriter:
             doc["removed_at"] = fetched_at
             self.result.removed += 1
         self.ops["articles"].append(UpdateOne({"_id": article_id}, {"$set": changes}))
-        self.ops["observations"].append(
-            UpdateOne(
-                {"_id": f"{article_id}@{self.crawl_id}"},
-                {
-                    "$setOnInsert": {
-                        "article_id": article_id,
-                        "crawl_id": self.crawl_id,
-                        "fetched_at": fetched_at,
-                        "url": record.get("url"),
-                        "status": status,
-                        "views": None,
-                        "updated_on": None,
-                        "rendered": False,
-                        "views_missing_reason": None,
-                        "warc": record.get("warc"),
-                    }
-                },
-                upsert=True,
-            )
+        self._observe(
+            article_id,
+            fetched_at=fetched_at,
+            url=record.get("url"),
+            status=status,
+            views=None,
+            updated_on=None,
+            rendered=False,
+            views_missing_reason=None,
+            warc=record.get("warc"),
         )
 
     def _reject(self, record: Mapping[str, Any]) -> None:
