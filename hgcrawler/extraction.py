@@ -18,7 +18,7 @@ browser would lay out as one paragraph, and images), so that tables, divs,
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Container, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urljoin
@@ -159,6 +159,14 @@ HEADING_TAGS = frozenset(("h1", "h2", "h3", "h4", "h5", "h6"))
 BOLD_TAGS = frozenset(("b", "strong")) | HEADING_TAGS
 ITALIC_TAGS = frozenset(("i", "em"))
 
+#: Tags whose start and end _Flattener.run handles itself (see there).
+_SIMPLE_BLOCK_TAGS = (
+    BLOCK_TAGS - SKIP_TAGS - FORM_TAGS - HEADING_TAGS - BOLD_TAGS - ITALIC_TAGS - {"figcaption"}
+)
+_SPECIAL_TAGS = (
+    BLOCK_TAGS | SKIP_TAGS | FORM_TAGS | BOLD_TAGS | ITALIC_TAGS | {"a", "br", "img", "figcaption"}
+)
+
 MAX_META_PARTS = 6  # blocks a split meta line may be spread over
 MAX_CAPTION_CHARS = 250
 MAX_AUTHOR_CHARS = 80
@@ -259,7 +267,8 @@ class _Flattener:
             self.heading = True
 
     def flush(self) -> None:
-        if self.parts:
+        # chars counts non-space characters: without any, the text cleans to "".
+        if self.chars:
             text = clean_text("".join(self.parts))
             if text:
                 self.blocks.append(
@@ -276,18 +285,42 @@ class _Flattener:
                         folded=fold(text),
                     )
                 )
-        self.parts = []
-        self.chars = self.link_chars = self.bold_chars = self.italic_chars = 0
-        self.heading = False
+        if self.parts:
+            self.parts = []
+            self.chars = self.link_chars = self.bold_chars = self.italic_chars = 0
+            self.heading = False
 
     def run(self, root: Any) -> list[Block]:
+        # Plain block tags (p, div, td, ...) and plain inline tags (span, font, ...) are
+        # handled inline: the same steps as _start/_end take for them, minus the calls.
+        simple_blocks, special = _SIMPLE_BLOCK_TAGS, _SPECIAL_TAGS
+        add_text, flush, stack = self.add_text, self.flush, self.block_stack
         for event, el in lxml.etree.iterwalk(root, events=("start", "end")):
-            tag = el.tag.lower() if isinstance(el.tag, str) else ""
+            tag = el.tag
+            tag = tag.lower() if isinstance(tag, str) else ""
             if event == "start":
-                self._start(el, tag)
+                if tag in simple_blocks:
+                    if not self.skip_depth:
+                        if self.parts:
+                            flush()
+                        stack.append(el)
+                        add_text(el.text)
+                elif not tag or tag in special:
+                    self._start(el, tag)
+                elif not self.skip_depth:
+                    add_text(el.text)
             else:
-                self._end(el, tag)
-                self.add_text(el.tail)
+                if tag in simple_blocks:
+                    if not self.skip_depth:
+                        if self.parts:
+                            flush()
+                        if stack:
+                            stack.pop()
+                elif not tag or tag in special:
+                    self._end(el, tag)
+                tail = el.tail
+                if tail:
+                    add_text(tail)
         self.flush()
         return self.blocks
 
@@ -473,12 +506,21 @@ def _page_title(root: Any) -> str:
     return ""
 
 
-def _link_texts(root: Any) -> set[str]:
-    return {fold(clean_text(a.text_content())) for a in root.iter("a")}
+class _LinkTexts:
+    """The folded texts of the page's links, computed on the first membership test."""
+
+    def __init__(self, root: Any) -> None:
+        self.root = root
+        self._texts: set[str] | None = None
+
+    def __contains__(self, folded: object) -> bool:
+        if self._texts is None:
+            self._texts = {fold(clean_text(a.text_content())) for a in self.root.iter("a")}
+        return folded in self._texts
 
 
 def _find_title(
-    blocks: list[Block], meta_index: int, page_title: str, link_texts: set[str]
+    blocks: list[Block], meta_index: int, page_title: str, link_texts: Container[str]
 ) -> tuple[int | None, str]:
     """Index and text of the title: the nearest title-like block before the meta line."""
     folded_page_title = fold(page_title)
@@ -632,7 +674,7 @@ def extract_article(html: str | bytes, url: str, *, encoding: str | None = None)
     updated_on, _ = _date_from_meta(meta_text)
     views, views_label = _views_from_meta(meta_text)
 
-    link_texts = _link_texts(root)
+    link_texts = _LinkTexts(root)
     title_index, title = _find_title(blocks, meta_index, _page_title(root), link_texts)
     category = _find_category(blocks, title_index if title_index is not None else meta_index)
     lede = ""

@@ -15,9 +15,9 @@ import functools
 import re
 import unicodedata
 
-_WHITESPACE = re.compile(r"\s+")
 # zero-width characters and soft hyphens that CMS editors leave in text
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
+_HAS_INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 
 _DATE = re.compile(r"(?<!\d)(\d{1,2})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{4})(?!\d)")
 _ISO_DATE = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)")
@@ -33,15 +33,29 @@ def clean_text(text: str | None) -> str:
     """NFC, invisible characters removed, every run of whitespace (incl. nbsp) one space."""
     if not text:
         return ""
-    return _WHITESPACE.sub(" ", nfc(text).translate(_INVISIBLE)).strip()
+    text = nfc(text)
+    if not text.isascii() and _HAS_INVISIBLE.search(text):
+        text = text.translate(_INVISIBLE)
+    # str.split() and the regex \s both split on str.isspace() characters
+    return " ".join(text.split())
 
 
-@functools.lru_cache(maxsize=4096)
 def _fold_char(ch: str) -> str:
     if ch in "đĐ":
         return "d"
     base = unicodedata.normalize("NFD", ch)[0].lower()
     return base if len(base) == 1 else ch
+
+
+class _FoldTable(dict[int, str]):
+    """``str.translate`` table for :func:`fold`, filled one code point at a time."""
+
+    def __missing__(self, code: int) -> str:
+        folded = self[code] = _fold_char(chr(code))
+        return folded
+
+
+_FOLD_TABLE = _FoldTable()
 
 
 def fold(text: str) -> str:
@@ -53,7 +67,21 @@ def fold(text: str) -> str:
     >>> fold("Thường trực Tỉnh ủy")
     'thuong truc tinh uy'
     """
-    return "".join(_fold_char(ch) for ch in nfc(text))
+    if len(text) <= _CACHED_FOLD_CHARS:
+        return _fold_short(text)
+    return _fold(text)
+
+
+def _fold(text: str) -> str:
+    text = nfc(text)
+    if text.isascii():
+        return text.lower()
+    return text.translate(_FOLD_TABLE)
+
+
+#: Menus, sidebars and labels repeat on every page: their (short) folds are cached.
+_CACHED_FOLD_CHARS = 160
+_fold_short = functools.lru_cache(maxsize=8192)(_fold)
 
 
 def parse_date(text: str) -> dt.date | None:

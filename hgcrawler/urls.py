@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -39,6 +40,7 @@ def _is_session_param(name: str) -> bool:
     )
 
 
+@functools.lru_cache(maxsize=65536)
 def canonical_url(url: str) -> str:
     """One spelling per page: lowercase scheme and host, no default port, no
     fragment, query sorted, session and ``utm_*`` parameters dropped."""

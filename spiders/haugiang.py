@@ -127,6 +127,8 @@ class HaugiangSpider(scrapy.Spider):
         self.link_extractor = LinkExtractor(unique=False, canonicalize=False)
         self.plan = CrawlPlan(mode=self.mode)
         self.home_links: set[str] = set()
+        # canonical URLs already requested: most of a page's links were seen before
+        self.requested: set[str] = set()
         self._closing_pages: set[asyncio.Future[Any]] = set()
         self.trap_pages = max(1, self.crawler.settings.getint("HGCRAWLER_TRAP_PAGES", 5))
         self.render = RenderConfig.from_settings(self.crawler.settings)
@@ -155,6 +157,7 @@ class HaugiangSpider(scrapy.Spider):
             )
         for article_id, url in self.plan.due:
             stats.inc_value("hgcrawler/requests/revisit")
+            self.requested.add(canonical_url(url))
             yield self.article_request(url, article_id)
 
     def article_request(self, url: str, article_id: str | None) -> scrapy.Request:
@@ -414,6 +417,10 @@ class HaugiangSpider(scrapy.Spider):
         else:
             requests = self.follow_incremental(response, page_kind, links, is_home)
         for request in requests:
+            key = canonical_url(request.url)
+            if key in self.requested:  # the duplicate filter would drop it: skip the work
+                continue
+            self.requested.add(key)
             request.meta["hg_trail"] = trail
             yield request
 

@@ -1,0 +1,109 @@
+"""The benchmark runs end to end on a tiny replica and writes its JSON (no timing asserted)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from hgcrawler.bench import parse_scrapy_stats, token_f1
+
+ROOT = Path(__file__).resolve().parents[1]
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def bench_json(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    tmp = tmp_path_factory.mktemp("bench")
+    out = tmp / "bench.json"
+    command = [
+        sys.executable, "-m", "hgcrawler.cli", "bench", "--quick",
+        "--articles", "60", "--pages", "20", "--new-articles", "5",
+        "--scrapy-bench-seconds", "1", "--out", str(out), "--work-dir", str(tmp / "work"),
+    ]  # fmt: skip
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "ratios:" in done.stdout
+    result: dict[str, Any] = json.loads(out.read_text(encoding="utf-8"))
+    return result
+
+
+def positive(value: Any) -> bool:
+    return isinstance(value, (int, float)) and value > 0
+
+
+def test_json_has_every_section(bench_json: dict[str, Any]) -> None:
+    for key in ("machine", "options", "scrapy_bench", "crawls", "extraction", "ratios", "targets"):
+        assert key in bench_json, key
+    assert positive(bench_json["scrapy_bench"]["pages_per_s"])
+    assert bench_json["options"]["quick"] is True
+
+
+def test_crawl_figures_are_sane(bench_json: dict[str, Any]) -> None:
+    size = bench_json["crawls"]["60"]
+    full = size["full"]
+    assert full["status"] == "finished"
+    for key in ("pages", "seconds", "pages_per_s", "crawler_peak_rss_mb", "db_peak_rss_mb"):
+        assert positive(full[key]), (key, full[key])
+    assert positive(full["articles_stored_per_s"])
+    assert full["articles_in_db"] == full["articles_stored"] > 0
+    assert positive(size["full_no_storage"]["pages_per_s"])
+    incremental = size["incremental"]
+    assert incremental["status"] == "finished"
+    assert incremental["new_articles"]["published"] >= 5
+    assert positive(incremental["requests"])
+    assert incremental["counts"]["new"] >= 1
+    assert positive(bench_json["ratios"]["full_60_vs_scrapy_bench"])
+
+
+def test_extraction_figures_are_sane(bench_json: dict[str, Any]) -> None:
+    extraction = bench_json["extraction"]
+    assert extraction["pages"] == 20
+    ours = extraction["ours"]
+    assert positive(ours["ms_per_page"])
+    assert ours["accuracy"]["title"] > 0.5
+    if "trafilatura" in extraction:  # trafilatura is a test extra; it may not import
+        assert positive(extraction["trafilatura"]["ms_per_page"])
+        assert positive(bench_json["ratios"]["trafilatura_vs_ours_ms_per_page"])
+
+
+def test_benchmarks_module_runs_from_the_checkout() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks.run", "--help"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "--articles" in done.stdout
+
+
+def test_parse_scrapy_stats_reads_the_last_dump() -> None:
+    log = """2026 [scrapy.statscollectors] INFO: Dumping Scrapy stats:
+{'downloader/request_count': 919,
+ 'elapsed_time_seconds': 10.298712904000013,
+ 'finish_time': datetime.datetime(2026, 11, 27, 17, 35, 16, tzinfo=datetime.timezone.utc),
+ 'response_received_count': 919}
+2026 [scrapy.core.engine] INFO: Spider closed (closespider_timeout)
+"""
+    stats = parse_scrapy_stats(log)
+    assert stats == {
+        "downloader/request_count": 919,
+        "elapsed_time_seconds": 10.298712904000013,
+        "response_received_count": 919,
+    }
+    assert parse_scrapy_stats("no stats here") == {}
+
+
+@pytest.mark.parametrize(
+    ("found", "expected", "score"),
+    [("a b c", "a b c", 1.0), ("", "", 1.0), ("x", "a", 0.0), ("a b", "a b c d", 2 / 3)],
+)
+def test_token_f1(found: str, expected: str, score: float) -> None:
+    assert token_f1(found, expected) == pytest.approx(score)
