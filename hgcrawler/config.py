@@ -23,6 +23,20 @@ def default_data_dir() -> Path:
     return base / "hgcrawler"
 
 
+def user_agent(contact: str) -> str:
+    """A descriptive User-Agent naming the project and whom to contact.
+
+    >>> user_agent("ops@example.org").endswith("contact: ops@example.org)")
+    True
+    """
+    from hgcrawler import __version__
+
+    return (
+        f"hgcrawler/{__version__} (archival crawler for research on local government "
+        f"communication; contact: {contact})"
+    )
+
+
 @dataclass(frozen=True)
 class HgcrawlerConfig:
     start_url: str

@@ -41,10 +41,8 @@ HGCRAWLER_WARC_MAX_SIZE = 100_000_000  # bytes per WARC file before a new one is
 
 # --- politeness towards the real portal ---
 ROBOTSTXT_OBEY = True
-USER_AGENT = (
-    "hgcrawler/0.1 (+archival crawler for research on local government communication; "
-    "contact: hgcrawler-maintainers@example.org)"
-)
+# USER_AGENT is built from HGCRAWLER_CONTACT by the spider (hgcrawler.config.user_agent)
+# unless you set USER_AGENT yourself.
 DOWNLOAD_DELAY = 1.0
 DOWNLOAD_DELAY_JITTER = 0.5
 CONCURRENT_REQUESTS = 16

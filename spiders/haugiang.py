@@ -35,11 +35,12 @@ import scrapy
 from scrapy.exceptions import DownloadCancelledError, DownloadTimeoutError, IgnoreRequest
 from scrapy.http import Response, TextResponse
 from scrapy.linkextractors import LinkExtractor
+from scrapy.settings import default_settings
 from twisted.internet.error import TimeoutError as ConnectionTimeoutError
 from twisted.python.failure import Failure
 
 from hgcrawler import signals
-from hgcrawler.config import MODES, HgcrawlerConfig
+from hgcrawler.config import MODES, HgcrawlerConfig, user_agent
 from hgcrawler.discovery import PageLink, next_page, same_site
 from hgcrawler.extraction import NotAnArticle, extract_article
 from hgcrawler.items import ArticleItem
@@ -98,6 +99,9 @@ class HaugiangSpider(scrapy.Spider):
     def update_settings(cls, settings: Any) -> None:
         """Wire scrapy-playwright in when rendering is wanted and Chromium is there."""
         super().update_settings(settings)
+        if settings.get("USER_AGENT") == default_settings.USER_AGENT:  # not chosen by the user
+            contact = settings.get("HGCRAWLER_CONTACT") or "no contact given"
+            settings.set("USER_AGENT", user_agent(contact), priority="spider")
         render = RenderConfig.from_settings(settings)
         if render.wanted and render.unavailable_reason() is None:
             for name, value in playwright_settings(render).items():

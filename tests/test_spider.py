@@ -134,11 +134,25 @@ def test_spider_defaults_to_the_real_portal() -> None:
     assert spider.start_url == "https://haugiang.dcs.vn/"
     assert spider.allowed_domains == ["haugiang.dcs.vn"]
     assert crawler.settings.getbool("ROBOTSTXT_OBEY")
-    assert "hgcrawler" in crawler.settings.get("USER_AGENT")
+    assert crawler.settings.get("USER_AGENT").startswith("hgcrawler/")
+    assert "contact: hgcrawler-maintainers@example.org" in crawler.settings.get("USER_AGENT")
     other = HaugiangSpider.from_crawler(
         get_crawler(HaugiangSpider, settings_dict=settings), start_url="http://h:1/"
     )
     assert other.start_url == "http://h:1/" and other.host == "h"
+
+
+def test_contact_setting_goes_into_the_user_agent() -> None:
+    from scrapy.utils.test import get_crawler
+
+    from hgcrawler.runner import project_settings
+    from spiders.haugiang import HaugiangSpider
+
+    settings = project_settings({"HGCRAWLER_CONTACT": "lab@uni.example"}).copy_to_dict()
+    crawler = get_crawler(HaugiangSpider, settings_dict=settings)
+    assert crawler.settings.get("USER_AGENT").endswith("contact: lab@uni.example)")
+    own = get_crawler(HaugiangSpider, settings_dict={**settings, "USER_AGENT": "mine/1"})
+    assert own.settings.get("USER_AGENT") == "mine/1"
 
 
 def test_sub_domains_are_not_the_portal() -> None:
