@@ -24,7 +24,6 @@ from typing import Any
 from urllib.parse import urljoin
 
 import lxml.etree
-import lxml.html
 from w3lib.encoding import html_to_unicode
 
 from hgcrawler.text import clean_text, fold, nfc, parse_date, parse_view_count
@@ -92,6 +91,9 @@ HOME_CRUMBS = frozenset(fold(s) for s in ("Trang chủ", "Trang nhất", "Home")
 BREADCRUMB_SEPARATORS = re.compile(r"\s*(?:»|›|>|→|/|\|)\s*")
 IMAGE_FILE_NAME = re.compile(r"^\S+\.(?:jpe?g|png|gif|webp|bmp)$", re.IGNORECASE)
 SENTENCE_END = re.compile(r"[.!?…;:]\W*$")
+
+# Plain lxml elements: lxml.html's per-element class lookup costs ~5 % of extraction.
+_PARSER = lxml.etree.HTMLParser(remove_comments=False)
 
 BLOCK_TAGS = frozenset(
     [
@@ -234,9 +236,12 @@ def parse_html(html: str | bytes, encoding: str | None = None) -> Any:
     # Strip an XML declaration: lxml refuses str input that carries one.
     text = re.sub(r"^\s*<\?xml[^>]*\?>", "", text)
     try:
-        return lxml.html.document_fromstring(text)
-    except (lxml.etree.ParserError, ValueError) as exc:
+        root = lxml.etree.fromstring(text, _PARSER)
+    except (lxml.etree.ParserError, lxml.etree.XMLSyntaxError, ValueError) as exc:
         raise NotAnArticle(f"unparsable HTML: {exc}") from exc
+    if root is None:
+        raise NotAnArticle("empty page")
+    return root
 
 
 class _Flattener:
@@ -378,12 +383,12 @@ class _Flattener:
             self.italic_depth -= 1
         if tag in HEADING_TAGS:
             self.heading_depth -= 1
-        elif tag == "figcaption":
-            self.figcaption_depth -= 1
         if tag in BLOCK_TAGS:
-            self.flush()
+            self.flush()  # before leaving a figcaption: its text is in_figcaption
             if self.block_stack:
                 self.block_stack.pop()
+        if tag == "figcaption":
+            self.figcaption_depth -= 1
 
 
 def page_blocks(root: Any) -> list[Block]:
@@ -440,10 +445,10 @@ def _common_table(a: Any, b: Any) -> bool:
     """True if the two elements sit in the same table or figure (an image and its caption)."""
     if a is None or b is None:
         return False
-    ancestors = {id(x) for x in a.iterancestors("table", "figure")}
-    return any(id(x) in ancestors for x in b.iterancestors("table", "figure")) and (
-        len(ancestors) > 0
-    )
+    # Keep the proxies alive and compare them by identity: lxml hands out one proxy
+    # per node while it lives, but id() of a freed proxy can be reused by another.
+    ancestors = list(a.iterancestors("table", "figure"))
+    return any(any(x is y for y in ancestors) for x in b.iterancestors("table", "figure"))
 
 
 def _parse_meta(blocks: list[Block], start: int) -> tuple[str, int]:
@@ -515,7 +520,7 @@ class _LinkTexts:
 
     def __contains__(self, folded: object) -> bool:
         if self._texts is None:
-            self._texts = {fold(clean_text(a.text_content())) for a in self.root.iter("a")}
+            self._texts = {fold(clean_text("".join(a.itertext()))) for a in self.root.iter("a")}
         return folded in self._texts
 
 

@@ -305,3 +305,21 @@ def test_extract_cli_refuses_a_listing_with_nonzero_exit() -> None:
     assert done.returncode == 1
     assert "not an article page" in done.stderr
     assert done.stdout == ""
+
+
+def test_captions_are_tied_to_their_image_by_structure() -> None:
+    from hgcrawler.extraction import page_blocks, parse_html
+
+    blocks = page_blocks(parse_html(page("modern_figure.html")))
+    captions = [b for b in blocks if b.in_figcaption]
+    assert [b.text for b in captions] == [
+        "Các đoàn viên thanh niên tham gia lễ ra quân.",
+        "Trao quà cho thiếu nhi có hoàn cảnh khó khăn",
+    ]
+    # a caption that reads like a sentence, in the image's table cell structure
+    html = page("seed_table.html").replace(
+        "<td>Quang cảnh buổi làm việc</td>", "<td>Quang cảnh buổi làm việc chiều 17/3.</td>"
+    )
+    record = extract_article(html, URL)
+    assert record["images"][0]["caption"] == "Quang cảnh buổi làm việc chiều 17/3."
+    assert "Quang cảnh" not in record["body"]
