@@ -1,1 +1,1 @@
-"""Benchmarks run from a checkout: ``python -m benchmarks.run`` (see ``docs/bench.md``)."""
+"""Benchmarks run from a checkout: ``python -m benchmarks.run`` (README: "Performance")."""

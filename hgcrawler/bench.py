@@ -1,6 +1,6 @@
 """The performance benchmark: ``hgcrawler bench`` / ``python -m benchmarks.run``.
 
-On this machine, in one run, side by side (see ``docs/bench.md``):
+On this machine, in one run, side by side (see ``README.md, "Performance"``):
 
 - ``scrapy bench``'s pages/s, Scrapy's own ceiling here (its bench server runs in
   the same process as its spider);

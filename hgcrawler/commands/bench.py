@@ -1,4 +1,4 @@
-"""``hgcrawler bench``: measure speed and memory (see ``docs/bench.md``)."""
+"""``hgcrawler bench``: measure speed and memory (see ``README.md, "Performance"``)."""
 
 from __future__ import annotations
 

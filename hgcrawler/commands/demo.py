@@ -70,7 +70,9 @@ def run(args: argparse.Namespace) -> int:
     except DatabaseError as exc:
         print(f"hgcrawler demo: {exc}", file=sys.stderr)
         return 2
-    client: MongoClient[dict[str, Any]] = MongoClient(uri, serverSelectionTimeoutMS=5000)
+    client: MongoClient[dict[str, Any]] = MongoClient(
+        uri, serverSelectionTimeoutMS=5000, tz_aware=True
+    )
     client.drop_database(args.database)
     db = client[args.database]
     site = ReplicaSite(articles=args.articles, day=1)
