@@ -164,6 +164,24 @@ def test_overlapping_run_exits_at_once(s: Scenario) -> None:
     assert len(crawls(s)) == 4  # nothing was crawled
 
 
+def test_revisit_mode_fetches_only_due_known_articles(s: Scenario) -> None:
+    done = s.crawl("revisit", "revisit")
+    assert done.returncode == 0, done.stderr[-2000:]
+    nothing_due = crawls(s)[-1]
+    assert nothing_due["mode"] == "revisit"
+    assert nothing_due["counts"]["articles"] == 0  # everything was fetched moments ago
+
+    done = s.crawl("revisit-all", "revisit", "--all")
+    assert done.returncode == 0, done.stderr[-2000:]
+    everything = crawls(s)[-1]
+    known = s.db.articles.count_documents({"removed_at": None})
+    assert everything["counts"]["articles"] == known
+    assert everything["counts"]["new"] == 0
+    # known articles only: no home page, no listings
+    assert s.db.pages.count_documents({"last_crawl_id": everything["_id"]}) == 0
+    assert everything["counts"]["pages"] <= known + 1  # + robots.txt
+
+
 @pytest.fixture
 def s(scenario: Scenario) -> Scenario:
     return scenario

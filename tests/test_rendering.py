@@ -147,3 +147,22 @@ def test_browser_memory_counts_chromium_children(tmp_path: Path) -> None:
     finally:
         browser.kill()
         browser.wait()
+
+
+@pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium")
+def test_always_mode_renders_every_article_page(mongo_server: Any, tmp_path: Path) -> None:
+    site = ReplicaSite(articles=8, day=1, seed=11)
+    with ReplicaServer(site) as server:
+        (_done, crawl), observations = crawl_into(
+            (site, server.base_url), mongo_server.uri, tmp_path, "render_always", render="always"
+        )
+    assert len(observations) == len(reachable(site))
+    assert all(o["rendered"] for o in observations)
+    by_id = {o["article_id"]: o for o in observations}
+    for truth in reachable(site):
+        if truth.js_counter in ("none", "ok", "slow"):
+            assert by_id[str(truth.id)]["views"] == truth.views
+    # every article page went through the browser, the malformed one (then rejected) too
+    malformed = reachable(site, malformed=True)
+    assert len(malformed) == crawl["counts"]["rejected"] == 1
+    assert crawl["counts"]["rendered"] == len(observations) + len(malformed)
