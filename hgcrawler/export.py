@@ -127,14 +127,19 @@ def iter_documents(
         cursor.close()
 
 
-def _plain(value: Any) -> Any:
-    """JSON-ready: datetimes as ISO UTC strings, recursively."""
+def iso_time(value: dt.date) -> str:
+    """A date as ``YYYY-MM-DD``, a datetime as ISO 8601 UTC ending in ``Z``."""
     if isinstance(value, dt.datetime):
         if value.tzinfo is not None:
             value = value.astimezone(dt.UTC)
         return value.isoformat().replace("+00:00", "Z")
+    return value.isoformat()
+
+
+def _plain(value: Any) -> Any:
+    """JSON-ready: datetimes as ISO UTC strings, recursively."""
     if isinstance(value, dt.date):
-        return value.isoformat()
+        return iso_time(value)
     if isinstance(value, Mapping):
         return {str(k): _plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple):

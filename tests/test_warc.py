@@ -42,6 +42,7 @@ from hgcrawler.warc import (
     warc_location_text,
     write_index,
 )
+from tests.crawling import hgcrawler_crawl
 
 ROTATE_AT = 40_000  # bytes: the second crawl spreads over several files
 MOVED_ON_DAY_2 = (39990, 39965)
@@ -62,27 +63,7 @@ class Archive:
 
 
 def _crawl(server: ReplicaServer, uri: str, database: str, data_dir: Path, *extra: str) -> None:
-    command = [
-        sys.executable,
-        "-m",
-        "hgcrawler.cli",
-        "crawl",
-        "--mode",
-        "full",
-        "--fast",
-        "--start-url",
-        server.base_url,
-        "--mongo-uri",
-        uri,
-        "--data-dir",
-        str(data_dir),
-        "-s",
-        f"HGCRAWLER_MONGO_DATABASE={database}",
-        "-s",
-        "HGCRAWLER_RENDER=never",
-        *extra,
-    ]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    done = hgcrawler_crawl(server.base_url, uri, database, data_dir, "full", *extra, timeout=120)
     if done.returncode != 0:
         logs = sorted((data_dir / "logs").glob("*.log"))
         tail = logs[-1].read_text(errors="replace")[-4000:] if logs else ""

@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from hgcrawler.export import iso_time
 from hgcrawler.query import ArchiveQueryError, Db
 
 EXIT_OK = 0
@@ -138,12 +139,8 @@ def run_guarded(prog: str, action: Callable[[], int]) -> int:
 
 
 def _json_default(value: Any) -> Any:
-    if isinstance(value, dt.datetime):
-        if value.tzinfo is not None:
-            value = value.astimezone(dt.UTC)
-        return value.isoformat().replace("+00:00", "Z")
     if isinstance(value, dt.date):
-        return value.isoformat()
+        return iso_time(value)
     if isinstance(value, set | frozenset | tuple):
         return list(value)
     return str(value)
