@@ -55,6 +55,7 @@ END_MARKERS = tuple(
         "Tin xem nhiều",
     )
 )
+_LONGEST_END_MARKER = max(len(m) for m in END_MARKERS)
 # Print / e-mail / share widgets and navigation crumbs: skipped wherever they appear.
 TOOL_LABELS = frozenset(
     fold(s)
@@ -414,9 +415,12 @@ def _end_marker_at(block: Block) -> int | None:
     last line (the seed shows ``Hoàng ÝCác ý kiến của bạn đọc``).
     """
     folded = block.folded
-    for marker in END_MARKERS:
-        if folded.startswith(marker) and len(folded) <= len(marker) + 40:
-            return 0
+    if len(folded) <= _LONGEST_END_MARKER + 40:  # a heading is short
+        for marker in END_MARKERS:
+            if folded.startswith(marker) and len(folded) <= len(marker) + 40:
+                return 0
+    if len(folded) > MAX_AUTHOR_CHARS + _LONGEST_END_MARKER + 40:
+        return None  # a long paragraph: no author-and-heading line
     for marker in END_MARKERS[:6]:  # comment headings only: they may be glued to the author
         pos = folded.find(marker)
         if pos > 0 and len(folded) - pos <= len(marker) + 40 and pos <= MAX_AUTHOR_CHARS:
@@ -743,9 +747,9 @@ def extract_article(html: str | bytes, url: str, *, encoding: str | None = None)
 def _looks_truncated(html: str | bytes, blocks: list[Block], meta_end: int) -> bool:
     """True when the article never reaches its end (comments / form) and the HTML is cut off."""
     tail = html[-2000:] if isinstance(html, str) else html[-2000:].decode("latin-1")
-    closed = "</html" in tail.lower() or "</body" in tail.lower()
-    has_end = any(
+    if "</html" in tail.lower() or "</body" in tail.lower():
+        return False
+    return not any(
         b.kind == "form" or (b.kind == "text" and _end_marker_at(b) is not None)
         for b in blocks[meta_end + 1 :]
     )
-    return not closed and not has_end
