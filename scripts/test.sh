@@ -6,5 +6,6 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh --test
 PYTHON="${PYTHON:-python3}"
 "$PYTHON" -m ruff check .
+"$PYTHON" -m ruff format --check .
 "$PYTHON" -m mypy
 "$PYTHON" -m pytest -q "$@"
