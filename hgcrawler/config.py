@@ -47,8 +47,6 @@ class HgcrawlerConfig:
     mode: str
     write_batch_size: int
     write_retries: int
-    render: str
-    chromium_path: str
     degraded_threshold: float
 
     @classmethod
@@ -56,9 +54,6 @@ class HgcrawlerConfig:
         mode = settings.get("HGCRAWLER_MODE", "full")
         if mode not in MODES:
             raise NotConfigured(f"HGCRAWLER_MODE must be one of {MODES}, got {mode!r}")
-        render = settings.get("HGCRAWLER_RENDER", "auto")
-        if render not in RENDER_MODES:
-            raise NotConfigured(f"HGCRAWLER_RENDER must be one of {RENDER_MODES}, got {render!r}")
         batch = settings.getint("HGCRAWLER_WRITE_BATCH_SIZE", 100)
         if batch < 1:
             raise NotConfigured("HGCRAWLER_WRITE_BATCH_SIZE must be >= 1")
@@ -77,7 +72,5 @@ class HgcrawlerConfig:
             mode=mode,
             write_batch_size=batch,
             write_retries=settings.getint("HGCRAWLER_WRITE_RETRIES", 3),
-            render=render,
-            chromium_path=settings.get("HGCRAWLER_CHROMIUM_PATH", "/usr/bin/chromium"),
             degraded_threshold=threshold,
         )

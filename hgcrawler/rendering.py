@@ -18,6 +18,8 @@ from typing import Any
 from scrapy.exceptions import NotConfigured
 from scrapy.settings import BaseSettings
 
+from hgcrawler.config import RENDER_MODES
+
 logger = logging.getLogger(__name__)
 
 PLAYWRIGHT_HANDLER = "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler"
@@ -50,8 +52,8 @@ class RenderConfig:
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> RenderConfig:
         mode = settings.get("HGCRAWLER_RENDER", "auto")
-        if mode not in ("auto", "always", "never"):
-            raise NotConfigured(f"HGCRAWLER_RENDER must be auto, always or never, got {mode!r}")
+        if mode not in RENDER_MODES:
+            raise NotConfigured(f"HGCRAWLER_RENDER must be one of {RENDER_MODES}, got {mode!r}")
         max_pages = settings.getint("HGCRAWLER_RENDER_MAX_PAGES", 4)
         if max_pages < 1:
             raise NotConfigured("HGCRAWLER_RENDER_MAX_PAGES must be >= 1")

@@ -21,6 +21,7 @@ from scrapy.settings import Settings
 from scrapy.utils.project import get_project_settings
 
 from hgcrawler.config import HgcrawlerConfig
+from hgcrawler.rendering import RenderConfig
 
 logger = logging.getLogger(__name__)
 
@@ -111,6 +112,7 @@ def run_crawl(
 
     try:
         config = HgcrawlerConfig.from_settings(settings)
+        RenderConfig.from_settings(settings)
     except NotConfigured as exc:
         raise CrawlSetupError(f"bad setting: {exc}") from None
     lock = SingleInstanceLock(config.data_dir / "crawl.lock")
