@@ -569,8 +569,10 @@ class ReplicaSite:
         if _mix(self.seed, "move", article_id) % 2:  # a new category folder
             category = self.categories[self._category_of[article_id - self.first_id]][0]
             path = f"/{category}/{slug}.html"
-        else:  # an editor shortened the slug
-            short = _claim("-".join(slug.split("-")[:6]), self._short_slugs, self._short_next)
+        else:  # an editor shortened the slug (to at most 6 words, always fewer than before)
+            words = slug.split("-")
+            short = "-".join(words[: max(1, min(6, len(words) - 1))])
+            short = _claim(short, self._short_slugs, self._short_next)
             self._short_slugs[short] = article_id
             path = f"{MOVED_SLUG_FOLDER}{short}.html"
         self._move_urls[article_id] = path
