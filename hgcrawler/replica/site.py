@@ -5,7 +5,12 @@ is stored per article. An article's base text comes from
 ``random.Random(f"{seed}:{id}")`` over the text bank in :mod:`.content`; the
 day's events (publications, edits, deletions, moves) come from one generator
 per day, replayed from day 2 onwards. Only small per-day lists of integers are
-cached.
+cached, plus, with ``url_scheme="slugs"``, the slug of every article (assigned
+lazily in publication order, since a clash gives the later article "-2") and the
+URLs of moved articles.
+
+The options (URL scheme, theme schedule, counters, maintenance) are fixed at
+construction; the maintenance placeholder can also be switched at run time.
 """
 
 from __future__ import annotations
