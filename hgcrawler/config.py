@@ -1,18 +1,110 @@
-"""hgcrawler's own settings, read once from Scrapy ``Settings`` into a typed object."""
+"""Every ``HGCRAWLER_*`` setting, read once from Scrapy ``Settings`` into one typed object.
+
+:data:`DEFAULTS` is the one place the defaults are written; ``docs/settings.md``
+explains each.  :meth:`HgcrawlerConfig.from_settings` reads them all, checks
+them, and raises :class:`ConfigError` naming the setting on a bad value.  Components take the section they need:
+``config.archive``, ``config.render``, ``config.revisit``, ``config.retry``,
+``config.warc``, ``config.outcome``.
+
+Where the archive is (:meth:`ArchiveConfig.from_settings`) is resolved here for
+the crawl and for every command alike: an explicit setting (``-s`` or a command
+line option), else the environment (``MONGO_URI``, ``HGCRAWLER_MONGO_DATABASE``,
+``HGCRAWLER_DATA_DIR``), else the default (the embedded database in the data
+directory, database ``hgcrawler``).
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+import ipaddress
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
 
-from scrapy.exceptions import NotConfigured
 from scrapy.settings import BaseSettings
 
+from hgcrawler.plan import RevisitPolicy
 from hgcrawler.urls import ArticleKeys
+
+__all__ = [
+    "DEFAULTS",
+    "MODES",
+    "RENDER_MODES",
+    "ArchiveConfig",
+    "ConfigError",
+    "HgcrawlerConfig",
+    "OutcomeConfig",
+    "RenderConfig",
+    "RetryConfig",
+    "WarcConfig",
+    "check_start_url",
+    "default_data_dir",
+    "is_loopback",
+    "user_agent",
+    "user_agent_for",
+]
 
 MODES = ("full", "incremental", "revisit")
 RENDER_MODES = ("auto", "always", "never")
+
+#: Every hgcrawler setting and its default.
+DEFAULTS: dict[str, Any] = {
+    # what to crawl
+    "HGCRAWLER_START_URL": "https://haugiang.dcs.vn/",
+    "HGCRAWLER_MODE": "full",  # full | incremental | revisit
+    "HGCRAWLER_CONTACT": "",  # e-mail or URL for the portal's operators; required off loopback
+    "HGCRAWLER_ARTICLE_ID_PATTERN": "",  # regex with one group: the site's id in a URL
+    "HGCRAWLER_SLUG_IDS": False,  # True: "<slug>-<id>.html" ends in the site's id
+    "HGCRAWLER_TRAP_PAGES": 5,  # non-article pages in a row linking only to more of the same
+    # where the archive is
+    "HGCRAWLER_MONGO_URI": "",  # empty: $MONGO_URI, else the embedded SecantusDB
+    "HGCRAWLER_MONGO_DATABASE": "",  # empty: $HGCRAWLER_MONGO_DATABASE, else "hgcrawler"
+    "HGCRAWLER_DATA_DIR": "",  # empty: $HGCRAWLER_DATA_DIR, else ~/.local/share/hgcrawler
+    "HGCRAWLER_CRAWL_ID": "",  # set by `hgcrawler crawl` when it created the crawl record
+    "HGCRAWLER_WRITE_BATCH_SIZE": 100,
+    "HGCRAWLER_WRITE_RETRIES": 3,
+    "HGCRAWLER_FLUSH_INTERVAL": 2.0,  # seconds between timed batch flushes
+    # revisits (incremental and revisit modes)
+    "HGCRAWLER_REVISIT_YOUNG_DAYS": 7.0,
+    "HGCRAWLER_REVISIT_YOUNG_HOURS": 6.0,
+    "HGCRAWLER_REVISIT_MID_HOURS": 24.0,
+    "HGCRAWLER_REVISIT_OLD_DAYS": 60.0,
+    "HGCRAWLER_REVISIT_OLD_INTERVAL_DAYS": 7.0,
+    "HGCRAWLER_REVISIT_ALL": False,
+    # JavaScript rendering
+    "HGCRAWLER_RENDER": "auto",  # auto | always | never
+    "HGCRAWLER_CHROMIUM_PATH": "/usr/bin/chromium",
+    "HGCRAWLER_RENDER_MAX_PAGES": 4,  # browser pages open at once
+    "HGCRAWLER_RENDER_TIMEOUT": 20.0,  # seconds for a page to load in the browser
+    "HGCRAWLER_RENDER_WAIT": 5.0,  # seconds to wait for the view counter to be filled
+    # faults of the site
+    "HGCRAWLER_RETRY_BACKOFF": 1.0,  # seconds before the first retry, doubled each time
+    "HGCRAWLER_RETRY_BACKOFF_MAX": 30.0,
+    "HGCRAWLER_RETRY_AFTER_MAX": 120.0,  # cap of a server's Retry-After
+    # raw archive
+    "HGCRAWLER_WARC_ENABLED": True,
+    "HGCRAWLER_WARC_MAX_SIZE": 100_000_000,  # bytes per WARC file before a new one
+    # judging the crawl
+    "HGCRAWLER_DEGRADED_THRESHOLD": 0.5,  # share of article pages lacking a field
+    "HGCRAWLER_LAYOUT_CHANGE_SHARE": 0.1,  # share of known articles that stopped parsing
+    "HGCRAWLER_FILL_DROP": 0.3,  # drop of a field's fill rate against recent crawls
+    "HGCRAWLER_STOP_TIMEOUT": 8.0,  # seconds from Ctrl-C/SIGTERM to a forced stop
+    # reporting
+    "HGCRAWLER_PROGRESS_INTERVAL": 0.0,  # seconds between progress lines on stderr; 0 = off
+    "HGCRAWLER_STATS_FILE": "",  # write the crawl's final Scrapy stats here (JSON)
+}
+
+# Contacts that only stand in for a real one.
+_PLACEHOLDER_DOMAINS = ("example.org", "example.com", "example.net", "example.invalid")
+
+
+class ConfigError(ValueError):
+    """A setting has a value hgcrawler cannot use; the message names the setting.
+
+    Not :class:`~scrapy.exceptions.NotConfigured`: that would silently disable the
+    component, where a bad setting must stop the crawl before it starts."""
 
 
 def default_data_dir() -> Path:
@@ -28,7 +120,7 @@ def default_data_dir() -> Path:
 def user_agent(contact: str) -> str:
     """A descriptive User-Agent naming the project and whom to contact.
 
-    >>> user_agent("ops@example.org").endswith("contact: ops@example.org)")
+    >>> user_agent("ops@university.edu").endswith("contact: ops@university.edu)")
     True
     """
     from hgcrawler import __version__
@@ -39,49 +131,281 @@ def user_agent(contact: str) -> str:
     )
 
 
+def user_agent_for(settings: BaseSettings) -> str:
+    """The User-Agent of a crawl with these settings (``HGCRAWLER_CONTACT``)."""
+    contact = str(_get(settings, "HGCRAWLER_CONTACT") or "").strip()
+    return user_agent(contact or "local test crawl")
+
+
+def is_loopback(url: str) -> bool:
+    """True for ``localhost`` and the 127.0.0.0/8 and ::1 addresses.
+
+    >>> is_loopback("http://127.0.0.2:8000/"), is_loopback("https://haugiang.dcs.vn/")
+    (True, False)
+    """
+    host = (urlsplit(url).hostname or "").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_start_url(url: str) -> str:
+    """``url`` if a crawl can start there, else :class:`ConfigError` saying why."""
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https"):
+        raise ConfigError(
+            f"bad start URL {url!r}: it must be an http:// or https:// URL "
+            "(HGCRAWLER_START_URL / --start-url)"
+        )
+    if not parts.hostname:
+        raise ConfigError(f"bad start URL {url!r}: it has no host name")
+    try:
+        parts.port  # noqa: B018 - raises ValueError for a port out of range
+    except ValueError as exc:
+        raise ConfigError(f"bad start URL {url!r}: {exc}") from None
+    return url.strip()
+
+
+def _placeholder_contact(contact: str) -> bool:
+    text = contact.strip().lower()
+    return not text or any(text.endswith(domain) or f"@{domain}" in text for domain in _PLACEHOLDER_DOMAINS)
+
+
+def _get(settings: BaseSettings, name: str) -> Any:
+    return settings.get(name, DEFAULTS[name])
+
+
+def _float(settings: BaseSettings, name: str, low: float | None = None) -> float:
+    try:
+        value = settings.getfloat(name, DEFAULTS[name])
+    except (TypeError, ValueError):
+        raise ConfigError(f"{name} must be a number, got {settings.get(name)!r}") from None
+    if low is not None and value < low:
+        raise ConfigError(f"{name} must be >= {low:g}, got {value:g}")
+    return value
+
+
+def _int(settings: BaseSettings, name: str, low: int | None = None) -> int:
+    try:
+        value = settings.getint(name, DEFAULTS[name])
+    except (TypeError, ValueError):
+        raise ConfigError(f"{name} must be an integer, got {settings.get(name)!r}") from None
+    if low is not None and value < low:
+        raise ConfigError(f"{name} must be >= {low}, got {value}")
+    return value
+
+
+def _bool(settings: BaseSettings, name: str) -> bool:
+    try:
+        return settings.getbool(name, DEFAULTS[name])
+    except ValueError:
+        raise ConfigError(f"{name} must be true or false, got {settings.get(name)!r}") from None
+
+
+def _share(settings: BaseSettings, name: str) -> float:
+    value = _float(settings, name)
+    if not 0.0 < value <= 1.0:
+        raise ConfigError(f"{name} must be in (0, 1], got {value:g}")
+    return value
+
+
+@dataclass(frozen=True)
+class ArchiveConfig:
+    """Where the archive is and how it is written."""
+
+    mongo_uri: str  # "" means: the embedded SecantusDB server in data_dir
+    database: str
+    data_dir: Path
+    crawl_id: str | None
+    write_batch_size: int
+    write_retries: int
+    flush_interval: float
+
+    @classmethod
+    def from_settings(cls, settings: BaseSettings) -> ArchiveConfig:
+        data_dir_setting = str(_get(settings, "HGCRAWLER_DATA_DIR") or "")
+        data_dir = Path(data_dir_setting).expanduser() if data_dir_setting else default_data_dir()
+        return cls(
+            mongo_uri=str(_get(settings, "HGCRAWLER_MONGO_URI") or os.environ.get("MONGO_URI", "")),
+            database=str(
+                _get(settings, "HGCRAWLER_MONGO_DATABASE")
+                or os.environ.get("HGCRAWLER_MONGO_DATABASE")
+                or "hgcrawler"
+            ),
+            data_dir=data_dir,
+            crawl_id=str(_get(settings, "HGCRAWLER_CRAWL_ID") or "") or None,
+            write_batch_size=_int(settings, "HGCRAWLER_WRITE_BATCH_SIZE", 1),
+            write_retries=_int(settings, "HGCRAWLER_WRITE_RETRIES", 0),
+            flush_interval=_float(settings, "HGCRAWLER_FLUSH_INTERVAL", 0.0),
+        )
+
+    @property
+    def embedded(self) -> bool:
+        return not self.mongo_uri.strip()
+
+    @property
+    def journal_dir(self) -> Path:
+        return self.data_dir / "journal" / self.database
+
+    @property
+    def lock_path(self) -> Path:
+        return self.data_dir / "crawl.lock"
+
+
+@dataclass(frozen=True)
+class RenderConfig:
+    mode: str  # auto | always | never
+    chromium_path: str
+    max_pages: int
+    navigation_timeout_ms: int
+    wait_ms: int
+
+    @classmethod
+    def from_settings(cls, settings: BaseSettings) -> RenderConfig:
+        mode = str(_get(settings, "HGCRAWLER_RENDER"))
+        if mode not in RENDER_MODES:
+            raise ConfigError(f"HGCRAWLER_RENDER must be one of {RENDER_MODES}, got {mode!r}")
+        return cls(
+            mode=mode,
+            chromium_path=str(_get(settings, "HGCRAWLER_CHROMIUM_PATH")),
+            max_pages=_int(settings, "HGCRAWLER_RENDER_MAX_PAGES", 1),
+            navigation_timeout_ms=int(_float(settings, "HGCRAWLER_RENDER_TIMEOUT", 0.0) * 1000),
+            wait_ms=int(_float(settings, "HGCRAWLER_RENDER_WAIT", 0.0) * 1000),
+        )
+
+    @property
+    def wanted(self) -> bool:
+        return self.mode != "never"
+
+    def unavailable_reason(self) -> str | None:
+        """Why the browser cannot be used, or None when it can."""
+        path = Path(self.chromium_path)
+        if not path.is_file() or not os.access(path, os.X_OK):
+            return f"Chromium not found at {self.chromium_path} (HGCRAWLER_CHROMIUM_PATH)"
+        try:
+            import scrapy_playwright  # noqa: F401
+        except ImportError:  # pragma: no cover - a dependency of the package
+            return "scrapy-playwright is not installed"
+        return None
+
+
+@dataclass(frozen=True)
+class RetryConfig:
+    backoff: float
+    backoff_max: float
+    retry_after_max: float
+
+    @classmethod
+    def from_settings(cls, settings: BaseSettings) -> RetryConfig:
+        return cls(
+            backoff=_float(settings, "HGCRAWLER_RETRY_BACKOFF", 0.0),
+            backoff_max=_float(settings, "HGCRAWLER_RETRY_BACKOFF_MAX", 0.0),
+            retry_after_max=_float(settings, "HGCRAWLER_RETRY_AFTER_MAX", 0.0),
+        )
+
+
+@dataclass(frozen=True)
+class WarcConfig:
+    enabled: bool
+    max_size: int
+
+    @classmethod
+    def from_settings(cls, settings: BaseSettings) -> WarcConfig:
+        return cls(
+            enabled=_bool(settings, "HGCRAWLER_WARC_ENABLED"),
+            max_size=_int(settings, "HGCRAWLER_WARC_MAX_SIZE", 1),
+        )
+
+
+@dataclass(frozen=True)
+class OutcomeConfig:
+    """When a crawl that ran to its end is nevertheless not a success."""
+
+    degraded_threshold: float
+    layout_change_share: float
+    fill_drop: float
+    stop_timeout: float
+
+    @classmethod
+    def from_settings(cls, settings: BaseSettings) -> OutcomeConfig:
+        return cls(
+            degraded_threshold=_share(settings, "HGCRAWLER_DEGRADED_THRESHOLD"),
+            layout_change_share=_share(settings, "HGCRAWLER_LAYOUT_CHANGE_SHARE"),
+            fill_drop=_share(settings, "HGCRAWLER_FILL_DROP"),
+            stop_timeout=_float(settings, "HGCRAWLER_STOP_TIMEOUT", 0.5),
+        )
+
+
+def _revisit_policy(settings: BaseSettings) -> RevisitPolicy:
+    try:
+        return RevisitPolicy(
+            young_days=_float(settings, "HGCRAWLER_REVISIT_YOUNG_DAYS"),
+            young_interval=dt.timedelta(hours=_float(settings, "HGCRAWLER_REVISIT_YOUNG_HOURS")),
+            mid_interval=dt.timedelta(hours=_float(settings, "HGCRAWLER_REVISIT_MID_HOURS")),
+            old_days=_float(settings, "HGCRAWLER_REVISIT_OLD_DAYS"),
+            old_interval=dt.timedelta(
+                days=_float(settings, "HGCRAWLER_REVISIT_OLD_INTERVAL_DAYS")
+            ),
+            revisit_all=_bool(settings, "HGCRAWLER_REVISIT_ALL"),
+        )
+    except ValueError as exc:
+        raise ConfigError(f"HGCRAWLER_REVISIT_* settings: {exc}") from exc
+
+
 @dataclass(frozen=True)
 class HgcrawlerConfig:
     start_url: str
-    contact: str
-    mongo_uri: str  # "" means: use the embedded SecantusDB server
-    mongo_database: str
-    data_dir: Path
     mode: str
-    write_batch_size: int
-    write_retries: int
-    degraded_threshold: float
+    contact: str
     article_keys: ArticleKeys
+    trap_pages: int
+    progress_interval: float
+    stats_file: str
+    archive: ArchiveConfig
+    render: RenderConfig
+    revisit: RevisitPolicy
+    retry: RetryConfig
+    warc: WarcConfig
+    outcome: OutcomeConfig
 
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> HgcrawlerConfig:
-        mode = settings.get("HGCRAWLER_MODE", "full")
+        mode = str(_get(settings, "HGCRAWLER_MODE"))
         if mode not in MODES:
-            raise NotConfigured(f"HGCRAWLER_MODE must be one of {MODES}, got {mode!r}")
-        batch = settings.getint("HGCRAWLER_WRITE_BATCH_SIZE", 100)
-        if batch < 1:
-            raise NotConfigured("HGCRAWLER_WRITE_BATCH_SIZE must be >= 1")
-        threshold = settings.getfloat("HGCRAWLER_DEGRADED_THRESHOLD", 0.5)
-        if not 0.0 < threshold <= 1.0:
-            raise NotConfigured("HGCRAWLER_DEGRADED_THRESHOLD must be in (0, 1]")
-        data_dir_setting = settings.get("HGCRAWLER_DATA_DIR") or ""
-        data_dir = Path(data_dir_setting).expanduser() if data_dir_setting else default_data_dir()
-        mongo_uri = settings.get("HGCRAWLER_MONGO_URI") or os.environ.get("MONGO_URI", "")
+            raise ConfigError(f"HGCRAWLER_MODE must be one of {MODES}, got {mode!r}")
         try:
             article_keys = ArticleKeys.from_strings(
-                settings.get("HGCRAWLER_ARTICLE_ID_PATTERN") or None,
-                slug_ids=settings.getbool("HGCRAWLER_SLUG_IDS", False),
+                str(_get(settings, "HGCRAWLER_ARTICLE_ID_PATTERN") or "") or None,
+                slug_ids=_bool(settings, "HGCRAWLER_SLUG_IDS"),
             )
         except ValueError as exc:
-            raise NotConfigured(f"HGCRAWLER_ARTICLE_ID_PATTERN: {exc}") from exc
+            raise ConfigError(f"HGCRAWLER_ARTICLE_ID_PATTERN: {exc}") from exc
         return cls(
-            start_url=settings.get("HGCRAWLER_START_URL", "https://haugiang.dcs.vn/"),
-            contact=settings.get("HGCRAWLER_CONTACT", ""),
-            mongo_uri=mongo_uri,
-            mongo_database=settings.get("HGCRAWLER_MONGO_DATABASE", "hgcrawler"),
-            data_dir=data_dir,
+            start_url=check_start_url(str(_get(settings, "HGCRAWLER_START_URL"))),
             mode=mode,
-            write_batch_size=batch,
-            write_retries=settings.getint("HGCRAWLER_WRITE_RETRIES", 3),
-            degraded_threshold=threshold,
+            contact=str(_get(settings, "HGCRAWLER_CONTACT") or "").strip(),
             article_keys=article_keys,
+            trap_pages=_int(settings, "HGCRAWLER_TRAP_PAGES", 1),
+            progress_interval=_float(settings, "HGCRAWLER_PROGRESS_INTERVAL", 0.0),
+            stats_file=str(_get(settings, "HGCRAWLER_STATS_FILE") or ""),
+            archive=ArchiveConfig.from_settings(settings),
+            render=RenderConfig.from_settings(settings),
+            revisit=_revisit_policy(settings),
+            retry=RetryConfig.from_settings(settings),
+            warc=WarcConfig.from_settings(settings),
+            outcome=OutcomeConfig.from_settings(settings),
         )
+
+    def check_politeness(self) -> None:
+        """A crawl of a real site (not loopback) must say whom its operators can contact."""
+        if is_loopback(self.start_url) or not _placeholder_contact(self.contact):
+            return
+        raise ConfigError(
+            f"set HGCRAWLER_CONTACT (hgcrawler crawl --contact) to an e-mail address or URL "
+            f"where the operators of {urlsplit(self.start_url).hostname} can reach you; it goes "
+            f"into the User-Agent of every request (got {self.contact or 'nothing'!r})"
+        )
+

@@ -20,9 +20,9 @@ from __future__ import annotations
 import email.utils
 import logging
 import time
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
-from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.downloadermiddlewares.retry import RetryMiddleware, get_retry_request
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Request, Response
 from scrapy.settings import BaseSettings
@@ -30,7 +30,11 @@ from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.response import response_status_message
 from twisted.internet.task import deferLater
 
+from hgcrawler.config import RetryConfig
 from hgcrawler.urls import canonical_url
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
 
 __all__ = ["BackoffRetryMiddleware", "RedirectLoop", "RedirectLoopGuard", "retry_after_seconds"]
 
@@ -66,18 +70,34 @@ def retry_after_seconds(value: str | bytes | None, now: float | None = None) -> 
 
 
 class BackoffRetryMiddleware(RetryMiddleware):
-    """Retry with ``Retry-After`` honoured and exponential backoff (see the module doc)."""
+    """Retry with ``Retry-After`` honoured and exponential backoff (see the module doc).
 
-    def __init__(self, settings: BaseSettings) -> None:
+    Scrapy's ``RetryMiddleware`` reads the ``RETRY_*`` settings; the retry request
+    itself comes from Scrapy's public :func:`~scrapy.downloadermiddlewares.retry.get_retry_request`.
+    """
+
+    def __init__(self, settings: BaseSettings, retry: RetryConfig) -> None:
         super().__init__(settings)
-        self.backoff = settings.getfloat("HGCRAWLER_RETRY_BACKOFF", 1.0)
-        self.backoff_max = settings.getfloat("HGCRAWLER_RETRY_BACKOFF_MAX", 30.0)
-        self.retry_after_max = settings.getfloat("HGCRAWLER_RETRY_AFTER_MAX", 120.0)
-        if self.backoff < 0 or self.backoff_max < 0 or self.retry_after_max < 0:
-            raise NotConfigured(
-                "HGCRAWLER_RETRY_BACKOFF, HGCRAWLER_RETRY_BACKOFF_MAX and "
-                "HGCRAWLER_RETRY_AFTER_MAX must be >= 0"
-            )
+        self.backoff = retry.backoff
+        self.backoff_max = retry.backoff_max
+        self.retry_after_max = retry.retry_after_max
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        middleware = cls(crawler.settings, RetryConfig.from_settings(crawler.settings))
+        middleware.crawler = crawler
+        return middleware
+
+    def retry_request(self, request: Request, reason: str | Exception) -> Request | None:
+        """The next attempt at ``request``, or None once ``RETRY_TIMES`` is reached."""
+        assert self.crawler.spider is not None
+        return get_retry_request(
+            request,
+            spider=self.crawler.spider,
+            reason=reason,
+            max_retry_times=request.meta.get("max_retry_times", self.max_retry_times),
+            priority_adjust=request.meta.get("priority_adjust", self.priority_adjust),
+        )
 
     def delay_for(self, retry: Request, response: Response | None = None) -> float:
         """Seconds to wait before sending ``retry`` (its ``retry_times`` counts from 1)."""
@@ -104,7 +124,7 @@ class BackoffRetryMiddleware(RetryMiddleware):
     ) -> Request | Response:
         if request.meta.get("dont_retry", False) or response.status not in self.retry_http_codes:
             return response
-        retry = self._retry(request, response_status_message(response.status))
+        retry = self.retry_request(request, response_status_message(response.status))
         if retry is None:
             return response
         stats = self.crawler.stats
@@ -121,7 +141,7 @@ class BackoffRetryMiddleware(RetryMiddleware):
             "dont_retry", False
         ):
             return None
-        retry = self._retry(request, exception)
+        retry = self.retry_request(request, exception)
         if retry is None:
             return None
         await self._wait(self.delay_for(retry))

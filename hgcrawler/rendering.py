@@ -11,14 +11,10 @@ from __future__ import annotations
 
 import logging
 import os
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from scrapy.exceptions import NotConfigured
-from scrapy.settings import BaseSettings
-
-from hgcrawler.config import RENDER_MODES
+from hgcrawler.config import RenderConfig
 
 logger = logging.getLogger(__name__)
 
@@ -39,46 +35,6 @@ COUNTER_FILLED_JS = r"""() => {
   const text = (document.body ? document.body.innerText : "").normalize("NFC");
   return /s[ốo]\s+l[ầa]n\s+xem\s*:?\s*\[?\s*\d/i.test(text);
 }"""
-
-
-@dataclass(frozen=True)
-class RenderConfig:
-    mode: str  # auto | always | never
-    chromium_path: str
-    max_pages: int
-    navigation_timeout_ms: int
-    wait_ms: int
-
-    @classmethod
-    def from_settings(cls, settings: BaseSettings) -> RenderConfig:
-        mode = settings.get("HGCRAWLER_RENDER", "auto")
-        if mode not in RENDER_MODES:
-            raise NotConfigured(f"HGCRAWLER_RENDER must be one of {RENDER_MODES}, got {mode!r}")
-        max_pages = settings.getint("HGCRAWLER_RENDER_MAX_PAGES", 4)
-        if max_pages < 1:
-            raise NotConfigured("HGCRAWLER_RENDER_MAX_PAGES must be >= 1")
-        return cls(
-            mode=mode,
-            chromium_path=settings.get("HGCRAWLER_CHROMIUM_PATH", "/usr/bin/chromium"),
-            max_pages=max_pages,
-            navigation_timeout_ms=int(settings.getfloat("HGCRAWLER_RENDER_TIMEOUT", 20) * 1000),
-            wait_ms=int(settings.getfloat("HGCRAWLER_RENDER_WAIT", 5) * 1000),
-        )
-
-    @property
-    def wanted(self) -> bool:
-        return self.mode != "never"
-
-    def unavailable_reason(self) -> str | None:
-        """Why the browser cannot be used, or None when it can."""
-        path = Path(self.chromium_path)
-        if not path.is_file() or not os.access(path, os.X_OK):
-            return f"Chromium not found at {self.chromium_path} (HGCRAWLER_CHROMIUM_PATH)"
-        try:
-            import scrapy_playwright  # noqa: F401
-        except ImportError:  # pragma: no cover - a dependency of the package
-            return "scrapy-playwright is not installed"
-        return None
 
 
 def playwright_settings(config: RenderConfig) -> dict[str, Any]:

@@ -1,8 +1,19 @@
-"""Running one crawl the way cron does: settings, lock, database, log file, summary, exit code.
+"""Running one crawl the way cron does: settings, database, log file, summary, exit code.
 
-Used by ``hgcrawler crawl`` and ``hgcrawler demo``. The crawl itself is the
-ordinary ``haugiang`` spider with the project's pipelines, so ``scrapy crawl
-haugiang`` behaves the same apart from the lock and the summary.
+Used by ``hgcrawler crawl`` and ``hgcrawler demo``.  The crawl itself is the
+ordinary ``haugiang`` spider with the project's pipelines and its crawl session
+(:mod:`hgcrawler.session`, which takes the crawl lock), so ``scrapy crawl
+haugiang`` behaves the same apart from the summary.
+
+Exit codes (also those of ``scrapy crawl``, see :mod:`hgcrawler.scrapy_commands`):
+
+==========  ==================================================================
+0           finished: the archive is current
+1           failed or degraded (the summary names the cause)
+2           bad settings or options, database unreachable, data dir unusable
+3           another crawl holds the lock
+128 + N     interrupted by signal N: 130 for Ctrl-C (SIGINT), 143 for SIGTERM
+==========  ==================================================================
 """
 
 from __future__ import annotations
@@ -11,24 +22,24 @@ import contextlib
 import datetime as dt
 import logging
 import os
+import signal
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from scrapy.exceptions import NotConfigured
 from scrapy.settings import Settings
 from scrapy.utils.project import get_project_settings
 
-from hgcrawler.config import HgcrawlerConfig
-from hgcrawler.rendering import RenderConfig
+from hgcrawler.config import ConfigError, HgcrawlerConfig, is_loopback
 
 logger = logging.getLogger(__name__)
 
 EXIT_OK = 0
-EXIT_CRAWL_FAILED = 1  # failed, degraded or interrupted
+EXIT_CRAWL_FAILED = 1  # failed or degraded
 EXIT_CONFIG = 2  # bad settings, database unreachable
 EXIT_LOCKED = 3  # another crawl holds the lock
+EXIT_SIGNAL_BASE = 128  # + the signal's number when interrupted
 
 FAST_SETTINGS = {
     # For the local replica only: no politeness delays.
@@ -74,28 +85,52 @@ def parse_setting_pairs(pairs: list[str]) -> dict[str, str]:
     return result
 
 
-def resolve_database(settings: Settings, config: HgcrawlerConfig) -> str:
-    """The MongoDB URI to use, the embedded server started if needed; checked reachable."""
-    from pymongo import MongoClient
-    from pymongo.errors import PyMongoError
+def read_config(settings: Settings, *, fast: bool = False) -> HgcrawlerConfig:
+    """The crawl's configuration, checked; :class:`CrawlSetupError` (exit 2) when unusable."""
+    try:
+        config = HgcrawlerConfig.from_settings(settings)
+        config.check_politeness()
+    except ConfigError as exc:
+        raise CrawlSetupError(str(exc)) from None
+    if fast and not is_loopback(config.start_url):
+        raise CrawlSetupError(
+            f"--fast turns politeness delays off and is for a local replica only; "
+            f"{config.start_url} is not on this machine"
+        )
+    return config
 
-    from hgcrawler.storage.embedded import DatabaseError
-    from hgcrawler.storage.uri import mask_uri, resolve_mongo_uri
+
+def exit_code_for(crawl: Mapping[str, Any], interrupted_by: str | None = None) -> int:
+    """The documented exit code of a crawl record (see the module doc)."""
+    status = crawl.get("status", "failed")
+    if status == "finished":
+        return EXIT_OK
+    if status == "interrupted":
+        try:
+            number = signal.Signals[interrupted_by or "SIGINT"].value
+        except KeyError:
+            number = signal.SIGINT.value
+        return EXIT_SIGNAL_BASE + number
+    return EXIT_CRAWL_FAILED
+
+
+def check_database(config: HgcrawlerConfig) -> str:
+    """The archive's URI, the embedded server started if needed, checked reachable."""
+    from hgcrawler.storage import DatabaseError, archive_uri, mask_uri
+    from hgcrawler.storage.mongo import MongoArchiveStore
 
     try:
-        uri, _embedded = resolve_mongo_uri(config.mongo_uri, config.data_dir)
+        uri = archive_uri(config.archive)
     except DatabaseError as exc:
         raise CrawlSetupError(f"cannot start the embedded database: {exc}") from exc
-    client: MongoClient[dict[str, Any]] = MongoClient(uri, serverSelectionTimeoutMS=5000)
+    store = MongoArchiveStore(uri, config.archive.database, write_retries=0)
     try:
-        client.admin.command("ping")
-    except PyMongoError as exc:
-        raise CrawlSetupError(
-            f"cannot reach MongoDB at {mask_uri(uri)}: {type(exc).__name__}: "
-            f"{str(exc).splitlines()[0][:200]}"
-        ) from None
+        store.ensure_indexes()
+    except Exception as exc:  # StoreError and what pymongo raises before it
+        first = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+        raise CrawlSetupError(f"cannot reach MongoDB at {mask_uri(uri)}: {first}") from None
     finally:
-        client.close()
+        store.close()
     return uri
 
 
@@ -104,51 +139,41 @@ def run_crawl(
     *,
     spider_kwargs: Mapping[str, Any] | None = None,
     log_file: str | None = None,
+    fast: bool = False,
 ) -> CrawlOutcome:
-    """Run the ``haugiang`` spider once under the single-instance lock."""
+    """Run the ``haugiang`` spider once; the crawl session takes the lock."""
     from scrapy.crawler import CrawlerProcess
 
-    from hgcrawler.lock import LockBusy, SingleInstanceLock
+    from hgcrawler.session import CrawlSession
 
-    try:
-        config = HgcrawlerConfig.from_settings(settings)
-        RenderConfig.from_settings(settings)
-    except NotConfigured as exc:
-        raise CrawlSetupError(f"bad setting: {exc}") from None
-    lock = SingleInstanceLock(config.data_dir / "crawl.lock")
-    try:
-        lock.acquire()
-    except LockBusy as exc:
-        raise CrawlSetupError(str(exc), EXIT_LOCKED) from None
-    except OSError as exc:
-        raise CrawlSetupError(f"cannot use data directory {config.data_dir}: {exc}") from None
-    try:
-        check_writable(config.data_dir / "journal" / config.mongo_database, "spill journal")
-        uri = resolve_database(settings, config)
-        settings.set("HGCRAWLER_MONGO_URI", uri, priority="cmdline")
-        if log_file is None and not settings.get("LOG_FILE"):
-            stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
-            log_dir = config.data_dir / "logs"
-            log_dir.mkdir(parents=True, exist_ok=True)
-            log_file = str(log_dir / f"crawl-{stamp}.log")
-        if log_file:
-            settings.set("LOG_FILE", log_file, priority="cmdline")
-        if settings.getfloat("HGCRAWLER_PROGRESS_INTERVAL", 0) > 0:
-            extensions = settings.getdict("EXTENSIONS")
-            extensions["hgcrawler.extensions.CrawlProgress"] = 500
-            settings.set("EXTENSIONS", extensions, priority="cmdline")
-        process = CrawlerProcess(settings)
-        crawler = process.create_crawler("haugiang")
-        process.crawl(crawler, **dict(spider_kwargs or {}))
-        process.start()
-        crawl_id = crawler.stats.get_value("hgcrawler/crawl_id") if crawler.stats else None
-        summary = crawler.stats.get_value("hgcrawler/crawl_summary") if crawler.stats else None
-        crawl = dict(summary) if summary else load_crawl(uri, config.mongo_database, crawl_id)
-    finally:
-        lock.release()
-    status = crawl.get("status", "failed")
-    exit_code = EXIT_OK if status == "finished" else EXIT_CRAWL_FAILED
-    return CrawlOutcome(exit_code=exit_code, crawl=crawl, log_file=log_file)
+    config = read_config(settings, fast=fast)
+    check_writable(config.archive.journal_dir, "spill journal")
+    uri = check_database(config)
+    settings.set("HGCRAWLER_MONGO_URI", uri, priority="cmdline")
+    if log_file is None and not settings.get("LOG_FILE"):
+        stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+        log_dir = config.archive.data_dir / "logs"
+        log_dir.mkdir(parents=True, exist_ok=True)
+        log_file = str(log_dir / f"crawl-{stamp}.log")
+    if log_file:
+        settings.set("LOG_FILE", log_file, priority="cmdline")
+    if config.progress_interval > 0:
+        extensions = settings.getdict("EXTENSIONS")
+        extensions["hgcrawler.extensions.CrawlProgress"] = 500
+        settings.set("EXTENSIONS", extensions, priority="cmdline")
+    process = CrawlerProcess(settings)
+    crawler = process.create_crawler("haugiang")
+    process.crawl(crawler, **dict(spider_kwargs or {}))
+    process.start()
+    session = crawler.get_extension(CrawlSession) if crawler.extensions else None
+    if session is not None and session.stats.get_value("hgcrawler/open_error_kind") == "locked":
+        raise CrawlSetupError(str(session.open_error), EXIT_LOCKED)
+    summary = session.summary if session is not None else None
+    crawl = dict(summary) if summary else {"status": "failed", "problems": ["the crawl never ran"]}
+    interrupted_by = session.interrupted_by if session is not None else None
+    return CrawlOutcome(
+        exit_code=exit_code_for(crawl, interrupted_by), crawl=crawl, log_file=log_file
+    )
 
 
 def check_writable(directory: Path, what: str) -> None:
@@ -172,33 +197,6 @@ def check_writable(directory: Path, what: str) -> None:
         ) from None
 
 
-def load_crawl(uri: str, database: str, crawl_id: str | None) -> dict[str, Any]:
-    from pymongo import MongoClient
-    from pymongo.errors import PyMongoError
-
-    from hgcrawler.storage.uri import mask_uri
-
-    if crawl_id is None:
-        return {"status": "failed", "problems": ["the crawl never opened its archive"]}
-    client: MongoClient[dict[str, Any]] = MongoClient(uri, serverSelectionTimeoutMS=5000)
-    try:
-        return client[database].crawls.find_one({"_id": crawl_id}) or {
-            "_id": crawl_id,
-            "status": "failed",
-            "problems": ["no crawl record was written"],
-        }
-    except PyMongoError as exc:
-        return {
-            "_id": crawl_id,
-            "status": "failed",
-            "problems": [
-                f"cannot read the crawl record from {mask_uri(uri)}: {type(exc).__name__}"
-            ],
-        }
-    finally:
-        client.close()
-
-
 def format_summary(crawl: Mapping[str, Any], log_file: str | None = None) -> str:
     """The one-screen summary printed at the end of a crawl."""
     counts = crawl.get("counts") or {}
@@ -206,31 +204,33 @@ def format_summary(crawl: Mapping[str, Any], log_file: str | None = None) -> str
     duration = ""
     if isinstance(started, dt.datetime) and isinstance(finished, dt.datetime):
         duration = f" in {(finished - started).total_seconds():.1f} s"
+
+    def pair(left: str, right: str) -> str:
+        return (
+            f"  {left:<14} {counts.get(left.replace(' ', '_'), 0):>7}    "
+            f"{right:<10} {counts.get(right.replace(' ', '_'), 0):>7}"
+        )
+
     lines = [
         f"crawl {crawl.get('_id', '?')} ({crawl.get('mode', '?')}): "
         f"{str(crawl.get('status', '?')).upper()}{duration}",
         "  pages fetched  {pages:>7}    articles   {articles:>7}".format(
             pages=counts.get("pages", 0), articles=counts.get("articles", 0)
         ),
-        "  new            {new:>7}    revisited  {revisited:>7}".format(
-            new=counts.get("new", 0), revisited=counts.get("revisited", 0)
-        ),
-        "  changed        {changed:>7}    removed    {removed:>7}".format(
-            changed=counts.get("changed", 0), removed=counts.get("removed", 0)
-        ),
-        "  moved          {moved:>7}    rendered   {rendered:>7}".format(
-            moved=counts.get("moved", 0), rendered=counts.get("rendered", 0)
-        ),
-        "  rejected       {rejected:>7}    errors     {errors:>7}".format(
-            rejected=counts.get("rejected", 0), errors=counts.get("errors", 0)
-        ),
+        pair("new", "revisited"),
+        pair("changed", "removed"),
+        pair("moved", "rendered"),
+        pair("rejected", "errors"),
     ]
+    extra = [
+        f"{name.replace('_', ' ')} {counts[name]}"
+        for name in ("layout_changed", "views_down", "collisions", "spilled")
+        if counts.get(name)
+    ]
+    if extra:
+        lines.append("  " + ", ".join(extra))
     for problem in crawl.get("problems") or []:
         lines.append(f"  problem: {problem}")
     if log_file:
         lines.append(f"  log: {log_file}")
     return "\n".join(lines)
-
-
-def data_dir_of(settings: Settings) -> Path:
-    return HgcrawlerConfig.from_settings(settings).data_dir

@@ -1,7 +1,7 @@
 """Scrapy settings for hgcrawler.
 
-Project-specific settings are prefixed ``HGCRAWLER_`` and gathered, typed, in
-:class:`hgcrawler.config.HgcrawlerConfig`.  Everything here can be overridden
+Project-specific settings are prefixed ``HGCRAWLER_``; their defaults and their
+reading live in :mod:`hgcrawler.config`.  Everything here can be overridden
 with ``-s NAME=VALUE`` on the ``scrapy`` and ``hgcrawler crawl`` command lines.
 """
 
@@ -10,43 +10,21 @@ BOT_NAME = "hgcrawler"
 SPIDER_MODULES = ["spiders"]
 NEWSPIDER_MODULE = "spiders"
 
-# --- hgcrawler's own settings (see hgcrawler/config.py for their meaning) ---
-HGCRAWLER_START_URL = "https://haugiang.dcs.vn/"
-HGCRAWLER_CONTACT = "hgcrawler-maintainers@example.org"
-HGCRAWLER_MONGO_URI = ""  # empty: MONGO_URI env var, else the embedded SecantusDB
-HGCRAWLER_MONGO_DATABASE = "hgcrawler"
-HGCRAWLER_DATA_DIR = ""  # empty: $HGCRAWLER_DATA_DIR, else ~/.local/share/hgcrawler
-HGCRAWLER_MODE = "full"  # full | incremental | revisit
-# Article keys (docs/archive.md, "Article keys"): the site's own id only where the URL
-# says so without doubt, else the canonical URL.
-HGCRAWLER_ARTICLE_ID_PATTERN = ""  # a regular expression with one group: the id in a URL
-HGCRAWLER_SLUG_IDS = False  # True: "<slug>-<id>.html" ends in the site's id
-HGCRAWLER_WRITE_BATCH_SIZE = 100
-HGCRAWLER_WRITE_RETRIES = 3
-HGCRAWLER_RENDER = "auto"  # auto | always | never
-HGCRAWLER_CHROMIUM_PATH = "/usr/bin/chromium"
-HGCRAWLER_RENDER_MAX_PAGES = 4  # browser pages open at once
-HGCRAWLER_RENDER_TIMEOUT = 20  # seconds for a page to load in the browser
-HGCRAWLER_RENDER_WAIT = 5  # seconds to wait for the view counter to be filled
-HGCRAWLER_DEGRADED_THRESHOLD = 0.5
-HGCRAWLER_CRAWL_ID = ""  # set by `hgcrawler crawl` when it created the crawl record
-HGCRAWLER_FLUSH_INTERVAL = 2.0  # seconds between timed batch flushes
-HGCRAWLER_PROGRESS_INTERVAL = 0  # seconds between progress lines on stderr; 0 = off
-# Revisit policy (incremental and revisit modes): see hgcrawler/storage/base.py
-HGCRAWLER_REVISIT_YOUNG_DAYS = 7
-HGCRAWLER_REVISIT_YOUNG_HOURS = 6
-HGCRAWLER_REVISIT_MID_HOURS = 24
-HGCRAWLER_REVISIT_OLD_DAYS = 60
-HGCRAWLER_REVISIT_OLD_INTERVAL_DAYS = 7
-HGCRAWLER_REVISIT_ALL = False
-# Raw archive (hgcrawler/warc.py, README.md, "Raw responses in WARC"): every response in WARC files
-HGCRAWLER_WARC_ENABLED = True
-HGCRAWLER_WARC_MAX_SIZE = 100_000_000  # bytes per WARC file before a new one is started
+# --- hgcrawler's own settings ---
+# Every HGCRAWLER_* setting has its default in hgcrawler.config.DEFAULTS (written once,
+# read once by HgcrawlerConfig.from_settings); docs/settings.md explains each. Set them
+# here, with -s NAME=VALUE, or with hgcrawler crawl's options.
+
+# The crawl session: opens the archive, records the crawl, judges how it went.
+EXTENSIONS = {"hgcrawler.session.CrawlSession": 100}
+# `scrapy crawl` takes the crawl lock and exits with hgcrawler crawl's codes.
+COMMANDS_MODULE = "hgcrawler.scrapy_commands"
 
 # --- politeness towards the real portal ---
 ROBOTSTXT_OBEY = True
 # USER_AGENT is built from HGCRAWLER_CONTACT by the spider (hgcrawler.config.user_agent)
-# unless you set USER_AGENT yourself.
+# unless you set USER_AGENT yourself; a crawl of a host other than loopback refuses to
+# start without a real contact.
 DOWNLOAD_DELAY = 1.0
 DOWNLOAD_DELAY_JITTER = 0.5
 CONCURRENT_REQUESTS = 16
@@ -60,11 +38,7 @@ RETRY_ENABLED = True
 RETRY_TIMES = 4
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
 REDIRECT_MAX_TIMES = 10
-# Faults of the site (README.md, "Reliability"): retry waits, size caps, traps
-HGCRAWLER_RETRY_BACKOFF = 1.0  # seconds before the first retry, doubled for each next one
-HGCRAWLER_RETRY_BACKOFF_MAX = 30.0  # cap of the backoff
-HGCRAWLER_RETRY_AFTER_MAX = 120.0  # cap of a server's Retry-After
-HGCRAWLER_TRAP_PAGES = 5  # non-article pages in a row linking only to more of the same
+# Faults of the site (docs/reliability.md): size caps
 DOWNLOAD_WARNSIZE = 2 * 1024 * 1024  # a portal page is ~100 KB
 DOWNLOAD_MAXSIZE = 10 * 1024 * 1024  # larger: cancelled, recorded as rejected "too_large"
 REQUEST_FINGERPRINTER_CLASS = "hgcrawler.fingerprint.CanonicalRequestFingerprinter"
@@ -75,7 +49,7 @@ DEPTH_PRIORITY = 0
 ITEM_PIPELINES = {
     "hgcrawler.pipelines.cleaning.CleanArticlePipeline": 100,
     "hgcrawler.pipelines.validation.ValidateArticlePipeline": 200,
-    "hgcrawler.pipelines.archive.MongoArchivePipeline": 900,
+    "hgcrawler.pipelines.archive.ArchivePipeline": 900,
 }
 
 DOWNLOADER_MIDDLEWARES = {

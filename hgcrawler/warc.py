@@ -34,6 +34,7 @@ so that a replay tool pointed at that directory finds every crawl's files.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import datetime as dt
 import http
@@ -41,16 +42,15 @@ import io
 import logging
 import os
 import socket
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
 
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
-from scrapy.utils.defer import maybe_deferred_to_future
-from twisted.internet import threads
 from warcio.archiveiterator import ArchiveIterator
 from warcio.recordbuilder import RecordBuilder
 from warcio.statusandheaders import StatusAndHeaders
@@ -83,6 +83,8 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 #: The sub-directory of the data directory that holds the WARC files.
 WARC_DIR = "warc"
@@ -360,37 +362,39 @@ class WarcWriterMiddleware:
     Settings: ``HGCRAWLER_WARC_ENABLED`` (default true), ``HGCRAWLER_WARC_MAX_SIZE``
     (bytes per file, default 100 MB), ``HGCRAWLER_DATA_DIR``.  Stats:
     ``hgcrawler/warc/records``, ``.../responses``, ``.../conversions`` (pages
-    rendered by the browser), ``.../files``, ``.../bytes``, ``.../errors``.  Writes
-    are appends to a local file (buffered by the OS); the CDXJ index is built in
-    a thread when the spider closes.
+    rendered by the browser), ``.../files``, ``.../bytes``, ``.../errors``.  Records
+    are built, gzipped and written — and files fsynced when they rotate — in one
+    worker thread of their own, never on the reactor thread; the CDXJ index is
+    built there too when the spider closes.
     """
 
-    def __init__(self, crawler: Crawler, data_dir: Path, max_size: int) -> None:
+    def __init__(self, crawler: Crawler, config: HgcrawlerConfig) -> None:
         self.crawler = crawler
         self.stats = crawler.stats
-        self.data_dir = Path(data_dir)
-        self.max_size = max_size
+        self.config = config
+        self.data_dir = config.archive.data_dir
+        self.max_size = config.warc.max_size
         self.crawl_id: str | None = None
         self.writer: RotatingWarcWriter | None = None
         self._failed = False
         self._responses: dict[str, str] = {}  # URL -> record id of its last response record
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hgcrawler-warc")
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> WarcWriterMiddleware:
-        settings = crawler.settings
-        if not settings.getbool("HGCRAWLER_WARC_ENABLED", True):
+        config = HgcrawlerConfig.from_settings(crawler.settings)
+        if not config.warc.enabled:
             raise NotConfigured("HGCRAWLER_WARC_ENABLED is off")
-        max_size = settings.getint("HGCRAWLER_WARC_MAX_SIZE", DEFAULT_MAX_SIZE)
-        if max_size < 1:
-            raise NotConfigured(f"HGCRAWLER_WARC_MAX_SIZE must be >= 1 byte, got {max_size}")
-        config = HgcrawlerConfig.from_settings(settings)
-        middleware = cls(crawler, config.data_dir, max_size)
+        middleware = cls(crawler, config)
         crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
         return middleware
 
+    def _in_worker(self, function: Callable[..., T], *args: Any) -> asyncio.Future[T]:
+        return asyncio.wrap_future(self._executor.submit(function, *args))
+
     def _crawl_id(self) -> str:
-        """The archive's crawl id (setting, else the pipeline's stat), else a timestamp."""
-        crawl_id = self.crawler.settings.get("HGCRAWLER_CRAWL_ID") or ""
+        """The archive's crawl id (set by the crawl session), else a timestamp."""
+        crawl_id = self.config.archive.crawl_id or ""
         if not crawl_id and self.stats is not None:
             crawl_id = self.stats.get_value("hgcrawler/crawl_id") or ""
         if not crawl_id:
@@ -400,18 +404,17 @@ class WarcWriterMiddleware:
 
     def _open(self) -> RotatingWarcWriter:
         crawl_id = self._crawl_id()
-        settings = self.crawler.settings
+        config = self.config
         info = {
             "software": f"hgcrawler/{hgcrawler.__version__} (warcio, Scrapy)",
             "format": "WARC File Format 1.1",
             "conformsTo": "https://iipc.github.io/warc-specifications/"
             "specifications/warc-format/warc-1.1/",
             "isPartOf": f"hgcrawler crawl {crawl_id}",
-            "description": f"hgcrawler {settings.get('HGCRAWLER_MODE', '')} crawl of "
-            f"{settings.get('HGCRAWLER_START_URL', '')}",
-            "robots": "obey" if settings.getbool("ROBOTSTXT_OBEY") else "ignore",
-            "http-header-user-agent": str(settings.get("USER_AGENT") or ""),
-            "operator": str(settings.get("HGCRAWLER_CONTACT") or ""),
+            "description": f"hgcrawler {config.mode} crawl of {config.start_url}",
+            "robots": "obey" if self.crawler.settings.getbool("ROBOTSTXT_OBEY") else "ignore",
+            "http-header-user-agent": str(self.crawler.settings.get("USER_AGENT") or ""),
+            "operator": config.contact,
             "hostname": socket.gethostname(),
         }
         self.crawl_id = crawl_id
@@ -424,19 +427,27 @@ class WarcWriterMiddleware:
         )
         return self.writer
 
-    def process_response(self, request: Request, response: Response) -> Response:
+    def _record(
+        self, request: Request, response: Response, refers_to: str | None
+    ) -> tuple[list[ArcWarcRecord], dict[str, Any], bool]:
+        """In the worker: build and write the records of one response."""
+        writer = self.writer or self._open()
+        before = writer.files[-1] if writer.files else None
+        now = dt.datetime.now(dt.UTC)
+        if request.meta.get("playwright"):
+            records = [rendered_record(writer.builder, response, now, refers_to)]
+        else:
+            records = list(response_records(writer.builder, request, response, now))
+        location = writer.write(records)[-1]
+        return records, location, writer.files[-1] != before
+
+    async def process_response(self, request: Request, response: Response) -> Response:
         if self._failed:
             return response
         try:
-            writer = self.writer or self._open()
-            before = writer.files[-1] if writer.files else None
-            now = dt.datetime.now(dt.UTC)
-            if request.meta.get("playwright"):
-                refers_to = self._responses.get(response.url)
-                records = [rendered_record(writer.builder, response, now, refers_to)]
-            else:
-                records = list(response_records(writer.builder, request, response, now))
-            location = writer.write(records)[-1]
+            records, location, new_file = await self._in_worker(
+                self._record, request, response, self._responses.get(response.url)
+            )
         except (OSError, ValueError) as exc:
             # Without a writable archive directory the raw archive is lost for this
             # crawl; the text archive goes on.  Loud, counted, and only once.
@@ -451,19 +462,22 @@ class WarcWriterMiddleware:
         if self.stats is not None:
             self.stats.inc_value("hgcrawler/warc/records", len(records))
             self.stats.inc_value(f"hgcrawler/warc/{records[-1].rec_type}s")
-            if writer.files[-1] != before:
+            if new_file:
                 self.stats.inc_value("hgcrawler/warc/files")
         return response
 
     async def spider_closed(self) -> None:
         writer = self.writer
-        if writer is None or self.crawl_id is None:
-            return
-        writer.close()
-        if self.stats is not None:
-            self.stats.set_value("hgcrawler/warc/bytes", writer.total_size())
-            self.stats.set_value("hgcrawler/warc/directory", str(writer.directory))
-        await maybe_deferred_to_future(threads.deferToThread(self._index, self.crawl_id))
+        try:
+            if writer is None or self.crawl_id is None:
+                return
+            await self._in_worker(writer.close)
+            if self.stats is not None:
+                self.stats.set_value("hgcrawler/warc/bytes", writer.total_size())
+                self.stats.set_value("hgcrawler/warc/directory", str(writer.directory))
+            await self._in_worker(self._index, self.crawl_id)
+        finally:
+            self._executor.shutdown(wait=True)
 
     def _index(self, crawl_id: str) -> None:
         try:

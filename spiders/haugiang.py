@@ -40,18 +40,15 @@ from twisted.internet.error import TimeoutError as ConnectionTimeoutError
 from twisted.python.failure import Failure
 
 from hgcrawler import signals
-from hgcrawler.config import MODES, HgcrawlerConfig, user_agent
+from hgcrawler.config import MODES, ConfigError, HgcrawlerConfig, RenderConfig, user_agent_for
 from hgcrawler.discovery import PageLink, next_page, same_site
 from hgcrawler.extraction import NotAnArticle, extract_article
 from hgcrawler.items import ArticleItem
 from hgcrawler.middlewares import RedirectLoop
-from hgcrawler.rendering import (
-    COUNTER_FILLED_JS,
-    RenderConfig,
-    browser_rss_bytes,
-    playwright_settings,
-)
-from hgcrawler.storage.base import CrawlPlan
+from hgcrawler.reasons import Reason, http_reason
+from hgcrawler.rendering import COUNTER_FILLED_JS, browser_rss_bytes, playwright_settings
+from hgcrawler.plan import CrawlPlan
+from hgcrawler.session import ArchiveUnavailable, CrawlSession
 from hgcrawler.urls import canonical_url, page_family
 
 logger = logging.getLogger(__name__)
@@ -71,15 +68,6 @@ def utcnow_iso() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
 
 
-async def _load_plan(crawler: Any, mode: str) -> CrawlPlan:
-    """The archive pipeline's crawl plan; an empty one when no archive is configured."""
-    try:
-        from hgcrawler.pipelines.archive import get_plan
-    except ImportError:  # pragma: no cover - the pipeline module is part of the package
-        return CrawlPlan(mode=mode)
-    return await get_plan(crawler)
-
-
 class HaugiangSpider(scrapy.Spider):
     name = "haugiang"
 
@@ -91,17 +79,14 @@ class HaugiangSpider(scrapy.Spider):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        self._start_url_arg = start_url
-        self._mode_arg = mode
-        self.revisit_all = all not in (None, "", "0", "false", "no")
 
     @classmethod
     def update_settings(cls, settings: Any) -> None:
-        """Wire scrapy-playwright in when rendering is wanted and Chromium is there."""
+        """A User-Agent naming whom to contact; scrapy-playwright wired in when rendering
+        is wanted and Chromium is there."""
         super().update_settings(settings)
         if settings.get("USER_AGENT") == default_settings.USER_AGENT:  # not chosen by the user
-            contact = settings.get("HGCRAWLER_CONTACT") or "no contact given"
-            settings.set("USER_AGENT", user_agent(contact), priority="spider")
+            settings.set("USER_AGENT", user_agent_for(settings), priority="spider")
         render = RenderConfig.from_settings(settings)
         if render.wanted and render.unavailable_reason() is None:
             for name, value in playwright_settings(render).items():
@@ -109,11 +94,14 @@ class HaugiangSpider(scrapy.Spider):
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> HaugiangSpider:
+        """Spider arguments (``-a mode=``, ``-a start_url=``, ``-a all=1``) are settings."""
         mode = kwargs.get("mode")
         if mode:
             if mode not in MODES:
-                raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
+                raise ConfigError(f"mode must be one of {MODES}, got {mode!r}")
             crawler.settings.set("HGCRAWLER_MODE", mode, priority="spider")
+        if kwargs.get("start_url"):
+            crawler.settings.set("HGCRAWLER_START_URL", kwargs["start_url"], priority="spider")
         if kwargs.get("all") not in (None, "", "0", "false", "no"):
             crawler.settings.set("HGCRAWLER_REVISIT_ALL", True, priority="spider")
         spider: HaugiangSpider = super().from_crawler(crawler, *args, **kwargs)
@@ -122,20 +110,19 @@ class HaugiangSpider(scrapy.Spider):
 
     def configure(self, config: HgcrawlerConfig) -> None:
         self.config = config
-        self.mode = self._mode_arg or config.mode
-        self.start_url = self._start_url_arg or config.start_url
+        self.mode = config.mode
+        self.start_url = config.start_url
         self.host = (urlsplit(self.start_url).hostname or "").lower()
-        if not self.host:
-            raise ValueError(f"start URL has no host: {self.start_url!r}")
         self.allowed_domains = [self.host]
         self.link_extractor = LinkExtractor(unique=False, canonicalize=False)
         self.plan = CrawlPlan(mode=self.mode)
+        self.session: CrawlSession | None = None
         self.home_links: set[str] = set()
         # canonical URLs already requested: most of a page's links were seen before
         self.requested: set[str] = set()
         self._closing_pages: set[asyncio.Future[Any]] = set()
-        self.trap_pages = max(1, self.crawler.settings.getint("HGCRAWLER_TRAP_PAGES", 5))
-        self.render = RenderConfig.from_settings(self.crawler.settings)
+        self.trap_pages = config.trap_pages
+        self.render = config.render
         self.render_unavailable = (
             self.render.unavailable_reason() if self.render.wanted else "rendering is off"
         )
@@ -146,10 +133,22 @@ class HaugiangSpider(scrapy.Spider):
                 self.render_unavailable,
             )
 
+    async def _load_plan(self) -> CrawlPlan:
+        """The crawl session's plan; an empty one when the session is not enabled."""
+        self.session = self.crawler.get_extension(CrawlSession)
+        if self.session is None:
+            logger.warning("the CrawlSession extension is not enabled: crawling with an empty plan")
+            return CrawlPlan(mode=self.mode)
+        return await self.session.plan()
+
     # ------------------------------------------------------------------ start
 
     async def start(self) -> AsyncIterator[Any]:
-        self.plan = await _load_plan(self.crawler, self.mode)
+        try:
+            self.plan = await self._load_plan()
+        except ArchiveUnavailable as exc:
+            logger.error("not crawling: %s", exc)
+            return
         stats = self.crawler.stats
         if self.mode != "revisit":
             yield scrapy.Request(
@@ -197,6 +196,8 @@ class HaugiangSpider(scrapy.Spider):
             yield from self.handle_other_page(response, exc)
             return
         stats.inc_value("hgcrawler/pages/article")
+        if self.known_article(response) is not None and self.session is not None:
+            self.session.tally.known_visited += 1
         item = self.article_item(response, record)
         reason = item.get("render_reason")
         if self.render.mode == "always":
@@ -332,7 +333,7 @@ class HaugiangSpider(scrapy.Spider):
     def handle_gone(self, response: Response) -> Iterator[Any]:
         article_id = response.meta.get("hg_known_article")
         if article_id is None:
-            self.reject(response, f"http_{response.status}", "page not found")
+            self.reject(response, http_reason(response.status), "page not found")
             return
         self.crawler.stats.inc_value("hgcrawler/pages/gone")
         self.crawler.signals.send_catch_log(
@@ -348,9 +349,28 @@ class HaugiangSpider(scrapy.Spider):
         return
         yield  # a generator like the other handlers
 
+    def known_article(self, response: Response) -> str | None:
+        """The archive's id of the article this page was, when it is a known one."""
+        known = response.meta.get("hg_known_article")
+        if known is None:
+            known = self.plan.known_articles.get(canonical_url(response.url))
+        return str(known) if known is not None else None
+
     def handle_other_page(self, response: TextResponse, exc: NotAnArticle) -> Iterator[Any]:
-        if exc.looks_like_article or response.meta.get("hg_known_article"):
-            self.reject(response, "not_parsable", exc.reason)
+        known = self.known_article(response)
+        if known is not None:
+            # It parsed as an article before: the portal's layout has changed (or the page
+            # is broken). Not an "other page": the archive keeps the article's last state.
+            if self.session is not None:
+                self.session.tally.known_visited += 1
+            self.reject(
+                response,
+                Reason.LAYOUT_CHANGED,
+                f"article {known!r} no longer parses: {exc.reason}",
+            )
+            return
+        if exc.looks_like_article:
+            self.reject(response, Reason.NOT_PARSABLE, exc.reason)
             return
         links = self.page_links(response)
         kind = "listing" if any(link.is_pagination for link in links) else "other"
@@ -417,7 +437,7 @@ class HaugiangSpider(scrapy.Spider):
             self.crawler.stats.inc_value("hgcrawler/traps")
             self.reject(
                 response,
-                "trap",
+                Reason.TRAP,
                 f"{trail} pages in a row linking only to more pages like them; not followed",
             )
             return
@@ -501,7 +521,7 @@ class HaugiangSpider(scrapy.Spider):
         status: int | None = None
         body = ""
         if response is not None:
-            reason, detail = f"http_{response.status}", f"HTTP {response.status}"
+            reason, detail = http_reason(response.status), f"HTTP {response.status}"
             status = response.status
             body = excerpt(response)
         else:
@@ -511,17 +531,19 @@ class HaugiangSpider(scrapy.Spider):
             reason = found
             detail = f"{type(failure.value).__name__}: {failure.getErrorMessage()}"[:500]
         logger.warning("Failed %s: %s", request.url, detail)
+        if request.meta.get("hg_home") and self.session is not None:
+            self.session.tally.home_failure = detail
         self.send_reject(request.url, reason, detail, status, body)
 
 
-def failure_reason(error: BaseException) -> str | None:
+def failure_reason(error: BaseException) -> Reason | None:
     """The reject reason of a request that failed without a response; None: not a failure."""
     if isinstance(error, RedirectLoop):
-        return "redirect_loop"
+        return Reason.REDIRECT_LOOP
     if isinstance(error, IgnoreRequest):
-        return "max_redirects" if "max redirections" in str(error) else None
+        return Reason.MAX_REDIRECTS if "max redirections" in str(error) else None
     if isinstance(error, DownloadTimeoutError | ConnectionTimeoutError):
-        return "timeout"
+        return Reason.TIMEOUT
     if isinstance(error, DownloadCancelledError) and "max size" in str(error):
-        return "too_large"
-    return "download_error"
+        return Reason.TOO_LARGE
+    return Reason.DOWNLOAD_ERROR

@@ -21,6 +21,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--start-url", help="the portal's home page (default: HGCRAWLER_START_URL)")
     parser.add_argument("--mongo-uri", help="MongoDB URI (default: $MONGO_URI, else embedded)")
     parser.add_argument("--data-dir", help="embedded database, lock, logs and journal directory")
+    parser.add_argument(
+        "--contact",
+        help="e-mail or URL where the portal's operators can reach you (HGCRAWLER_CONTACT; "
+        "required to crawl anything but a local replica)",
+    )
     parser.add_argument("--all", action="store_true", help="revisit mode: every known article")
     parser.add_argument("--log-file", help="log file (default: DATA_DIR/logs/crawl-<time>.log)")
     parser.add_argument(
@@ -57,13 +62,15 @@ def run(args: argparse.Namespace) -> int:
             overrides["HGCRAWLER_DATA_DIR"] = args.data_dir
         if args.all:
             overrides["HGCRAWLER_REVISIT_ALL"] = True
+        if args.contact:
+            overrides["HGCRAWLER_CONTACT"] = args.contact
         progress = (
             args.progress if args.progress is not None else (30 if sys.stderr.isatty() else 0)
         )
         overrides["HGCRAWLER_PROGRESS_INTERVAL"] = progress
         overrides.update(parse_setting_pairs(args.settings))
         settings = project_settings(overrides)
-        outcome = run_crawl(settings, log_file=args.log_file)
+        outcome = run_crawl(settings, log_file=args.log_file, fast=args.fast)
     except CrawlSetupError as exc:
         print(f"hgcrawler crawl: {exc}", file=sys.stderr)
         return exc.exit_code

@@ -1,9 +1,9 @@
 """``ValidateArticlePipeline``: refuse articles that cannot be archived, naming the reason.
 
-A refused article is not lost: the ``DropItem`` message starts with a reason
-code (``missing_title: ...``) that the archive pipeline records in ``rejects``.
-Missing optional fields (views, author, category, images) are kept as ``None``
-and listed in ``problems``.
+A refused article is not lost: :class:`~hgcrawler.reasons.RejectItem` carries its
+:class:`~hgcrawler.reasons.Reason`, which the archive pipeline records in
+``rejects``.  Missing optional fields (views, author, category, images) are kept
+as ``None`` and listed in ``problems``.
 """
 
 from __future__ import annotations
@@ -12,7 +12,8 @@ import datetime as dt
 from typing import Any
 
 from itemadapter import ItemAdapter
-from scrapy.exceptions import DropItem
+
+from hgcrawler.reasons import Reason, RejectItem
 
 REQUIRED_TEXT = ("title", "body")
 
@@ -21,24 +22,20 @@ class ValidateArticlePipeline:
     """Refused articles are counted (``hgcrawler/rejected/<reason>``) where they are
     recorded: in the archive pipeline."""
 
-    @staticmethod
-    def refuse(reason: str, detail: str) -> DropItem:
-        return DropItem(f"{reason}: {detail}", log_level="WARNING")
-
     def process_item(self, item: Any) -> Any:
         adapter = ItemAdapter(item)
         url = adapter.get("url")
         problems = list(adapter.get("problems") or [])
         if "truncated" in problems:
-            raise self.refuse("truncated", f"{url} ends before the article does")
+            raise RejectItem(Reason.TRUNCATED, f"{url} ends before the article does")
         if not adapter.get("title"):
-            raise self.refuse("missing_title", f"no title found on {url}")
+            raise RejectItem(Reason.MISSING_TITLE, f"no title found on {url}")
         if not adapter.get("body") and not adapter.get("lede"):
-            raise self.refuse("missing_body", f"no article text found on {url}")
+            raise RejectItem(Reason.MISSING_BODY, f"no article text found on {url}")
         updated_on = adapter.get("updated_on")
         if not isinstance(updated_on, dt.date):
-            raise self.refuse("bad_date", f"no valid 'Cập nhật vào ngày' date on {url}")
+            raise RejectItem(Reason.BAD_DATE, f"no valid date on {url}")
         views = adapter.get("views")
         if views is not None and (not isinstance(views, int) or views < 0):
-            raise self.refuse("bad_views", f"view count {views!r} on {url}")
+            raise RejectItem(Reason.BAD_VIEWS, f"view count {views!r} on {url}")
         return item

@@ -8,6 +8,7 @@ from hgcrawler.storage.base import (
     RevisitPolicy,
     StoreError,
 )
+from hgcrawler.storage.connect import archive_uri, open_store
 from hgcrawler.storage.embedded import DatabaseError, EmbeddedDatabase
 from hgcrawler.storage.journal import SpillJournal
 from hgcrawler.storage.mongo import MongoArchiveStore
@@ -23,6 +24,8 @@ __all__ = [
     "RevisitPolicy",
     "SpillJournal",
     "StoreError",
+    "archive_uri",
     "mask_uri",
+    "open_store",
     "resolve_mongo_uri",
 ]

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from typing import Any, Protocol, runtime_checkable
 
-from scrapy.exceptions import NotConfigured
-from scrapy.settings import BaseSettings
+from hgcrawler.plan import CrawlPlan, RevisitPolicy
 
 __all__ = [
     "CRAWL_STATUSES",
@@ -28,79 +27,6 @@ class StoreError(RuntimeError):
     """A store could not do what was asked, after its retries.  The message is for users."""
 
 
-@dataclass(frozen=True)
-class RevisitPolicy:
-    """When a known article is due for another fetch.
-
-    Age is counted from the article's ``updated_on`` (its own date; ``first_seen_at``
-    when it has none).  An article younger than ``young_days`` is due
-    ``young_interval`` after it was last fetched; up to ``old_days`` old, after
-    ``mid_interval``; older, after ``old_interval``.  ``revisit_all`` makes every
-    known article that is not removed due.
-    """
-
-    young_days: float = 7.0
-    young_interval: dt.timedelta = dt.timedelta(hours=6)
-    mid_interval: dt.timedelta = dt.timedelta(days=1)
-    old_days: float = 60.0
-    old_interval: dt.timedelta = dt.timedelta(days=7)
-    revisit_all: bool = False
-
-    def __post_init__(self) -> None:
-        if self.young_days < 0 or self.old_days < self.young_days:
-            raise ValueError("revisit policy needs 0 <= young_days <= old_days")
-        for name in ("young_interval", "mid_interval", "old_interval"):
-            if getattr(self, name) < dt.timedelta(0):
-                raise ValueError(f"revisit policy: {name} must not be negative")
-
-    @classmethod
-    def from_settings(cls, settings: BaseSettings) -> RevisitPolicy:
-        """Read ``HGCRAWLER_REVISIT_*`` settings (see the class docstring)."""
-        try:
-            return cls(
-                young_days=settings.getfloat("HGCRAWLER_REVISIT_YOUNG_DAYS", 7.0),
-                young_interval=dt.timedelta(
-                    hours=settings.getfloat("HGCRAWLER_REVISIT_YOUNG_HOURS", 6.0)
-                ),
-                mid_interval=dt.timedelta(
-                    hours=settings.getfloat("HGCRAWLER_REVISIT_MID_HOURS", 24.0)
-                ),
-                old_days=settings.getfloat("HGCRAWLER_REVISIT_OLD_DAYS", 60.0),
-                old_interval=dt.timedelta(
-                    days=settings.getfloat("HGCRAWLER_REVISIT_OLD_INTERVAL_DAYS", 7.0)
-                ),
-                revisit_all=settings.getbool("HGCRAWLER_REVISIT_ALL", False),
-            )
-        except ValueError as exc:
-            raise NotConfigured(f"HGCRAWLER_REVISIT_* settings: {exc}") from exc
-
-    def interval_for(self, age: dt.timedelta) -> dt.timedelta:
-        """How long after its last fetch an article of this age is due again."""
-        if age < dt.timedelta(days=self.young_days):
-            return self.young_interval
-        if age < dt.timedelta(days=self.old_days):
-            return self.mid_interval
-        return self.old_interval
-
-
-@dataclass
-class CrawlPlan:
-    """What the archive already knows, handed to the spider when a crawl starts.
-
-    ``known_articles`` maps canonical URLs (current and old) to article ids,
-    ``known_pages`` canonical URLs of non-article pages to their kind, and
-    ``due`` lists ``(article_id, url)`` of known articles to fetch again, the
-    longest unvisited first.
-    """
-
-    mode: str
-    crawl_id: str | None = None
-    known_articles: dict[str, str] = field(default_factory=dict)
-    known_pages: dict[str, str] = field(default_factory=dict)
-    due: list[tuple[str, str]] = field(default_factory=list)
-    removed: set[str] = field(default_factory=set)  # ids of articles marked removed
-
-
 @dataclass
 class BatchResult:
     """What one :meth:`ArchiveStore.write_batch` call did."""
@@ -116,6 +42,8 @@ class BatchResult:
     duplicates: int = 0  # records for an article already observed in this crawl
     ignored: int = 0  # "gone" records for articles the archive does not know
     collisions: int = 0  # pages kept apart from an article that had their key
+    views_down: int = 0  # observations whose view count is lower than the article's last
+    layout_changed: int = 0  # known articles whose page lacks fields it had: not written
 
     def __iadd__(self, other: BatchResult) -> BatchResult:
         for name, value in asdict(other).items():
@@ -145,7 +73,10 @@ class ArchiveStore(Protocol):
         status: str,
         counts: Mapping[str, int],
         problems: Sequence[str],
+        extra: Mapping[str, Any] | None = None,
     ) -> dict[str, Any]: ...
+
+    def recent_crawls(self, *, exclude: str = "", limit: int = 3) -> list[dict[str, Any]]: ...
 
     def write_batch(self, crawl_id: str, records: Sequence[Record]) -> BatchResult: ...
 

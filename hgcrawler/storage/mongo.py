@@ -230,11 +230,15 @@ class MongoArchiveStore:
         status: str,
         counts: Mapping[str, int],
         problems: Sequence[str],
+        extra: Mapping[str, Any] | None = None,
     ) -> dict[str, Any]:
+        """Record the crawl's end: status, counts, problems and ``extra`` figures
+        (``fill`` rates, ``article_pages``) the next crawls compare themselves with."""
         if status not in CRAWL_STATUSES or status == "running":
             raise ValueError(f"a crawl cannot finish as {status!r}")
         update = {
             "$set": {
+                **dict(extra or {}),
                 "status": status,
                 "finished_at": dt.datetime.now(UTC),
                 "counts": dict(counts),
@@ -247,6 +251,18 @@ class MongoArchiveStore:
             return self._db.crawls.find_one({"_id": crawl_id}) or {}
 
         return self._retrying("recording the crawl end", finish)
+
+    def recent_crawls(self, *, exclude: str = "", limit: int = 3) -> list[dict[str, Any]]:
+        """The last finished crawls with their fill rates, newest first."""
+
+        def find() -> list[dict[str, Any]]:
+            cursor = self._db.crawls.find(
+                {"status": "finished", "_id": {"$ne": exclude}, "fill": {"$exists": True}},
+                {"fill": 1, "article_pages": 1, "mode": 1, "started_at": 1},
+            )
+            return list(cursor.sort("started_at", DESCENDING).limit(limit))
+
+        return self._retrying("reading the last crawls", find)
 
     def views_coverage(self, crawl_id: str) -> tuple[int, int]:
         """``(articles fetched in this crawl, of which without a view count)``."""
@@ -285,7 +301,6 @@ class MongoArchiveStore:
                 if url:
                     plan.known_articles.setdefault(canonical_url(url), article_id)
             if doc.get("removed_at") is not None:
-                plan.removed.add(article_id)
                 continue
             last = doc.get("last_seen_at") or doc.get("first_seen_at") or now
             if mode != "full" and not policy.revisit_all:

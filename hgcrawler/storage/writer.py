@@ -68,6 +68,8 @@ _LOOKUP_FIELDS = {
     "text_identity": 1,
     "first_seen_at": 1,
     "last_seen_at": 1,
+    "views": 1,
+    "body_chars": 1,
 }
 _COLLECTIONS = ("revisions", "articles", "observations", "rejects", "pages", "moves")
 
@@ -384,8 +386,55 @@ class BatchWriter:
                 )
             )
 
+    def _regressed(self, record: Record, doc: Mapping[str, Any]) -> list[str]:
+        """Fields a known article's page had and no longer shows (its layout changed)."""
+        lost = []
+        missing_reason = record.get("views_missing_reason")
+        if (
+            record.get("views") is None
+            and doc.get("views") is not None
+            and missing_reason in (None, "not_extracted")
+        ):
+            lost.append("views")
+        if not record.get("body") and int(doc.get("body_chars") or 0) > 0:
+            lost.append("body")
+        return lost
+
+    def _layout_changed(self, record: Record, article_id: str, lost: list[str]) -> None:
+        """Keep the article's last good state; record why its page was not archived."""
+        url = str(record.get("url") or "")
+        self.result.layout_changed += 1
+        self.ops["rejects"].append(
+            UpdateOne(
+                {"_id": f"{self.crawl_id}:{canonical_url(url)}"},
+                {
+                    "$setOnInsert": {
+                        "url": url,
+                        "reason": "layout_changed",
+                        "detail": (
+                            f"the page of article {article_id!r} no longer shows its "
+                            f"{', '.join(lost)}; the archive keeps the article's last good state"
+                        ),
+                        "crawl_id": self.crawl_id,
+                        "fetched_at": as_datetime(record.get("fetched_at") or self.now),
+                        "status": int(record.get("status") or 200),
+                        "excerpt": None,
+                        "article_id": article_id,
+                        "lost": lost,
+                    }
+                },
+                upsert=True,
+            )
+        )
+        logger.warning("layout changed: %s lacks %s", url, ", ".join(lost))
+
     def _article(self, record: Record, resolution: Resolution, digest: str) -> None:
         article_id, old_urls = resolution.article_id, resolution.old_urls
+        if not resolution.new:
+            lost = self._regressed(record, self.articles[article_id])
+            if lost:
+                self._layout_changed(record, article_id, lost)
+                return
         fetched_at = as_datetime(record.get("fetched_at") or self.now)
         updated_on = as_date(record.get("updated_on"))
         url = str(record.get("url") or "")
@@ -407,7 +456,6 @@ class BatchWriter:
         current = {
             **content,
             "url": url,
-            "views": views,
             "content_hash": digest,
             "identity": identity(content),
             "text_identity": text_identity(content),
@@ -419,8 +467,13 @@ class BatchWriter:
             "removed_at": None,
             # accent-insensitive search without text indexes (hgcrawler.query.search)
             "search_text": search_text(content),
+            "body_chars": len(str(content.get("body") or "")),
         }
+        if views is not None:  # else the last count the page showed stays
+            current["views"] = views
+            current["views_at"] = fetched_at
         revision_id = f"{article_id}:{digest}"
+        flags: list[str] = []
         self.result.articles += 1
         if resolution.collision is not None:
             self._collision(record, resolution.collision, fetched_at)
@@ -439,6 +492,7 @@ class BatchWriter:
                             "first_seen_at": fetched_at,
                             "old_urls": [],
                             "key": natural_key(record),
+                            **({} if views is not None else {"views": None, "views_at": None}),
                         },
                         "$set": {**current, "revision": number, "revision_count": number},
                     },
@@ -453,6 +507,13 @@ class BatchWriter:
         else:
             self.result.revisited += 1
             doc = self.articles[article_id]
+            previous_views = doc.get("views")
+            if views is not None and previous_views is not None and views < int(previous_views):
+                self.result.views_down += 1
+                flags.append("views_down")
+                logger.warning(
+                    "%s shows %d views, fewer than the %d seen before", url, views, previous_views
+                )
             if old_urls:
                 self.result.moved += 1
                 self._add_old_urls(article_id, old_urls)
@@ -478,6 +539,7 @@ class BatchWriter:
                 doc["revision_count"] = max(number, int(doc.get("revision_count") or 0))
             self.ops["articles"].append(UpdateOne({"_id": article_id}, update))
             doc.update(url=url, content_hash=digest, removed_at=None, last_seen_at=fetched_at)
+            doc.update(views=views if views is not None else previous_views)
             doc.update(title=content["title"], updated_on=updated_on)
             doc["text_identity"] = current["text_identity"]
             self._remember(article_id, doc)
@@ -493,6 +555,7 @@ class BatchWriter:
             rendered=rendered,
             views_missing_reason=missing_reason,
             warc=warc,
+            **({"flags": flags} if flags else {}),
         )
 
     def _collision(self, record: Record, collision: dict[str, Any], at: dt.datetime) -> None:

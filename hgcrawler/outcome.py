@@ -1,0 +1,220 @@
+"""How a crawl went: ``finished`` only when the archive really is current.
+
+:func:`judge` is pure: it takes what the crawl saw (:class:`Inputs`) and the
+fill rates of the last finished crawls, and returns the status, the problems
+(each naming its cause) and the figures to keep in the crawl record.
+
+``interrupted``
+    a signal (Ctrl-C, SIGTERM) stopped it.
+``failed``
+    the archive could not be written or opened; no page was fetched; the start
+    page or ``robots.txt`` could not be fetched; no article was found where the
+    archive knows many.
+``degraded``
+    it ran to its end but its pages no longer say what they said: a meaningful
+    share of the known article pages stopped parsing (``layout_changed``), or a
+    field's fill rate dropped sharply against the last finished crawls, or more
+    than ``HGCRAWLER_DEGRADED_THRESHOLD`` of the article pages lack the view
+    count, the date or the text.
+``finished``
+    none of the above.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from hgcrawler.config import OutcomeConfig
+
+__all__ = ["FILL_FIELDS", "Inputs", "Verdict", "fill_rates", "judge"]
+
+#: The fields whose fill rate is watched from crawl to crawl.
+FILL_FIELDS = ("views", "updated_on", "author", "images", "body")
+#: Fields whose absence on most pages alone degrades a crawl.
+ESSENTIAL_FIELDS = ("views", "updated_on", "body")
+#: Fewer article pages than this say nothing about fill rates.
+MIN_PAGES_FOR_RATES = 20
+#: The last finished crawls a fill rate is compared with.
+HISTORY_CRAWLS = 3
+#: Known articles below which finding none is not suspicious.
+MIN_KNOWN_FOR_EMPTY = 10
+#: Layout changes below this count never degrade a crawl on their own.
+MIN_LAYOUT_CHANGES = 3
+_NAMES = {"updated_on": "date", "views": "view count"}
+
+
+@dataclass
+class Inputs:
+    mode: str
+    start_url: str
+    close_reason: str
+    thresholds: OutcomeConfig
+    interrupted_by: str | None = None
+    forced: bool = False
+    open_error: str | None = None
+    pages: int = 0
+    download_errors: dict[str, int] = field(default_factory=dict)
+    robots: dict[str, Any] = field(default_factory=dict)
+    home_failure: str | None = None
+    known_articles: int = 0
+    due: int = 0
+    known_visited: int = 0
+    article_pages: int = 0
+    stored: int = 0
+    missing: dict[str, int] = field(default_factory=dict)
+    examples: dict[str, list[str]] = field(default_factory=dict)
+    rejects: dict[str, int] = field(default_factory=dict)
+    layout_regressions: int = 0
+    collisions: int = 0
+    views_down: int = 0
+    spilled: int = 0
+    spill_error: str | None = None
+    journal_error: str | None = None
+    history: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class Verdict:
+    status: str
+    problems: list[str]
+    extra: dict[str, Any]
+
+
+def fill_rates(inputs: Inputs) -> dict[str, float]:
+    """Share of the article pages that had each watched field."""
+    pages = inputs.article_pages
+    if not pages:
+        return {}
+    return {name: round(1 - inputs.missing.get(name, 0) / pages, 4) for name in FILL_FIELDS}
+
+
+def _label(name: str) -> str:
+    return _NAMES.get(name, name)
+
+
+def _examples(inputs: Inputs, name: str) -> str:
+    urls = inputs.examples.get(name) or []
+    return f" (e.g. {', '.join(urls)})" if urls else ""
+
+
+def _robots_failure(robots: dict[str, Any]) -> str | None:
+    for key, value in sorted(robots.items()):
+        if key.startswith("robotstxt/exception_count/") and value:
+            return f"robots.txt could not be fetched: {key.rsplit('/', 1)[-1]}"
+        if key.startswith("robotstxt/response_status_count/"):
+            status = key.rsplit("/", 1)[-1]
+            if status.isdigit() and int(status) >= 500 and value:
+                return f"robots.txt answered HTTP {status}"
+    return None
+
+
+def _failures(inputs: Inputs) -> list[str]:
+    problems: list[str] = []
+    if inputs.open_error:
+        problems.append(f"the crawl could not start: {inputs.open_error}")
+        return problems
+    if inputs.spilled or inputs.spill_error:
+        problems.append(
+            f"{inputs.spilled} records could not be written to the database and wait in the "
+            "spill journal; run `hgcrawler db replay`"
+        )
+        if inputs.spill_error:
+            problems.append(f"database error: {inputs.spill_error}")
+    if inputs.journal_error:
+        problems.append(inputs.journal_error)
+    if inputs.pages == 0:
+        errors = ", ".join(f"{name} ×{n}" for name, n in sorted(inputs.download_errors.items()))
+        problems.append(
+            f"no page could be fetched from {inputs.start_url}"
+            + (f" ({errors})" if errors else "")
+        )
+        return problems
+    robots = _robots_failure(inputs.robots)
+    if robots:
+        problems.append(robots)
+    if inputs.home_failure:
+        problems.append(f"the start page {inputs.start_url} could not be fetched: {inputs.home_failure}")
+    expected = inputs.known_articles >= MIN_KNOWN_FOR_EMPTY and (
+        inputs.mode == "full" or inputs.due > 0
+    )
+    if expected and inputs.stored == 0:
+        problems.append(
+            f"no article was found although the archive knows {inputs.known_articles}: "
+            "is the portal gone, empty, or redesigned beyond recognition?"
+        )
+    return problems
+
+
+def _degradations(inputs: Inputs, rates: dict[str, float]) -> list[str]:
+    limits = inputs.thresholds
+    problems: list[str] = []
+    changed = inputs.rejects.get("layout_changed", 0) + inputs.layout_regressions
+    visited = max(inputs.known_visited, changed)
+    if changed >= MIN_LAYOUT_CHANGES and visited and changed / visited >= limits.layout_change_share:
+        problems.append(
+            f"layout changed: {changed} of {visited} known article pages no longer parse as "
+            f"before (rejects with reason layout_changed){_examples(inputs, 'layout_changed')}"
+        )
+    pages = inputs.article_pages
+    if pages:
+        for name in ESSENTIAL_FIELDS:
+            lacking = inputs.missing.get(name, 0)
+            if lacking / pages > limits.degraded_threshold:
+                problems.append(
+                    f"{lacking} of {pages} article pages lack the {_label(name)} (more than "
+                    f"{limits.degraded_threshold:.0%}){_examples(inputs, name)}; has the "
+                    "portal's layout changed?"
+                )
+    if pages >= MIN_PAGES_FOR_RATES:
+        for name in FILL_FIELDS:
+            before = [
+                float(crawl["fill"][name])
+                for crawl in inputs.history[:HISTORY_CRAWLS]
+                if name in (crawl.get("fill") or {})
+                and int(crawl.get("article_pages") or 0) >= MIN_PAGES_FOR_RATES
+            ]
+            if not before or name not in rates:
+                continue
+            usual = sum(before) / len(before)
+            if usual - rates[name] >= limits.fill_drop:
+                problems.append(
+                    f"the {_label(name)} was found on {rates[name]:.0%} of the article pages, "
+                    f"against {usual:.0%} in the last finished crawls"
+                    f"{_examples(inputs, name)}"
+                )
+    return problems
+
+
+def judge(inputs: Inputs) -> Verdict:
+    rates = fill_rates(inputs)
+    extra: dict[str, Any] = {"fill": rates, "article_pages": inputs.article_pages}
+    notes: list[str] = []
+    if inputs.collisions:
+        notes.append(
+            f"{inputs.collisions} page(s) had the key of a different article and were kept "
+            "apart (rejects with reason key_collision); check HGCRAWLER_ARTICLE_ID_PATTERN / "
+            "HGCRAWLER_SLUG_IDS"
+        )
+    if inputs.views_down:
+        notes.append(
+            f"{inputs.views_down} article(s) showed a lower view count than before "
+            "(flagged on their observations)"
+        )
+    if inputs.interrupted_by or inputs.close_reason == "shutdown":
+        how = inputs.interrupted_by or "a shutdown request"
+        stopped = "forced to stop" if inputs.forced else "stopped"
+        problem = (
+            f"interrupted by {how}: {stopped} after {inputs.pages} pages and "
+            f"{inputs.stored} articles; the next crawl carries on"
+        )
+        return Verdict("interrupted", [problem, *_failures(inputs), *notes], extra)
+    failures = _failures(inputs)
+    if inputs.close_reason not in ("finished", "shutdown"):
+        failures.append(f"the crawl closed early: {inputs.close_reason}")
+    if failures:
+        return Verdict("failed", failures + notes, extra)
+    degradations = _degradations(inputs, rates)
+    if degradations:
+        return Verdict("degraded", degradations + notes, extra)
+    return Verdict("finished", notes, extra)

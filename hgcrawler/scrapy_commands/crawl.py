@@ -1,0 +1,53 @@
+"""``scrapy crawl``, as Scrapy's own command, with hgcrawler's outcome.
+
+The crawl session (:mod:`hgcrawler.session`) takes the same lock as ``hgcrawler
+crawl`` and judges the crawl; this command turns that into one line on stderr
+and the exit codes documented in :mod:`hgcrawler.runner` (3 when another crawl
+holds the lock, 1 when the crawl failed or is degraded, 128 + N when signal N
+interrupted it, 2 for a bad setting).
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING
+
+from scrapy.commands.crawl import Command as ScrapyCrawlCommand
+from scrapy.exceptions import UsageError
+
+from hgcrawler.config import ConfigError, HgcrawlerConfig
+from hgcrawler.runner import EXIT_CONFIG, EXIT_LOCKED, exit_code_for, format_summary
+from hgcrawler.session import CrawlSession
+
+if TYPE_CHECKING:
+    import argparse
+
+
+class Command(ScrapyCrawlCommand):
+    def run(self, args: list[str], opts: argparse.Namespace) -> None:
+        if len(args) != 1:
+            raise UsageError("give one spider: scrapy crawl haugiang")
+        assert self.crawler_process is not None and self.settings is not None
+        try:
+            crawler = self.crawler_process.create_crawler(args[0])
+            # the spider's arguments (-a start_url=..., -a mode=...) are settings too
+            HgcrawlerConfig.from_settings(crawler.settings)
+        except ConfigError as exc:
+            print(f"scrapy crawl: {exc}", file=sys.stderr)
+            self.exitcode = EXIT_CONFIG
+            return
+        self.crawler_process.crawl(crawler, **opts.spargs)
+        self.crawler_process.start()
+        if self.crawler_process.bootstrap_failed:
+            self.exitcode = 1
+        session = crawler.get_extension(CrawlSession) if crawler.extensions else None
+        if session is None:
+            return
+        if session.stats.get_value("hgcrawler/open_error_kind") == "locked":
+            print(f"scrapy crawl: {session.open_error}", file=sys.stderr)
+            self.exitcode = EXIT_LOCKED
+            return
+        if session.summary is not None:
+            self.exitcode = exit_code_for(session.summary, session.interrupted_by)
+            if self.exitcode:
+                print(format_summary(session.summary), file=sys.stderr)
