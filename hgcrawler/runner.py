@@ -230,7 +230,3 @@ def format_summary(crawl: Mapping[str, Any], log_file: str | None = None) -> str
     if log_file:
         lines.append(f"  log: {log_file}")
     return "\n".join(lines)
-
-
-def data_dir_of(settings: Settings) -> Path:
-    return HgcrawlerConfig.from_settings(settings).data_dir

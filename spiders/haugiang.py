@@ -93,7 +93,6 @@ class HaugiangSpider(scrapy.Spider):
         super().__init__(**kwargs)
         self._start_url_arg = start_url
         self._mode_arg = mode
-        self.revisit_all = all not in (None, "", "0", "false", "no")
 
     @classmethod
     def update_settings(cls, settings: Any) -> None:

@@ -98,7 +98,6 @@ class CrawlPlan:
     known_articles: dict[str, str] = field(default_factory=dict)
     known_pages: dict[str, str] = field(default_factory=dict)
     due: list[tuple[str, str]] = field(default_factory=list)
-    removed: set[str] = field(default_factory=set)  # ids of articles marked removed
 
 
 @dataclass
@@ -120,9 +119,6 @@ class BatchResult:
         for name, value in asdict(other).items():
             setattr(self, name, getattr(self, name) + value)
         return self
-
-    def as_dict(self) -> dict[str, int]:
-        return asdict(self)
 
 
 @runtime_checkable
@@ -151,7 +147,5 @@ class ArchiveStore(Protocol):
     def load_plan(
         self, mode: str, now: dt.datetime, policy: RevisitPolicy | None = None
     ) -> CrawlPlan: ...
-
-    def views_coverage(self, crawl_id: str) -> tuple[int, int]: ...
 
     def close(self) -> None: ...

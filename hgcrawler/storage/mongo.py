@@ -208,9 +208,6 @@ class MongoArchiveStore:
             except PyMongoError as exc:
                 raise StoreError(f"{what} failed on {mask_uri(self.uri)}: {exc}") from exc
 
-    def ping(self) -> None:
-        self._retrying("ping", lambda: self._client.admin.command("ping"))
-
     def close(self) -> None:
         self._client.close()
 
@@ -310,17 +307,6 @@ class MongoArchiveStore:
 
         return self._retrying("recording the crawl end", finish)
 
-    def views_coverage(self, crawl_id: str) -> tuple[int, int]:
-        """``(articles fetched in this crawl, of which without a view count)``."""
-
-        def count() -> tuple[int, int]:
-            seen = {"crawl_id": crawl_id, "status": {"$lt": 400}}
-            total = self._db.observations.count_documents(seen)
-            missing = self._db.observations.count_documents({**seen, "views": None})
-            return total, missing
-
-        return self._retrying("counting view counts", count)
-
     # --- the plan -----------------------------------------------------------
 
     def load_plan(
@@ -347,7 +333,6 @@ class MongoArchiveStore:
                 if url:
                     plan.known_articles.setdefault(canonical_url(url), article_id)
             if doc.get("removed_at") is not None:
-                plan.removed.add(article_id)
                 continue
             last = doc.get("last_seen_at") or doc.get("first_seen_at") or now
             if mode != "full" and not policy.revisit_all:
