@@ -28,6 +28,7 @@ HGCRAWLER_DEGRADED_THRESHOLD = 0.5
 HGCRAWLER_CRAWL_ID = ""  # set by `hgcrawler crawl` when it created the crawl record
 HGCRAWLER_FLUSH_INTERVAL = 2.0  # seconds between timed batch flushes
 HGCRAWLER_PROGRESS_INTERVAL = 0  # seconds between progress lines on stderr; 0 = off
+HGCRAWLER_STATS_FILE = ""  # a path: the final Scrapy stats as JSON (StatsFile); empty = off
 # Revisit policy (incremental and revisit modes): see hgcrawler/storage/base.py
 HGCRAWLER_REVISIT_YOUNG_DAYS = 7
 HGCRAWLER_REVISIT_YOUNG_HOURS = 6
@@ -83,6 +84,11 @@ DOWNLOADER_MIDDLEWARES = {
     # RetryMiddleware with Retry-After and exponential backoff
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "hgcrawler.middlewares.BackoffRetryMiddleware": 550,
+}
+
+EXTENSIONS = {
+    # after Scrapy's own extensions (order 0), so the final stats are complete
+    "hgcrawler.extensions.StatsFile": 1000,
 }
 
 FEED_EXPORT_ENCODING = "utf-8"
