@@ -36,7 +36,7 @@ HGCRAWLER_REVISIT_MID_HOURS = 24
 HGCRAWLER_REVISIT_OLD_DAYS = 60
 HGCRAWLER_REVISIT_OLD_INTERVAL_DAYS = 7
 HGCRAWLER_REVISIT_ALL = False
-# Raw archive (hgcrawler/warc.py, README.md, "Raw responses in WARC"): every response in WARC files
+# Raw archive (hgcrawler/warc.py, docs/warc.md): every response in WARC files
 HGCRAWLER_WARC_ENABLED = True
 HGCRAWLER_WARC_MAX_SIZE = 100_000_000  # bytes per WARC file before a new one is started
 
@@ -57,7 +57,7 @@ RETRY_ENABLED = True
 RETRY_TIMES = 4
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
 REDIRECT_MAX_TIMES = 10
-# Faults of the site (README.md, "Reliability"): retry waits, size caps, traps
+# Faults of the site (docs/reliability.md): retry waits, size caps, traps
 HGCRAWLER_RETRY_BACKOFF = 1.0  # seconds before the first retry, doubled for each next one
 HGCRAWLER_RETRY_BACKOFF_MAX = 30.0  # cap of the backoff
 HGCRAWLER_RETRY_AFTER_MAX = 120.0  # cap of a server's Retry-After
