@@ -1,6 +1,6 @@
 """The archive in MongoDB (or the embedded SecantusDB server), through synchronous pymongo.
 
-The schema is the one in ``docs/DESIGN.md``.  Every write is an upsert keyed so
+The schema is the one in ``docs/archive.md``.  Every write is an upsert keyed so
 that :meth:`MongoArchiveStore.write_batch` can be replayed: a batch written
 twice leaves the database as it was after the first time.  Observations are
 written last, so a batch cut short (crash, lost connection) is completed by
