@@ -9,6 +9,8 @@ from pathlib import Path
 from scrapy.exceptions import NotConfigured
 from scrapy.settings import BaseSettings
 
+from hgcrawler.urls import ArticleKeys
+
 MODES = ("full", "incremental", "revisit")
 RENDER_MODES = ("auto", "always", "never")
 
@@ -48,6 +50,7 @@ class HgcrawlerConfig:
     write_batch_size: int
     write_retries: int
     degraded_threshold: float
+    article_keys: ArticleKeys
 
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> HgcrawlerConfig:
@@ -63,6 +66,13 @@ class HgcrawlerConfig:
         data_dir_setting = settings.get("HGCRAWLER_DATA_DIR") or ""
         data_dir = Path(data_dir_setting).expanduser() if data_dir_setting else default_data_dir()
         mongo_uri = settings.get("HGCRAWLER_MONGO_URI") or os.environ.get("MONGO_URI", "")
+        try:
+            article_keys = ArticleKeys.from_strings(
+                settings.get("HGCRAWLER_ARTICLE_ID_PATTERN") or None,
+                slug_ids=settings.getbool("HGCRAWLER_SLUG_IDS", False),
+            )
+        except ValueError as exc:
+            raise NotConfigured(f"HGCRAWLER_ARTICLE_ID_PATTERN: {exc}") from exc
         return cls(
             start_url=settings.get("HGCRAWLER_START_URL", "https://haugiang.dcs.vn/"),
             contact=settings.get("HGCRAWLER_CONTACT", ""),
@@ -73,4 +83,5 @@ class HgcrawlerConfig:
             write_batch_size=batch,
             write_retries=settings.getint("HGCRAWLER_WRITE_RETRIES", 3),
             degraded_threshold=threshold,
+            article_keys=article_keys,
         )

@@ -20,7 +20,7 @@ from pymongo.database import Database
 
 from hgcrawler.diffing import revision_changes
 from hgcrawler.text import fold
-from hgcrawler.urls import article_key, canonical_url
+from hgcrawler.urls import canonical_url
 
 Db = Database[dict[str, Any]]
 
@@ -128,13 +128,13 @@ def find_article(db: Db, ref: str) -> dict[str, Any]:
     ref = ref.strip()
     doc = db.articles.find_one({"_id": ref})
     if doc is None and "://" in ref:
-        doc = db.articles.find_one({"_id": article_key(ref)})
-        if doc is None:
-            urls = sorted({ref, canonical_url(ref)})
-            # two indexed lookups: SecantusDB scans the whole collection for a $or
-            doc = db.articles.find_one({"url": {"$in": urls}}) or db.articles.find_one(
-                {"old_urls": {"$in": urls}}
-            )
+        urls = sorted({ref, canonical_url(ref)})
+        # indexed lookups one after the other: SecantusDB scans the whole collection for a $or
+        doc = (
+            db.articles.find_one({"url": {"$in": urls}})
+            or db.articles.find_one({"_id": {"$in": urls}})
+            or db.articles.find_one({"old_urls": {"$in": urls}})
+        )
     if doc is None:
         raise UnknownArticle(f"no article {ref!r} in the archive (give an article id or its URL)")
     return doc

@@ -17,6 +17,10 @@ HGCRAWLER_MONGO_URI = ""  # empty: MONGO_URI env var, else the embedded Secantus
 HGCRAWLER_MONGO_DATABASE = "hgcrawler"
 HGCRAWLER_DATA_DIR = ""  # empty: $HGCRAWLER_DATA_DIR, else ~/.local/share/hgcrawler
 HGCRAWLER_MODE = "full"  # full | incremental | revisit
+# Article keys (docs/archive.md, "Article keys"): the site's own id only where the URL
+# says so without doubt, else the canonical URL.
+HGCRAWLER_ARTICLE_ID_PATTERN = ""  # a regular expression with one group: the id in a URL
+HGCRAWLER_SLUG_IDS = False  # True: "<slug>-<id>.html" ends in the site's id
 HGCRAWLER_WRITE_BATCH_SIZE = 100
 HGCRAWLER_WRITE_RETRIES = 3
 HGCRAWLER_RENDER = "auto"  # auto | always | never

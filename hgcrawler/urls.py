@@ -1,9 +1,19 @@
 """Article keys and canonical URLs.  Pure functions: stdlib and w3lib only.
 
->>> article_key("https://haugiang.dcs.vn/tin/thuong-truc-tinh-uy-1234.html")
-'1234'
->>> article_key("https://haugiang.dcs.vn/Default.aspx?NewsID=55&tabid=3")
+An article's key is the site's own id only where the URL says so without
+doubt; otherwise it is the page's canonical URL.  A number that merely ends a
+slug (``le-ky-niem-30-4-2021.html``, ``dai-hoi-lan-thu-14.html``) is never an
+id, unless the site is configured to use that shape (``slug_ids``).
+
+>>> keys = ArticleKeys()
+>>> keys.key("https://haugiang.dcs.vn/Default.aspx?tabid=3&NewsID=55")
 '55'
+>>> keys.key("https://haugiang.dcs.vn/DetailView/4321/22/Hoi-nghi.html")
+'4321'
+>>> keys.key("https://haugiang.dcs.vn/tin-tuc/dai-hoi-lan-thu-14.html")
+'https://haugiang.dcs.vn/tin-tuc/dai-hoi-lan-thu-14.html'
+>>> ArticleKeys(slug_ids=True).key("https://haugiang.dcs.vn/kinh-te/hoi-nghi-1234.html")
+'1234'
 >>> canonical_url("HTTP://Example.COM:80/a?b=2&a=1&utm_source=x#top")
 'http://example.com/a?a=1&b=2'
 """
@@ -12,14 +22,41 @@ from __future__ import annotations
 
 import functools
 import re
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
 from w3lib.url import canonicalize_url
 
-__all__ = ["ID_PARAMS", "article_key", "canonical_url", "page_family"]
+__all__ = [
+    "ID_PARAMS",
+    "ID_SEGMENT_MARKERS",
+    "ArticleKeys",
+    "canonical_url",
+    "is_url_key",
+    "page_family",
+]
 
-#: Query parameters that carry the site's own numeric article id.
-ID_PARAMS = frozenset({"id", "newsid", "articleid", "itemid", "nid"})
+#: Query parameters (compared case-insensitively) whose numeric value is the
+#: site's own article id: DotNetNuke's ``ID``/``ItemID``/``NewsID`` and their kin.
+ID_PARAMS = frozenset(
+    {
+        "id",
+        "newsid",
+        "news_id",
+        "itemid",
+        "item_id",
+        "articleid",
+        "article_id",
+        "postid",
+        "post_id",
+        "nid",
+    }
+)
+#: Path segments after which a whole numeric segment is an id:
+#: ``/DetailView/<id>/<catId>/<Slug>.html``, ``/Trang-chu/post/<id>/<slug>``, and
+#: DotNetNuke's friendly ``/tabid/94/ID/456/Default.aspx`` (an id parameter's name).
+ID_SEGMENT_MARKERS = frozenset({"detailview", "post", "newsdetail", "articledetail"}) | ID_PARAMS
 
 _SESSION_PARAMS = frozenset({"jsessionid", "phpsessid", "sid", "sessionid"})
 _DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -27,8 +64,9 @@ _DEFAULT_PORTS = {"http": 80, "https": 443}
 _PATH_SESSION = re.compile(
     r";(?:jsessionid|phpsessid|sid|sessionid|aspsessionid\w*)=[^/;?#]*", re.IGNORECASE
 )
-# last path segment: "...-1234", "1234", "...-1234.html", "1234.aspx"
-_TRAILING_ID = re.compile(r"(?:^|[-_])(\d+)(?:\.[A-Za-z0-9]{1,5})?$")
+# last path segment "<slug>-1234.html" / "<slug>_1234.aspx" / "1234.html" (slug ids only)
+_SLUG_ID = re.compile(r"(?:^|[-_])(\d+)(?:\.[A-Za-z0-9]{1,5})?$")
+_DIGITS = re.compile(r"\d{1,12}")
 
 
 def _is_session_param(name: str) -> bool:
@@ -64,28 +102,90 @@ def canonical_url(url: str) -> str:
     return canonicalize_url(urlunsplit((scheme, netloc, path, query, "")))
 
 
-def _numeric_id(url: str) -> str | None:
-    parts = urlsplit(url.strip())
-    for name, value in parse_qsl(parts.query, keep_blank_values=True):
-        if name.lower() in ID_PARAMS and value.strip().isdigit():
-            return str(int(value.strip()))
-    path = _PATH_SESSION.sub("", parts.path).rstrip("/")
-    last_segment = path.rsplit("/", 1)[-1]
-    match = _TRAILING_ID.search(last_segment)
-    if match:
-        return str(int(match.group(1)))
+def is_url_key(key: str) -> bool:
+    """True when ``key`` is a canonical URL rather than a site's own id."""
+    return "://" in key
+
+
+def _path_id(segments: list[str]) -> str | None:
+    """A whole numeric segment right after an id marker (``DetailView``, ``post``, ``ID``),
+    unless it is a year followed by a month (``/post/2021/05/...`` is a date path)."""
+    for index, segment in enumerate(segments[:-1]):
+        if segment.lower() not in ID_SEGMENT_MARKERS:
+            continue
+        candidate = segments[index + 1]
+        if not _DIGITS.fullmatch(candidate):
+            continue
+        following = segments[index + 2] if index + 2 < len(segments) else ""
+        is_year = len(candidate) == 4 and 1990 <= int(candidate) <= 2100
+        if is_year and following.isdigit() and 1 <= int(following) <= 12:
+            continue
+        return str(int(candidate))
     return None
 
 
-def article_key(url: str) -> str:
-    """The archive key of the article at ``url``.
+@dataclass(frozen=True)
+class ArticleKeys:
+    """How one site's article URLs turn into archive keys.
 
-    The site's own numeric id when the URL carries one (a query parameter
-    ``id``/``newsid``/``articleid``/``itemid``/``nid``, or a trailing ``-1234`` or
-    ``/1234`` in the last path segment, before an optional extension), else the
-    canonical URL.
+    In order: ``pattern`` (a site-configured regular expression with one group,
+    searched in the URL), a known id query parameter (:data:`ID_PARAMS`), a
+    whole numeric path segment after an id marker (:data:`ID_SEGMENT_MARKERS`),
+    and — only when ``slug_ids`` — a trailing ``-<id>`` of the last path segment.
+    A URL none of them matches is keyed by its canonical URL.
     """
-    return _numeric_id(url) or canonical_url(url)
+
+    pattern: re.Pattern[str] | None = None
+    slug_ids: bool = False
+    id_params: frozenset[str] = field(default=ID_PARAMS)
+
+    def __post_init__(self) -> None:
+        if self.pattern is not None and self.pattern.groups != 1:
+            raise ValueError(
+                f"an article id pattern needs exactly one group, "
+                f"{self.pattern.pattern!r} has {self.pattern.groups}"
+            )
+
+    @classmethod
+    def from_strings(
+        cls, pattern: str | None = None, slug_ids: bool = False, id_params: Iterable[str] = ()
+    ) -> ArticleKeys:
+        """From settings values; :class:`ValueError` for a pattern that does not compile
+        or does not have exactly one group."""
+        compiled = None
+        if pattern:
+            try:
+                compiled = re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"article id pattern {pattern!r} does not compile: {exc}") from exc
+        params = frozenset(p.lower() for p in id_params) or ID_PARAMS
+        return cls(pattern=compiled, slug_ids=slug_ids, id_params=params)
+
+    def site_id(self, url: str) -> str | None:
+        """The site's own article id in ``url``, or None when the URL does not say."""
+        url = url.strip()
+        if self.pattern is not None:
+            match = self.pattern.search(url)
+            if match and match.group(1):
+                return match.group(1)
+        parts = urlsplit(url)
+        for name, value in parse_qsl(parts.query, keep_blank_values=True):
+            if name.lower() in self.id_params and _DIGITS.fullmatch(value.strip()):
+                return str(int(value.strip()))
+        path = _PATH_SESSION.sub("", parts.path)
+        segments = [unquote(s) for s in path.split("/") if s]
+        found = _path_id(segments)
+        if found is not None:
+            return found
+        if self.slug_ids and segments:
+            match = _SLUG_ID.search(segments[-1])
+            if match:
+                return str(int(match.group(1)))
+        return None
+
+    def key(self, url: str) -> str:
+        """The archive key of the article at ``url``: its id, else its canonical URL."""
+        return self.site_id(url) or canonical_url(url)
 
 
 def page_family(url: str, other: str) -> bool:

@@ -167,7 +167,16 @@ class HaugiangSpider(scrapy.Spider):
         meta: dict[str, Any] = {"handle_httpstatus_list": list(GONE_STATUSES)}
         if article_id is not None:
             meta["hg_known_article"] = article_id
-        return scrapy.Request(url, callback=self.parse, errback=self.on_error, meta=meta)
+        # A known article's request is never a duplicate (the spider asks once per URL),
+        # and where it redirects must be fetched even when a listing already led there:
+        # that redirect is the evidence that the article moved.
+        return scrapy.Request(
+            url,
+            callback=self.parse,
+            errback=self.on_error,
+            meta=meta,
+            dont_filter=article_id is not None,
+        )
 
     # ------------------------------------------------------------------ parsing
 

@@ -62,7 +62,7 @@ def build_archive(uri: str, tmp_dir: Path) -> Archive:
                 sys.executable, "-m", "hgcrawler.cli", "crawl", "--mode", "full", "--fast",
                 "--start-url", server.base_url, "--mongo-uri", uri, "--data-dir", str(tmp_dir),
                 "-s", f"HGCRAWLER_MONGO_DATABASE={database}",
-                "-s", "HGCRAWLER_RENDER=never",
+                "-s", "HGCRAWLER_RENDER=never", "-s", "HGCRAWLER_SLUG_IDS=1",
                 "-s", "LOG_LEVEL=WARNING",
             ]  # fmt: skip
             done = subprocess.run(command, capture_output=True, text=True, timeout=120)

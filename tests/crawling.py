@@ -27,6 +27,8 @@ def hgcrawler_crawl(
         sys.executable, "-m", "hgcrawler.cli", "crawl", "--mode", mode, "--fast",
         "--start-url", base_url, "--mongo-uri", mongo_uri, "--data-dir", str(data_dir),
         "-s", f"HGCRAWLER_MONGO_DATABASE={database}", "-s", f"HGCRAWLER_RENDER={render}",
+        # the replica's article URLs end in its ids: "<slug>-<id>.html"
+        "-s", "HGCRAWLER_SLUG_IDS=1",
         *extra,
     ]  # fmt: skip
     return subprocess.run(

@@ -53,6 +53,7 @@ def build(tmp_path: Path, uri: str, database: str, **settings: Any) -> MongoArch
             "HGCRAWLER_DATA_DIR": str(tmp_path),
             "HGCRAWLER_WRITE_BATCH_SIZE": 3,
             "HGCRAWLER_WRITE_RETRIES": 0,
+            "HGCRAWLER_SLUG_IDS": True,  # the test URLs end in the site's ids
             **settings,
         }
     )

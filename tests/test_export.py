@@ -146,7 +146,7 @@ def test_scrapy_feed_exports_still_work(archive: Archive, tmp_path: Path, suffix
             "-s", f"HGCRAWLER_MONGO_URI={archive.uri}",
             "-s", f"HGCRAWLER_MONGO_DATABASE=feed_{uuid.uuid4().hex[:8]}",
             "-s", f"HGCRAWLER_DATA_DIR={tmp_path}",
-            "-s", "HGCRAWLER_RENDER=never", "-s", "LOG_LEVEL=WARNING",
+            "-s", "HGCRAWLER_RENDER=never", "-s", "LOG_LEVEL=WARNING", "-s", "HGCRAWLER_SLUG_IDS=1",
             "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False",
         ]  # fmt: skip
         done = subprocess.run(

@@ -9,6 +9,7 @@ from hgcrawler.storage.journal import decode_record, encode_record
 RECORD = {
     "type": "article",
     "url": "https://haugiang.dcs.vn/tin/bai-viet-42.html",
+    "key": "42",
     "status": 200,
     "fetched_at": dt.datetime(2026, 11, 27, 17, 15, tzinfo=dt.UTC),
     "updated_on": dt.date(2026, 11, 26),

@@ -39,7 +39,8 @@ def crawl_command(base_url: str, uri: str, database: str, data_dir: Path, *extra
     return [
         sys.executable, "-m", "hgcrawler.cli", "crawl", "--mode", "full", "--fast",
         "--start-url", base_url, "--mongo-uri", uri, "--data-dir", str(data_dir),
-        "-s", f"HGCRAWLER_MONGO_DATABASE={database}", "-s", "HGCRAWLER_RENDER=never", *extra,
+        "-s", f"HGCRAWLER_MONGO_DATABASE={database}", "-s", "HGCRAWLER_RENDER=never",
+        "-s", "HGCRAWLER_SLUG_IDS=1", *extra,
     ]  # fmt: skip
 
 

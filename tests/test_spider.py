@@ -38,6 +38,7 @@ def crawl_output(
             "HGCRAWLER_MONGO_DATABASE": database,
             "HGCRAWLER_DATA_DIR": tmp,
             "HGCRAWLER_RENDER": "never",
+            "HGCRAWLER_SLUG_IDS": True,
             "DOWNLOAD_DELAY": 0,
             "AUTOTHROTTLE_ENABLED": False,
         },

@@ -14,6 +14,8 @@ from scrapy.settings import Settings
 
 from hgcrawler.storage import MongoArchiveStore, RevisitPolicy
 from hgcrawler.storage.mongo import content_hash
+from hgcrawler.storage.writer import urls_of
+from hgcrawler.urls import ArticleKeys
 
 UTC = dt.UTC
 URL = "https://haugiang.dcs.vn/tin/hoi-nghi-tinh-uy-1234.html"
@@ -47,6 +49,16 @@ def article(**overrides: Any) -> dict[str, Any]:
         "warc": None,
     }
     record.update(overrides)
+    return keyed(record)
+
+
+SLUG_IDS = ArticleKeys(slug_ids=True)
+
+
+def keyed(record: dict[str, Any], keys: ArticleKeys = SLUG_IDS) -> dict[str, Any]:
+    """The keys the archive pipeline adds (here: a site whose slugs end in ids)."""
+    record.setdefault("key", keys.key(record["url"]))
+    record.setdefault("redirect_keys", [k for k in map(keys.site_id, urls_of(record)[1:]) if k])
     return record
 
 

@@ -1,44 +1,100 @@
+"""Article keys over the URL shapes seen on the provincial party portals (``*.dcs.vn``)."""
+
 from __future__ import annotations
+
+import re
 
 import pytest
 
-from hgcrawler.urls import article_key, canonical_url
+from hgcrawler.urls import ArticleKeys, canonical_url, is_url_key
+
+H = "https://haugiang.dcs.vn"
+
+# (url, key with the default rules, key with slug ids configured)
+SHAPES = [
+    # DotNetNuke: the id is a known query parameter, whatever the tab
+    (f"{H}/Default.aspx?tabid=120&ID=5531", "5531", "5531"),
+    (f"{H}/Default.aspx?tabid=7&newsid=55", "55", "55"),
+    (f"{H}/Default.aspx?NewsID=55&tabid=3", "55", "55"),
+    (f"{H}/chi-tiet?ArticleId=900&page=2", "900", "900"),
+    (f"{H}/x?itemid=12", "12", "12"),
+    (f"{H}/x?ItemID=12#comments", "12", "12"),
+    # DotNetNuke friendly URLs: the id parameter's name as a path segment
+    (f"{H}/tabid/94/ctl/Detail/mid/431/ID/4567/Default.aspx", "4567", "4567"),
+    # a whole numeric segment in an id position
+    (f"{H}/DetailView/4321/22/Hoi-nghi-tong-ket-nam-2021.html", "4321", "4321"),
+    (f"{H}/Trang-chu/post/2872/hoi-nghi-lan-thu-14", "2872", "2872"),
+    # ... but a year followed by a month is a date path
+    (f"{H}/post/2021/05/hoi-nghi", f"{H}/post/2021/05/hoi-nghi", f"{H}/post/2021/05/hoi-nghi"),
+    # slugs without ids: the canonical URL, whatever number ends the slug
+    (f"{H}/tin-tuc/le-ky-niem-30-4-2021.html", f"{H}/tin-tuc/le-ky-niem-30-4-2021.html", "2021"),
+    (f"{H}/tin-tuc/dai-hoi-lan-thu-14.html", f"{H}/tin-tuc/dai-hoi-lan-thu-14.html", "14"),
+    (f"{H}/tin-tuc/hoi-nghi-nam-2021.html", f"{H}/tin-tuc/hoi-nghi-nam-2021.html", "2021"),
+    (
+        "https://sotaydangvien.haugiang.dcs.vn/danh-muc/van-kien/nghi-quyet/nghi-quyet-so-12.html",
+        "https://sotaydangvien.haugiang.dcs.vn/danh-muc/van-kien/nghi-quyet/nghi-quyet-so-12.html",
+        "12",
+    ),
+    (
+        f"{H}/vi-vn/tin/hoi-nghi-ban-chap-hanh/12-3-2021",
+        f"{H}/vi-vn/tin/hoi-nghi-ban-chap-hanh/12-3-2021",
+        "2021",
+    ),
+    # NukeViet: <module>/<cat>/<slug>-<id>.html is an id only when configured
+    (f"{H}/news/thoi-su/hoi-nghi-1234.html", f"{H}/news/thoi-su/hoi-nghi-1234.html", "1234"),
+    (f"{H}/bai-viet_77.aspx", f"{H}/bai-viet_77.aspx", "77"),
+    # the query id wins over the path
+    (f"{H}/tin/hoi-nghi-1234.html?id=99", "99", "99"),
+    # not a number: no id
+    (f"{H}/x?id=abc", f"{H}/x?id=abc", f"{H}/x?id=abc"),
+    (f"{H}/gioi-thieu/su.html", f"{H}/gioi-thieu/su.html", f"{H}/gioi-thieu/su.html"),
+]  # fmt: skip
 
 
-@pytest.mark.parametrize(
-    ("url", "expected"),
-    [
-        ("https://haugiang.dcs.vn/tin/thuong-truc-tinh-uy-1234.html", "1234"),
-        ("https://haugiang.dcs.vn/tin/1234", "1234"),
-        ("https://haugiang.dcs.vn/tin/1234/", "1234"),
-        ("/tin/1234", "1234"),
-        ("https://haugiang.dcs.vn/Default.aspx?NewsID=55", "55"),
-        ("https://haugiang.dcs.vn/Default.aspx?tabid=7&newsid=55", "55"),
-        ("https://haugiang.dcs.vn/chi-tiet?ArticleId=900&page=2", "900"),
-        ("https://haugiang.dcs.vn/x?itemid=12", "12"),
-        ("https://haugiang.dcs.vn/x?nid=7#comments", "7"),
-        ("https://haugiang.dcs.vn/x?ID=31", "31"),
-        ("https://haugiang.dcs.vn/bai-viet_77.aspx", "77"),
-        ("https://haugiang.dcs.vn/tin/hoi-nghi-1234.html;jsessionid=AB12", "1234"),
-        # the query id wins over the path
-        ("https://haugiang.dcs.vn/tin/hoi-nghi-1234.html?id=99", "99"),
-        # no id: the canonical URL
-        (
-            "https://HauGiang.dcs.vn/gioi-thieu/lich-su.html",
-            "https://haugiang.dcs.vn/gioi-thieu/lich-su.html",
-        ),
-        ("https://haugiang.dcs.vn/x?id=abc", "https://haugiang.dcs.vn/x?id=abc"),
-        ("https://haugiang.dcs.vn/2024/05/bai-viet", "https://haugiang.dcs.vn/2024/05/bai-viet"),
-    ],
-)
-def test_article_key(url: str, expected: str) -> None:
-    assert article_key(url) == expected
+@pytest.mark.parametrize(("url", "default", "slug"), SHAPES)
+def test_article_keys_over_url_shapes(url: str, default: str, slug: str) -> None:
+    assert ArticleKeys().key(url) == default
+    assert ArticleKeys(slug_ids=True).key(url) == slug
 
 
-def test_article_key_same_for_old_and_new_spelling() -> None:
-    assert article_key("http://haugiang.dcs.vn/tin/a-1234.html") == article_key(
+def test_a_trailing_number_never_makes_two_slugs_one_article() -> None:
+    keys = ArticleKeys()
+    urls = [f"{H}/tin-tuc/bai-{n}-nam-2021.html" for n in ("mot", "hai", "ba")]
+    assert len({keys.key(url) for url in urls}) == 3
+    assert all(is_url_key(keys.key(url)) for url in urls)
+
+
+def test_site_configured_pattern_wins() -> None:
+    keys = ArticleKeys.from_strings(r"/vi-vn/tin/[^/]+/(\d+-\d+-\d+)$")
+    assert keys.key(f"{H}/vi-vn/tin/hoi-nghi/12-3-2021") == "12-3-2021"
+    assert keys.key(f"{H}/vi-vn/tin/khac/12-3-2021") == "12-3-2021"
+    # the pattern does not match: the other rules apply
+    assert keys.key(f"{H}/Default.aspx?ID=5") == "5"
+
+
+@pytest.mark.parametrize("pattern", [r"/tin/\d+", r"/(\d+)/(\d+)", r"/(\d+"])
+def test_a_pattern_needs_exactly_one_group(pattern: str) -> None:
+    with pytest.raises(ValueError, match=r"group|compile"):
+        ArticleKeys.from_strings(pattern)
+
+
+def test_id_params_can_be_chosen() -> None:
+    keys = ArticleKeys.from_strings(id_params=["maTin"])
+    assert keys.key(f"{H}/tin.aspx?matin=31") == "31"
+    assert keys.key(f"{H}/tin.aspx?id=31") == canonical_url(f"{H}/tin.aspx?id=31")
+
+
+def test_same_id_in_two_spellings_is_one_key() -> None:
+    keys = ArticleKeys(slug_ids=True)
+    assert keys.key("http://haugiang.dcs.vn/tin/a-1234.html") == keys.key(
         "https://haugiang.dcs.vn/chuyen-muc/b-1234.html?utm_source=fb"
     )
+
+
+def test_url_keys_are_canonical() -> None:
+    key = ArticleKeys().key("HTTPS://HauGiang.dcs.vn:443/tin-tuc/a.html?utm_source=x#top")
+    assert key == f"{H}/tin-tuc/a.html"
+    assert re.match(r"^https://", key)
 
 
 @pytest.mark.parametrize(

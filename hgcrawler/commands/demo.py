@@ -45,6 +45,8 @@ def _crawl(args: argparse.Namespace, base_url: str, mode: str, data_dir: Path) -
         f"HGCRAWLER_MONGO_DATABASE={args.database}",
         "-s",
         "LOG_LEVEL=WARNING",
+        "-s",
+        "HGCRAWLER_SLUG_IDS=1",  # the replica's URLs end in its ids
     ]
     if args.mongo_uri:
         command += ["--mongo-uri", args.mongo_uri]

@@ -43,7 +43,7 @@ from hgcrawler.storage import (
     resolve_mongo_uri,
 )
 from hgcrawler.storage.journal import CRAWL_END, Segment
-from hgcrawler.urls import article_key
+from hgcrawler.storage.writer import urls_of
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -192,6 +192,7 @@ class MongoArchivePipeline:
         store = self.store_class(uri, config.mongo_database, write_retries=config.write_retries)
         self.store = store
         store.ensure_indexes()
+        store.finish_pending_joins()
         journal = SpillJournal(config.data_dir / "journal" / config.mongo_database)
         pending = journal.pending_count()
         if pending:
@@ -233,7 +234,11 @@ class MongoArchivePipeline:
         """The archive record of an article item (items themselves are left unchanged)."""
         record: dict[str, Any] = {"type": "article", **ItemAdapter(item).asdict()}
         url = str(record.get("url") or "")
-        record["article_id"] = article_key(url)
+        keys = self.config.article_keys
+        record["key"] = keys.key(url)
+        record["redirect_keys"] = [
+            found for found in map(keys.site_id, urls_of(record)[1:]) if found is not None
+        ]
         record.setdefault("fetched_at", _utc_now_iso())
         if record.get("views") is None:
             record["views_missing_reason"] = record.get("render_reason") or "not_extracted"
@@ -446,6 +451,7 @@ class MongoArchivePipeline:
             "spilled": self._spilled_records,
             "retried": int(stats.get_value("retry/count", 0) or 0),
             "traps": int(stats.get_value("hgcrawler/traps", 0) or 0),
+            "collisions": totals.collisions,
         }
 
     def _outcome(self) -> tuple[str, list[str]]:
@@ -462,6 +468,12 @@ class MongoArchivePipeline:
             return "failed", problems
         if self._journal_error:
             problems.append(self._journal_error)
+        if self.totals.collisions:
+            problems.append(
+                f"{self.totals.collisions} page(s) had the key of a different article and were "
+                "kept apart (rejects with reason key_collision); check HGCRAWLER_ARTICLE_ID_PATTERN"
+                " / HGCRAWLER_SLUG_IDS"
+            )
         threshold = self.config.degraded_threshold
         status = "failed" if self._journal_error else "finished"
         degraded = self.degraded_fields()

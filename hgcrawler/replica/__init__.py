@@ -6,7 +6,7 @@ is checked against. See ``docs/replica.md``.
 """
 
 from .pages import Request, Response
-from .server import ReplicaServer
+from .server import LoggedRequest, ReplicaServer
 from .site import ArticleTruth, ReplicaSite
 
-__all__ = ["ArticleTruth", "ReplicaServer", "ReplicaSite", "Request", "Response"]
+__all__ = ["ArticleTruth", "LoggedRequest", "ReplicaServer", "ReplicaSite", "Request", "Response"]

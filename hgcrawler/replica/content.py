@@ -601,3 +601,27 @@ PARAGRAPH_WRAPPERS: tuple[tuple[str, str], ...] = (
     ('<font face="Arial" size="3">', "</font>"),
     ('<span style="font-family:Times New Roman">', "</span>&nbsp;"),
 )
+
+# --------------------------------------------------------------------------
+# The "slugs" URL scheme (``ReplicaSite(url_scheme="slugs")``): title endings
+# that put numbers other than the id at the end of a slug.
+# --------------------------------------------------------------------------
+# Ordinals: "... lần thứ 14" -> "...-lan-thu-14".
+SLUG_ORDINALS: tuple[int, ...] = (2, 3, 4, 5, 10, 14, 15, 20)
+# Anniversaries (day, month): "... nhân kỷ niệm 30/4" -> "...-nhan-ky-niem-30-4".
+SLUG_HOLIDAYS: tuple[tuple[int, int], ...] = (
+    (3, 2),
+    (8, 3),
+    (26, 3),
+    (30, 4),
+    (1, 5),
+    (19, 5),
+    (27, 7),
+    (2, 9),
+    (20, 10),
+    (20, 11),
+    (22, 12),
+)
+SLUG_HOLIDAY_PHRASES: tuple[str, ...] = ("nhân kỷ niệm", "chào mừng ngày")
+# Titles a portal publishes again and again (the CMS adds "-2", "-3" to the slug).
+RECURRING_TITLES: tuple[str, ...] = ("Tin vắn", "Điểm tin trong tuần", "Thông báo")

@@ -3,6 +3,12 @@
 ``ReplicaServer.routes`` maps exact paths to handlers and is consulted before
 the portal's own pages, so tests and benchmarks can mount extra routes (faults,
 slow responses) without touching the portal.
+
+Every request is logged on arrival (``ReplicaServer.request_log``: monotonic and
+wall time, Host header, bound address, path), and a running server can stop
+answering (``stop_answering()`` / ``resume()``) while still accepting
+connections. Control endpoints under ``/__replica__/`` (linked from nowhere)
+move the day, toggle maintenance and answering, and dump the request log.
 """
 
 from __future__ import annotations
@@ -12,6 +18,8 @@ import logging
 import socket
 import sys
 import threading
+import time
+from dataclasses import asdict, dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from urllib.parse import parse_qs, urlsplit
@@ -21,7 +29,34 @@ from .site import ReplicaSite
 
 logger = logging.getLogger(__name__)
 
+CONTROL_PREFIX = "/__replica__/"
 CONTROL_DAY_PATH = "/__replica__/day"
+CONTROL_MAINTENANCE_PATH = "/__replica__/maintenance"
+CONTROL_ANSWERING_PATH = "/__replica__/answering"
+CONTROL_REQUESTS_PATH = "/__replica__/requests"
+#: How often a held request (``stop_answering``) looks whether to go on.
+HOLD_POLL_SECONDS = 0.05
+
+
+@dataclass
+class LoggedRequest:
+    """One request as it arrived at a :class:`ReplicaServer`."""
+
+    #: ``time.monotonic()`` when the request line was read
+    at: float
+    #: ``time.time()`` at the same moment
+    wall: float
+    #: the Host header (or the bound address if the client sent none)
+    host: str
+    #: the address the server is bound to, ``ip:port``
+    bound: str
+    #: the client's address, ``ip:port``
+    client: str
+    method: str
+    #: path and query as requested
+    path: str
+    #: status answered; None while held or if never answered (``stop_answering``)
+    status: int | None = None
 
 
 class _PortalRequestHandler(BaseHTTPRequestHandler):
@@ -29,6 +64,12 @@ class _PortalRequestHandler(BaseHTTPRequestHandler):
     sys_version = ""
     protocol_version = "HTTP/1.1"
     replica: ReplicaServer  # set on the subclass made per server
+
+    _arrived: tuple[float, float] = (0.0, 0.0)
+
+    def parse_request(self) -> bool:
+        self._arrived = (time.monotonic(), time.time())
+        return super().parse_request()
 
     def do_GET(self) -> None:
         self._serve(send_body=True)
@@ -43,22 +84,41 @@ class _PortalRequestHandler(BaseHTTPRequestHandler):
         self._serve(send_body=True)
 
     def _serve(self, send_body: bool) -> None:
+        replica = self.replica
         parts = urlsplit(self.path)
-        host = self.headers.get("Host") or f"{self.replica.host}:{self.replica.port}"
+        bound = f"{replica.host}:{replica.port}"
+        host = self.headers.get("Host") or bound
+        entry = LoggedRequest(
+            at=self._arrived[0],
+            wall=self._arrived[1],
+            host=host,
+            bound=bound,
+            client=f"{self.client_address[0]}:{self.client_address[1]}",
+            method=self.command,
+            path=self.path,
+        )
+        with replica._requests_lock:
+            replica.request_log.append(entry)
         request = Request(
             method=self.command,
             path=parts.path or "/",
             query=parse_qs(parts.query, keep_blank_values=True),
             base_url=f"http://{host}/",
         )
+        if not request.path.startswith(CONTROL_PREFIX):
+            while not replica._answering.is_set():  # stop_answering(): hold the request
+                if replica._stopping.wait(HOLD_POLL_SECONDS):
+                    self.close_connection = True
+                    return  # stopped without ever answering
         try:
-            response = self.replica.handle(request)
+            response = replica.handle(request)
         except Exception:
             logger.exception("replica failed on %s", self.path)
             response = Response(500, b"Internal Server Error", "text/plain; charset=utf-8")
-        with self.replica._requests_lock:
-            self.replica.requests.append((host, self.path))
-        if response.hang and self.replica._stopping.wait(response.hang):
+        with replica._requests_lock:
+            replica.requests.append((host, self.path))
+        entry.status = response.status
+        if response.hang and replica._stopping.wait(response.hang):
             return  # the server is stopping: give up on the hanging request
         body = response.body
         try:
@@ -109,13 +169,22 @@ class ReplicaServer:
         self.port = port
         self.log_requests = log_requests
         self.pages = PortalPages(site)
-        self.routes: dict[str, Handler] = {CONTROL_DAY_PATH: self._control_day}
+        self.routes: dict[str, Handler] = {
+            CONTROL_DAY_PATH: self._control_day,
+            CONTROL_MAINTENANCE_PATH: self._control_maintenance,
+            CONTROL_ANSWERING_PATH: self._control_answering,
+            CONTROL_REQUESTS_PATH: self._control_requests,
+        }
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
         #: ``(Host header, path and query)`` of every request served, in order
         self.requests: list[tuple[str, str]] = []
+        #: every request as it arrived (answered or not), in order of arrival
+        self.request_log: list[LoggedRequest] = []
         self._requests_lock = threading.Lock()
         self._stopping = threading.Event()
+        self._answering = threading.Event()
+        self._answering.set()
 
     @property
     def fault_hits(self) -> dict[str, int]:
@@ -126,6 +195,35 @@ class ReplicaServer:
         """The requests whose path contains ``fragment``."""
         with self._requests_lock:
             return [entry for entry in self.requests if fragment in entry[1]]
+
+    def logged(self, host: str | None = None, fragment: str = "") -> list[LoggedRequest]:
+        """Logged requests, optionally only those with this Host header (or bound
+        address) and whose path contains ``fragment``."""
+        with self._requests_lock:
+            return [
+                entry
+                for entry in self.request_log
+                if (host is None or host in (entry.host, entry.bound)) and fragment in entry.path
+            ]
+
+    # ------------------------------------------------------------ answering
+    @property
+    def answering(self) -> bool:
+        """False after :meth:`stop_answering` until :meth:`resume`."""
+        return self._answering.is_set()
+
+    def stop_answering(self) -> None:
+        """Keep accepting connections and reading requests, but answer none of them.
+
+        Held requests wait until :meth:`resume` (then they are answered) or
+        :meth:`stop` (then their connections are closed without an answer).
+        Control endpoints (``/__replica__/...``) are still answered.
+        """
+        self._answering.clear()
+
+    def resume(self) -> None:
+        """Answer again, held requests included."""
+        self._answering.set()
 
     @property
     def base_url(self) -> str:
@@ -151,11 +249,49 @@ class ReplicaServer:
         body = json.dumps({"day": self.site.day}).encode()
         return Response(200, body, "application/json")
 
+    @staticmethod
+    def _control_error(message: str) -> Response:
+        return Response(400, json.dumps({"error": message}).encode(), "application/json")
+
+    def _control_maintenance(self, request: Request) -> Response:
+        """``?set=on|off|auto`` (auto: follow ``maintenance_from_day``)."""
+        raw = request.query.get("set", [None])[-1]
+        if raw is not None:
+            choices = {"on": True, "1": True, "off": False, "0": False, "auto": None}
+            if raw not in choices:
+                return self._control_error("set must be on, off or auto")
+            self.site.set_maintenance(choices[raw])
+        body = json.dumps({"maintenance": self.site.in_maintenance()}).encode()
+        return Response(200, body, "application/json")
+
+    def _control_answering(self, request: Request) -> Response:
+        """``?set=0`` stops answering (this endpoint still answers), ``?set=1`` resumes."""
+        raw = request.query.get("set", [None])[-1]
+        if raw is not None:
+            if raw not in ("0", "1"):
+                return self._control_error("set must be 0 or 1")
+            if raw == "1":
+                self.resume()
+            else:
+                self.stop_answering()
+        return Response(200, json.dumps({"answering": self.answering}).encode(), "application/json")
+
+    def _control_requests(self, request: Request) -> Response:
+        """The request log as JSON; ``?since=N`` skips the first N entries."""
+        raw = request.query.get("since", ["0"])[-1]
+        if not raw.isdigit():
+            return self._control_error("since must be an integer >= 0")
+        with self._requests_lock:
+            entries = [asdict(entry) for entry in self.request_log[int(raw) :]]
+        body = json.dumps({"since": int(raw), "requests": entries}).encode()
+        return Response(200, body, "application/json")
+
     def start(self) -> ReplicaServer:
         """Bind and serve in a daemon thread; returns self."""
         if self._httpd is not None:
             return self
         self._stopping.clear()
+        self._answering.set()
         handler = type("PortalRequestHandler", (_PortalRequestHandler,), {"replica": self})
         httpd = _QuietHTTPServer((self.host, self.port), handler)
         httpd.daemon_threads = True

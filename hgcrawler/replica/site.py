@@ -5,7 +5,12 @@ is stored per article. An article's base text comes from
 ``random.Random(f"{seed}:{id}")`` over the text bank in :mod:`.content`; the
 day's events (publications, edits, deletions, moves) come from one generator
 per day, replayed from day 2 onwards. Only small per-day lists of integers are
-cached.
+cached, plus, with ``url_scheme="slugs"``, the slug of every article (assigned
+lazily in publication order, since a clash gives the later article "-2") and the
+URLs of moved articles.
+
+The options (URL scheme, theme schedule, counters, maintenance) are fixed at
+construction; the maintenance placeholder can also be switched at run time.
 """
 
 from __future__ import annotations
@@ -16,10 +21,11 @@ import functools
 import hashlib
 import math
 import random
+import re
 import threading
 import unicodedata
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Final
 
@@ -70,6 +76,35 @@ DRIFTS: Final = (None, "no_views", "no_date", "no_body")
 #: Number of recent articles the "Tin đọc nhiều" ranking looks at.
 MOST_READ_WINDOW: Final = 200
 
+#: Article URL schemes: "/{category}/{slug}-{id}.html" or "/tin-tuc/{slug}.html".
+URL_SCHEMES: Final = ("ids", "slugs")
+#: Which moves leave a 301 at the old URL: every one, or about half (the rest: 404).
+REDIRECT_MOVES: Final = ("all", "half")
+#: Slug endings per block of VARIANT_PERIOD ids under the "slugs" scheme.
+SLUG_TAIL_COUNTS: Final[dict[str, int]] = {"year": 14, "ordinal": 6, "date": 6, "recurring": 6}
+#: Words kept in a slug under the "slugs" scheme (long enough for every title).
+SLUG_MAX_WORDS: Final = 40
+#: Folder of every article under the "slugs" scheme.
+SLUG_FOLDER: Final = "/tin-tuc/"
+#: Folder of moved articles whose slug an editor shortened ("slugs" scheme).
+MOVED_SLUG_FOLDER: Final = "/bai-viet/"
+SLUG_PATH: Final = re.compile(r"^/tin-tuc/([a-z0-9-]+)\.html$")
+
+#: Page templates: the portal as captured, after a redesign, another province's portal.
+THEMES: Final = ("classic", "redesign", "province2")
+
+#: View counters: as captured ("mixed"), or filled by an external script ("script").
+COUNTER_MODES: Final = ("mixed", "script")
+#: What the old counter handler does after ``counter_endpoint_break_day``.
+COUNTER_BREAKS: Final = ("404", "stale")
+#: The JSON API the inline scripts of the js variants call.
+VIEWS_API_PATH: Final = "/api/luot-xem"
+#: The external script of ``counters="script"`` pages (the same on every page).
+COUNTER_SCRIPT_PATH: Final = "/DesktopModules/News/counter.js"
+#: The handler counter.js calls, before and from ``counter_endpoint_break_day``.
+COUNTER_HANDLER_PATH: Final = "/DesktopModules/News/ViewCount.ashx"
+COUNTER_HANDLER_NEW_PATH: Final = "/DesktopModules/News/ViewCount2.ashx"
+
 _VN_TO_ASCII = str.maketrans({"đ": "d", "Đ": "D"})
 
 
@@ -95,6 +130,41 @@ def _mix(*parts: object) -> int:
     """A stable 64-bit hash of the parts (independent of PYTHONHASHSEED)."""
     key = ":".join(str(part) for part in parts).encode()
     return int.from_bytes(hashlib.blake2b(key, digest_size=8).digest(), "big")
+
+
+def _check_choice(name: str, value: object, choices: Sequence[object]) -> None:
+    if value not in choices:
+        raise ValueError(f"{name} must be one of {tuple(choices)}, got {value!r}")
+
+
+def _theme_schedule(
+    theme: str, from_day: int | None, schedule: Sequence[tuple[int, str]] | None
+) -> tuple[tuple[int, str], ...]:
+    """``(first day, theme)`` pairs in day order from the constructor's theme arguments."""
+    if schedule is not None:
+        if theme != "classic" or from_day is not None:
+            raise ValueError("give either theme_schedule or theme/theme_from_day, not both")
+        pairs = sorted((int(day), name) for day, name in schedule)
+    else:
+        pairs = [(from_day or 1, theme)]
+    for day, name in pairs:
+        _check_choice("theme", name, THEMES)
+        if day < 1:
+            raise ValueError(f"theme days must be >= 1, got {day}")
+    if len({day for day, _ in pairs}) != len(pairs):
+        raise ValueError(f"two themes start on the same day: {pairs}")
+    return tuple(pairs)
+
+
+def _claim(base: str, taken: dict[str, int], next_numbers: dict[str, int]) -> str:
+    """``base``, or the CMS's ``base-2``, ``base-3``... if it is already taken."""
+    if base not in taken:
+        return base
+    number = next_numbers.get(base, 2)
+    while f"{base}-{number}" in taken:
+        number += 1
+    next_numbers[base] = number + 1
+    return f"{base}-{number}"
 
 
 def _growth(age_days: int) -> float:
@@ -124,6 +194,12 @@ class ArticleTruth:
     revision: int
     variant: str
     malformed: bool
+    #: moved articles: the old URL answers 301 (True) or 404 (False); False unless moved
+    old_url_redirects: bool
+    #: ``updated_on`` with the time of day the redesigned templates show
+    updated_at: dt.datetime
+    #: path and query a browser fetches to fill the counter (None: no script counter)
+    counter_url: str | None
 
     def absolute_url(self, base_url: str) -> str:
         """``url`` joined to a server's ``base_url``."""
@@ -167,6 +243,7 @@ class ArticleView:
     date_text: str
     views_text: str
     current_views: int
+    time_text: str
 
 
 @dataclass
@@ -202,6 +279,15 @@ class ReplicaSite:
         *,
         faults: bool = False,
         drift: str | None = None,
+        url_scheme: str = "ids",
+        redirect_moves: str | None = None,
+        theme: str = "classic",
+        theme_from_day: int | None = None,
+        theme_schedule: Sequence[tuple[int, str]] | None = None,
+        counters: str = "mixed",
+        counter_endpoint_break_day: int | None = None,
+        counter_break: str = "404",
+        maintenance_from_day: int | None = None,
     ) -> None:
         if not 1 <= articles < NEWEST_INITIAL_ID:
             raise ValueError(f"articles must be in 1..{NEWEST_INITIAL_ID - 1}, got {articles}")
@@ -209,10 +295,40 @@ class ReplicaSite:
             raise ValueError(f"day must be >= 1, got {day}")
         if drift not in DRIFTS:
             raise ValueError(f"drift must be one of {DRIFTS}, got {drift!r}")
+        _check_choice("url_scheme", url_scheme, URL_SCHEMES)
+        if redirect_moves is None:
+            redirect_moves = "half" if url_scheme == "slugs" else "all"
+        _check_choice("redirect_moves", redirect_moves, REDIRECT_MOVES)
+        _check_choice("counters", counters, COUNTER_MODES)
+        _check_choice("counter_break", counter_break, COUNTER_BREAKS)
+        for name, value in (
+            ("theme_from_day", theme_from_day),
+            ("counter_endpoint_break_day", counter_endpoint_break_day),
+            ("maintenance_from_day", maintenance_from_day),
+        ):
+            if value is not None and value < 1:
+                raise ValueError(f"{name} must be >= 1, got {value}")
+        if counter_endpoint_break_day is not None and counters != "script":
+            raise ValueError('counter_endpoint_break_day needs counters="script"')
         #: serve the fault endpoints of :mod:`.faults` (linked from the home page)
         self.faults = faults
         #: a layout drift of every article page: a label renamed or the text gone
         self.drift = drift
+        #: "ids" (``/{category}/{slug}-{id}.html``) or "slugs" (``/tin-tuc/{slug}.html``)
+        self.url_scheme = url_scheme
+        #: "all": every moved article's old URL answers 301; "half": about half answer 404
+        self.redirect_moves = redirect_moves
+        #: ``(first day, theme)`` in day order; days before the first use "classic"
+        self.theme_schedule = _theme_schedule(theme, theme_from_day, theme_schedule)
+        #: "mixed" (static counts plus a few inline-script variants) or "script"
+        self.counters = counters
+        #: from this day counter.js calls ViewCount2.ashx; the old handler breaks
+        self.counter_endpoint_break_day = counter_endpoint_break_day
+        #: what the old handler answers from the break day: "404" or the day-before count
+        self.counter_break = counter_break
+        #: from this day every page is the "Trang đang bảo trì" placeholder
+        self.maintenance_from_day = maintenance_from_day
+        self._maintenance: bool | None = None
         self.initial_articles = articles
         self.seed = seed
         self.first_id = NEWEST_INITIAL_ID - articles + 1
@@ -228,6 +344,17 @@ class ReplicaSite:
         self._states: OrderedDict[int, DayState] = OrderedDict()
         self._variant_pattern = self._make_variant_pattern()
         self._title_params = [self._title_permutation(i) for i in range(len(self.categories))]
+        # "slugs" scheme: slug per id (from first_id, built lazily in id order), slug -> id,
+        # and the URLs of moved articles (registered when the move is generated).
+        self._tail_pattern = self._make_tail_pattern()
+        self._slugs: list[str] = []
+        self._slug_ids: dict[str, int] = {}
+        self._slug_ordinals = [0] * len(self.categories)
+        self._slug_next: dict[str, int] = {}
+        self._move_urls: dict[int, str] = {}
+        self._short_slugs: dict[str, int] = {}
+        self._short_next: dict[str, int] = {}
+        self._moved_paths: dict[str, int] = {}
         self._base = functools.lru_cache(maxsize=4096)(self._compose)
         self._extend_to(day)
 
@@ -243,6 +370,34 @@ class ReplicaSite:
         with self._lock:
             self._extend_to(day)
             self._day = day
+
+    def theme_on(self, day: int | None = None) -> str:
+        """The page template the portal uses on ``day`` (default: the current day)."""
+        day = self._day if day is None else day
+        theme = "classic"
+        for first_day, scheduled in self.theme_schedule:
+            if first_day <= day:
+                theme = scheduled
+        return theme
+
+    def in_maintenance(self, day: int | None = None) -> bool:
+        """Whether every page is the maintenance placeholder on ``day``."""
+        if self._maintenance is not None:
+            return self._maintenance
+        start = self.maintenance_from_day
+        return start is not None and (self._day if day is None else day) >= start
+
+    def set_maintenance(self, on: bool | None) -> None:
+        """Force the maintenance placeholder on or off; None follows ``maintenance_from_day``."""
+        self._maintenance = on
+
+    def counter_handler(self, day: int | None = None) -> str:
+        """The handler path counter.js calls on ``day`` (``counters="script"``)."""
+        day = self._day if day is None else day
+        broken = self.counter_endpoint_break_day
+        if broken is not None and day >= broken:
+            return COUNTER_HANDLER_NEW_PATH
+        return COUNTER_HANDLER_PATH
 
     def date(self, day: int | None = None) -> dt.date:
         """Calendar date of ``day`` (default: the current day)."""
@@ -296,6 +451,13 @@ class ReplicaSite:
             pattern[seed_slot], pattern[swap] = pattern[swap], pattern[seed_slot]
         return tuple(pattern)
 
+    def _make_tail_pattern(self) -> tuple[str, ...]:
+        pattern = ["plain"] * VARIANT_PERIOD
+        slots = [kind for kind, n in SLUG_TAIL_COUNTS.items() for _ in range(n)]
+        pattern[: len(slots)] = slots
+        random.Random(f"{self.seed}:slug-tails").shuffle(pattern)
+        return tuple(pattern)
+
     def variant(self, article_id: int) -> str:
         if article_id == SEED_ARTICLE_ID:
             return "plain"
@@ -332,12 +494,15 @@ class ReplicaSite:
     def _places(slug: str) -> tuple[str, ...]:
         return content.PROVINCES if slug == "tin-trong-nuoc" else content.LOCALITIES
 
-    def _title_parts(self, article_id: int) -> tuple[str, str, str]:
-        """(title, place, topic): unique by construction within the site."""
+    def _title_parts(self, article_id: int, ordinal: int | None = None) -> tuple[str, str, str]:
+        """(title, place, topic): unique by construction within the site.
+
+        ``ordinal`` (articles of the same category before this id) is counted if not given.
+        """
         index = self.category_index(article_id)
         slug = self.categories[index][0]
-        offset = article_id - self.first_id
-        ordinal = self._category_of.count(index, 0, offset)
+        if ordinal is None:
+            ordinal = self._category_of.count(index, 0, article_id - self.first_id)
         size, step, shift = self._title_params[index]
         code = (ordinal * step + shift) % size
         templates, topics = content.TITLE_TEMPLATES[slug], content.TOPICS[slug]
@@ -351,6 +516,91 @@ class ReplicaSite:
             title += f" (kỳ {ordinal // size + 1})"
         return title, place, topic
 
+    # ------------------------------------------------------- "slugs" scheme
+    def _scheme_title(self, article_id: int, title: str, year: int) -> str:
+        """The title under the URL scheme: with the "slugs" scheme many titles end in a
+        year, an ordinal or an anniversary, and some are recurring titles (duplicates)."""
+        if self.url_scheme != "slugs" or article_id == SEED_ARTICLE_ID:
+            return title
+        kind = self._tail_pattern[article_id % VARIANT_PERIOD]
+        roll = _mix(self.seed, "slug-tail", article_id)
+        if kind == "year":
+            return f"{title} năm {year}"
+        if kind == "ordinal":
+            return f"{title} lần thứ {content.SLUG_ORDINALS[roll % len(content.SLUG_ORDINALS)]}"
+        if kind == "date":
+            day, month = content.SLUG_HOLIDAYS[roll % len(content.SLUG_HOLIDAYS)]
+            phrases = content.SLUG_HOLIDAY_PHRASES
+            return f"{title} {phrases[roll // 1000 % len(phrases)]} {day}/{month}"
+        if kind == "recurring":
+            return content.RECURRING_TITLES[roll % len(content.RECURRING_TITLES)]
+        return title
+
+    def _ensure_slugs(self, upto: int) -> None:
+        """Assign slugs (in publication order, "-2", "-3"... on clashes) up to id ``upto``."""
+        with self._lock:
+            first = self.first_id
+            if upto < first + len(self._slugs):
+                return
+            self._extend_ids(upto)  # may register moves, which assign slugs themselves
+            next_id = first + len(self._slugs)
+            ordinals = self._slug_ordinals
+            for article_id in range(next_id, upto + 1):
+                index = self._category_of[article_id - first]
+                if article_id == SEED_ARTICLE_ID:
+                    title = collapse(content.SEED_TITLE)
+                else:
+                    title = self._title_parts(article_id, ordinals[index])[0]
+                    year = calendar_date(self.published_day(article_id)).year
+                    title = self._scheme_title(article_id, title, year)
+                ordinals[index] += 1
+                slug = _claim(slugify(title, SLUG_MAX_WORDS), self._slug_ids, self._slug_next)
+                self._slugs.append(slug)
+                self._slug_ids[slug] = article_id
+
+    def _extend_ids(self, upto: int) -> None:
+        """Extend days (and categories) until id ``upto`` is published."""
+        while self._max_id[-1] < upto:
+            self._extend_to(len(self._max_id))
+
+    def slug(self, article_id: int) -> str:
+        """The slug of an article under the "slugs" scheme."""
+        self._ensure_slugs(article_id)
+        return self._slugs[article_id - self.first_id]
+
+    def _register_move(self, article_id: int) -> None:
+        """Pick the new URL of an article moved under the "slugs" scheme."""
+        slug = self.slug(article_id)
+        if _mix(self.seed, "move", article_id) % 2:  # a new category folder
+            category = self.categories[self._category_of[article_id - self.first_id]][0]
+            path = f"/{category}/{slug}.html"
+        else:  # an editor shortened the slug (to at most 6 words, always fewer than before)
+            words = slug.split("-")
+            short = "-".join(words[: max(1, min(6, len(words) - 1))])
+            short = _claim(short, self._short_slugs, self._short_next)
+            self._short_slugs[short] = article_id
+            path = f"{MOVED_SLUG_FOLDER}{short}.html"
+        self._move_urls[article_id] = path
+        self._moved_paths[path] = article_id
+
+    def article_for_path(self, path: str, day: int | None = None) -> int | None:
+        """Id of the article a "slugs"-scheme path names (current or old URL), if any."""
+        day = self._day if day is None else day
+        with self._lock:
+            self._extend_to(day)
+            moved = self._moved_paths.get(path)
+            if moved is not None:
+                return moved
+            match = SLUG_PATH.match(path)
+            if match is None:
+                return None
+            self._ensure_slugs(self._max_id[day])
+            return self._slug_ids.get(match.group(1))
+
+    def old_url_redirects(self, article_id: int) -> bool:
+        """Whether the old URL answers 301 once the article is moved."""
+        return self.redirect_moves == "all" or _mix(self.seed, "redirect", article_id) % 2 == 0
+
     # ---------------------------------------------------------- composition
     def _compose(self, article_id: int) -> _BaseArticle:
         """The article as first published: a pure function of (seed, id)."""
@@ -363,6 +613,7 @@ class ReplicaSite:
             return self._compose_seed(index, published)
         rng = random.Random(f"{self.seed}:{article_id}")
         title, place, topic = self._title_parts(article_id)
+        title = self._scheme_title(article_id, title, pub_date.year)
         person, position = content.OFFICIALS[rng.choice(content.OFFICIALS_BY_CATEGORY[slug])]
         actor = rng.choice(content.ACTORS[slug])
         context = {
@@ -426,7 +677,7 @@ class ReplicaSite:
             id=article_id,
             category_index=index,
             published_day=published,
-            url=f"/{slug}/{slugify(title)}-{article_id}.html",
+            url=self._base_url(article_id, slug, title),
             title=title,
             lede=lede,
             body=tuple(body),
@@ -447,7 +698,7 @@ class ReplicaSite:
             id=SEED_ARTICLE_ID,
             category_index=index,
             published_day=published,
-            url=f"/{slug}/{slugify(title)}-{SEED_ARTICLE_ID}.html",
+            url=self._base_url(SEED_ARTICLE_ID, slug, title),
             title=title,
             lede=collapse(content.SEED_LEDE),
             body=tuple(collapse(p) for p in content.SEED_BODY),
@@ -460,6 +711,11 @@ class ReplicaSite:
             popularity=(SEED_VIEWS_DAY_ONE + 0.5) / _growth(1 - published),
             context=(),
         )
+
+    def _base_url(self, article_id: int, category: str, title: str) -> str:
+        if self.url_scheme == "slugs":
+            return f"{SLUG_FOLDER}{self.slug(article_id)}.html"
+        return f"/{category}/{slugify(title)}-{article_id}.html"
 
     @staticmethod
     def _fill(sentence: str, rng: random.Random, context: dict[str, str]) -> str:
@@ -516,6 +772,9 @@ class ReplicaSite:
                 events.deletes.append(target)
         self._gen_moved.update(events.moves)
         self._gen_deleted.update(events.deletes)
+        if self.url_scheme == "slugs":
+            for article_id in events.moves:
+                self._register_move(article_id)
         return events
 
     def state(self, day: int | None = None) -> DayState:
@@ -591,6 +850,8 @@ class ReplicaSite:
         base = self._base(article_id)
         if article_id not in state.moved:
             return base.url
+        if self.url_scheme == "slugs":
+            return self._move_urls[article_id]
         slug = self.categories[base.category_index][0]
         tail = base.url.rsplit("/", 1)[1]
         if _mix(self.seed, "move", article_id) % 2:
@@ -628,6 +889,17 @@ class ReplicaSite:
         else:
             status = "live"
         url = self.url_on(article_id, state)
+        js_counter = JS_COUNTERS.get(variant, "none")
+        if self.counters == "script" and variant not in NO_STATIC_VIEWS:
+            js_counter = "external"
+        if js_counter == "external":
+            counter_url: str | None = f"{self.counter_handler(day)}?ItemID={article_id}"
+        elif js_counter != "none":
+            counter_url = f"{VIEWS_API_PATH}?id={article_id}"
+        else:
+            counter_url = None
+        moved = url != base.url
+        updated_at = dt.datetime.combine(updated_on, self._time_of_day(article_id, updated_day))
         truth = ArticleTruth(
             id=article_id,
             url=url,
@@ -636,17 +908,20 @@ class ReplicaSite:
             published_day=base.published_day,
             updated_on=updated_on,
             views=None if variant in ("no_views", "js_fails") else views,
-            views_in_static_html=variant not in NO_STATIC_VIEWS,
-            js_counter=JS_COUNTERS.get(variant, "none"),
+            views_in_static_html=js_counter == "none" and variant != "no_views",
+            js_counter=js_counter,
             lede=base.lede,
             body=body,
             images=list(base.images),
             author=base.author,
             status=status,
-            old_url=base.url if url != base.url else None,
+            old_url=base.url if moved else None,
             revision=1 + len(edits),
             variant=variant,
             malformed=variant.startswith("malformed"),
+            old_url_redirects=moved and self.old_url_redirects(article_id),
+            updated_at=updated_at,
+            counter_url=counter_url,
         )
         if variant == "short_date":
             date_text = f"{updated_on.day}/{updated_on.month}/{updated_on.year}"
@@ -671,7 +946,15 @@ class ReplicaSite:
             date_text=date_text,
             views_text=views_text,
             current_views=views,
+            time_text=updated_at.strftime("%H:%M"),
         )
+
+    def _time_of_day(self, article_id: int, updated_day: int) -> dt.time:
+        """When an article was last saved on its ``updated_on`` day (06:00-19:59)."""
+        if article_id == SEED_ARTICLE_ID and updated_day == self._base(article_id).published_day:
+            return dt.time(8, 15)
+        minutes = 6 * 60 + _mix(self.seed, "clock", article_id, updated_day) % (14 * 60)
+        return dt.time(minutes // 60, minutes % 60)
 
     def article(self, article_id: int) -> ArticleTruth:
         """The truth of one article on the current day; KeyError if not published."""

@@ -114,6 +114,7 @@ class BatchResult:
     pages: int = 0
     duplicates: int = 0  # records for an article already observed in this crawl
     ignored: int = 0  # "gone" records for articles the archive does not know
+    collisions: int = 0  # pages kept apart from an article that had their key
 
     def __iadd__(self, other: BatchResult) -> BatchResult:
         for name, value in asdict(other).items():
@@ -143,6 +144,8 @@ class ArchiveStore(Protocol):
     ) -> dict[str, Any]: ...
 
     def write_batch(self, crawl_id: str, records: Sequence[Record]) -> BatchResult: ...
+
+    def finish_pending_joins(self) -> int: ...
 
     def load_plan(
         self, mode: str, now: dt.datetime, policy: RevisitPolicy | None = None

@@ -1,0 +1,179 @@
+"""Joining two article documents that evidence shows are one article that moved.
+
+When an article is found at a new URL before its old URL is checked, the new
+page is first archived as an article of its own.  Once the evidence arrives — the
+old URL redirects to the new one, or it answers 404/410 while the new page shows
+the same identity (title, date, text) — the newer document is *absorbed* into the
+older one: its observations and revisions move over, the older document takes the
+newer one's URL and current state, keeps every URL as ``old_urls``, and the newer
+document is deleted.  A ``moves`` document records the join and its evidence.
+
+Every step is idempotent and the ``moves`` document is written first with
+``state: "joining"``, so a join cut short (crash, lost connection) is finished by
+:func:`finish_pending_joins` when the archive is next opened, or by running it again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Any
+
+from pymongo.database import Database
+
+__all__ = ["absorb_article", "finish_pending_joins"]
+
+logger = logging.getLogger(__name__)
+
+#: Fields of an article's current state taken from whichever document was seen last.
+CURRENT_FIELDS = (
+    "url",
+    "title",
+    "lede",
+    "body",
+    "images",
+    "author",
+    "category",
+    "updated_on",
+    "views",
+    "content_hash",
+    "identity",
+    "text_identity",
+    "search_text",
+    "last_seen_at",
+    "last_status",
+    "last_crawl_id",
+    "views_missing_reason",
+    "rendered",
+    "removed_at",
+)
+
+Db = Database[dict[str, Any]]
+
+
+def _moment(value: Any) -> dt.datetime:
+    if isinstance(value, dt.datetime):
+        return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+    return dt.datetime.min.replace(tzinfo=dt.UTC)
+
+
+def absorb_article(
+    db: Db, into: str, absorbed: str, *, evidence: str, crawl_id: str, at: dt.datetime
+) -> bool:
+    """Join article ``absorbed`` into article ``into``; False when either is missing."""
+    if into == absorbed:
+        return False
+    both = {doc["_id"]: doc for doc in db.articles.find({"_id": {"$in": [into, absorbed]}})}
+    if into not in both or absorbed not in both:
+        return False
+    newer = both[absorbed]
+    db.moves.update_one(
+        {"_id": f"{absorbed}>{into}"},
+        {
+            "$setOnInsert": {
+                "article_id": into,
+                "absorbed": absorbed,
+                "from_url": both[into].get("url"),
+                "to_url": newer.get("url"),
+                "evidence": evidence,
+                "crawl_id": crawl_id,
+                "at": at,
+            },
+            "$set": {"state": "joining"},
+        },
+        upsert=True,
+    )
+    _finish(db, into, absorbed)
+    logger.info(
+        "article %s moved to %s (%s evidence); joined the article first archived there (%s)",
+        into,
+        newer.get("url"),
+        evidence,
+        absorbed,
+    )
+    return True
+
+
+def finish_pending_joins(db: Db) -> int:
+    """Finish joins cut short; returns how many were pending."""
+    pending = list(db.moves.find({"state": "joining"}, {"article_id": 1, "absorbed": 1}))
+    for move in pending:
+        _finish(db, str(move["article_id"]), str(move["absorbed"]))
+    return len(pending)
+
+
+def _finish(db: Db, into: str, absorbed: str) -> None:
+    older = db.articles.find_one({"_id": into})
+    newer = db.articles.find_one({"_id": absorbed})
+    if older is not None and newer is not None:
+        _move_observations(db, into, absorbed)
+        numbers = _move_revisions(db, into, absorbed)
+        _merge_documents(db, older, newer, numbers)
+        db.articles.delete_one({"_id": absorbed})
+    db.moves.update_one(
+        {"_id": f"{absorbed}>{into}"},
+        {"$set": {"state": "done"}, "$currentDate": {"joined_at": True}},
+    )
+
+
+def _move_observations(db: Db, into: str, absorbed: str) -> None:
+    for obs in db.observations.find({"article_id": absorbed}):
+        target = f"{into}@{obs['crawl_id']}"
+        moved = {**obs, "_id": target, "article_id": into}
+        existing = db.observations.find_one({"_id": target}, {"status": 1})
+        if existing is None:
+            db.observations.update_one({"_id": target}, {"$setOnInsert": moved}, upsert=True)
+        elif int(existing.get("status") or 0) >= 400 and int(obs.get("status") or 0) < 400:
+            # the old URL's 404 and the new URL's page in one crawl: the page tells more
+            db.observations.replace_one({"_id": target}, moved)
+        db.observations.delete_one({"_id": obs["_id"]})
+
+
+def _move_revisions(db: Db, into: str, absorbed: str) -> dict[str, int]:
+    """Revisions of ``absorbed`` become revisions of ``into`` (the same text keeps its
+    number); returns content hash -> revision number for ``into``."""
+    numbers = {
+        str(r["content_hash"]): int(r["number"])
+        for r in db.revisions.find({"article_id": into}, {"content_hash": 1, "number": 1})
+    }
+    count = max(numbers.values(), default=0)
+    for revision in db.revisions.find({"article_id": absorbed}).sort("number", 1):
+        digest = str(revision["content_hash"])
+        if digest in numbers:
+            db.revisions.update_one(
+                {"_id": f"{into}:{digest}"},
+                {
+                    "$max": {"last_seen_at": revision.get("last_seen_at")},
+                    "$min": {"first_seen_at": revision.get("first_seen_at")},
+                },
+            )
+        else:
+            count += 1
+            numbers[digest] = count
+            copied = {**revision, "_id": f"{into}:{digest}", "article_id": into, "number": count}
+            db.revisions.update_one({"_id": copied["_id"]}, {"$setOnInsert": copied}, upsert=True)
+        db.revisions.delete_one({"_id": revision["_id"]})
+    return numbers
+
+
+def _merge_documents(
+    db: Db, older: dict[str, Any], newer: dict[str, Any], numbers: dict[str, int]
+) -> None:
+    newer_seen, older_seen = _moment(newer.get("last_seen_at")), _moment(older.get("last_seen_at"))
+    latest = newer if newer_seen >= older_seen else older
+    current = {name: latest.get(name) for name in CURRENT_FIELDS}
+    urls = [older.get("url"), *(newer.get("old_urls") or []), newer.get("url")]
+    old_urls = [u for u in dict.fromkeys(urls) if u and u != current.get("url")]
+    firsts = [d.get("first_seen_at") for d in (older, newer) if d.get("first_seen_at")]
+    update: dict[str, Any] = {
+        "$set": {
+            **current,
+            "revision": numbers.get(str(latest.get("content_hash")), older.get("revision")),
+        },
+        "$max": {"revision_count": max(numbers.values(), default=1)},
+    }
+    if old_urls:
+        update["$addToSet"] = {"old_urls": {"$each": old_urls}}
+    if firsts:
+        update["$min"] = {"first_seen_at": min(firsts, key=_moment)}
+    db.articles.update_one({"_id": older["_id"]}, update)

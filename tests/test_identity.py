@@ -1,0 +1,259 @@
+"""Which stored article a page is: never two articles in one, moves only on evidence.
+
+Against a real SecantusDB server, through ``MongoArchiveStore.write_batch`` with
+the records the archive pipeline makes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from hgcrawler.storage import MongoArchiveStore
+from hgcrawler.storage.merge import finish_pending_joins
+from hgcrawler.storage.records import same_article
+from hgcrawler.storage.writer import urls_of
+from hgcrawler.urls import ArticleKeys
+
+H = "https://tinh.dcs.vn"
+SLUGS = ArticleKeys()  # the default: no ids in slugs
+DAY = dt.date(2021, 3, 18)
+
+
+@pytest.fixture
+def store(mongo_uri: str, archive_db_name: str) -> Iterator[MongoArchiveStore]:
+    archive = MongoArchiveStore(mongo_uri, archive_db_name, write_retries=1)
+    archive.ensure_indexes()
+    yield archive
+    archive.close()
+
+
+def page(
+    url: str,
+    title: str,
+    *,
+    keys: ArticleKeys = SLUGS,
+    via: list[str] | None = None,
+    at: str = "2026-11-01T08:00:00+00:00",
+    **fields: Any,
+) -> dict[str, Any]:
+    """An article record as the archive pipeline hands it to the store."""
+    record: dict[str, Any] = {
+        "type": "article",
+        "url": url,
+        "requested_url": (via or [url])[0],
+        "redirect_urls": list(via or []),
+        "status": 200,
+        "fetched_at": at,
+        "title": title,
+        "category": "Tin trong tỉnh",
+        "updated_on": DAY,
+        "views": 100,
+        "lede": f"Mở đầu của bài {title}.",
+        "body": f"Nội dung bài {title}.\n\nĐoạn hai.",
+        "images": [],
+        "author": "Hoàng Ý",
+        "rendered": False,
+        "warc": None,
+    }
+    record.update(fields)
+    record["key"] = keys.key(url)
+    record["redirect_keys"] = [k for k in map(keys.site_id, urls_of(record)[1:]) if k]
+    return record
+
+
+def gone(url: str, article_id: str, at: str = "2026-11-02T08:00:00+00:00") -> dict[str, Any]:
+    return {"type": "gone", "url": url, "status": 404, "fetched_at": at, "article_id": article_id}
+
+
+def crawl(store: MongoArchiveStore, *records: dict[str, Any]) -> Any:
+    crawl_id = store.begin_crawl("full", H)
+    return store.write_batch(crawl_id, list(records))
+
+
+def articles(store: MongoArchiveStore) -> dict[str, dict[str, Any]]:
+    return {doc["_id"]: doc for doc in store.db.articles.find({})}
+
+
+def test_slugs_ending_in_the_same_year_stay_apart(store: MongoArchiveStore) -> None:
+    urls = [f"{H}/tin-tuc/{slug}-nam-2021.html" for slug in ("hoi-nghi", "dai-hoi", "le-hoi")]
+    result = crawl(store, *(page(u, f"Bài {n}") for n, u in enumerate(urls)))
+    assert (result.new, result.collisions) == (3, 0)
+    assert set(articles(store)) == set(urls)  # keyed by their canonical URLs
+
+
+def test_a_misconfigured_id_pattern_keeps_pages_apart_and_records_it(
+    store: MongoArchiveStore,
+) -> None:
+    wrong = ArticleKeys(slug_ids=True)  # every slug here ends in "-2021"
+    first = f"{H}/tin-tuc/hoi-nghi-2021.html"
+    second = f"{H}/tin-tuc/dai-hoi-2021.html"
+    third = f"{H}/tin-tuc/le-hoi-2021.html"
+    crawl(store, page(first, "Hội nghị", keys=wrong))
+    result = crawl(
+        store,
+        page(second, "Đại hội", keys=wrong, updated_on=dt.date(2021, 4, 2)),
+        page(third, "Lễ hội", keys=wrong, updated_on=dt.date(2021, 4, 3)),
+    )
+    assert (result.new, result.revisited, result.collisions) == (2, 0, 2)
+    docs = articles(store)
+    assert {d["url"]: i for i, d in docs.items()} == {
+        first: "2021",
+        second: "2021#2",
+        third: "2021#3",
+    }
+    # no revision of the first article was made from the others
+    assert [r["title"] for r in store.db.revisions.find({"article_id": "2021"})] == ["Hội nghị"]
+    collisions = list(store.db.rejects.find({"reason": "key_collision"}).sort("kept_as", 1))
+    assert [(c["url"], c["other_url"], c["kept_as"]) for c in collisions] == [
+        (second, first, "2021#2"),
+        (third, first, "2021#3"),
+    ]
+    # the next crawl finds each page's own article again, by URL
+    again = crawl(
+        store,
+        page(second, "Đại hội", keys=wrong, updated_on=dt.date(2021, 4, 2)),
+        page(first, "Hội nghị", keys=wrong, at="2026-11-03T00:00:00Z"),
+    )
+    assert (again.new, again.revisited, again.changed, again.collisions) == (0, 2, 0, 0)
+
+
+def test_an_unambiguous_id_follows_a_move(store: MongoArchiveStore) -> None:
+    old = f"{H}/DetailView/4321/22/Hoi-nghi.html"
+    new = f"{H}/DetailView/4321/31/Hoi-nghi-tinh-uy.html"
+    crawl(store, page(old, "Hội nghị Tỉnh ủy"))
+    result = crawl(store, page(new, "Hội nghị Tỉnh ủy", at="2026-11-02T00:00:00Z"))
+    assert (result.new, result.revisited, result.moved) == (0, 1, 1)
+    doc = articles(store)["4321"]
+    assert doc["url"] == new and doc["old_urls"] == [old]
+    move = store.db.moves.find_one({"article_id": "4321"})
+    assert move is not None
+    assert (move["from_url"], move["to_url"], move["evidence"]) == (old, new, "id")
+
+
+def test_the_same_id_with_other_content_is_a_collision(store: MongoArchiveStore) -> None:
+    crawl(store, page(f"{H}/DetailView/7/1/a.html", "Bài một"))
+    result = crawl(
+        store,
+        page(f"{H}/DetailView/7/2/b.html", "Bài hai", updated_on=dt.date(2022, 1, 1)),
+    )
+    assert (result.new, result.collisions, result.moved) == (1, 1, 0)
+    assert set(articles(store)) == {"7", "7#2"}
+
+
+def test_a_title_edit_under_the_same_id_is_the_same_article() -> None:
+    stored = {
+        "title": "Hội nghị",
+        "updated_on": dt.datetime(2021, 3, 18, tzinfo=dt.UTC),
+        "text_identity": None,
+    }
+    record = page(f"{H}/x", "Hội nghị Tỉnh ủy")
+    from hgcrawler.storage.records import text_identity
+
+    stored["text_identity"] = text_identity(record)
+    assert same_article(stored, record)  # same date and text, new title
+    assert not same_article(stored, {**record, "body": "Khác hẳn."})
+    assert same_article({**stored, "title": "HỘI NGHỊ  TỈNH ỦY"}, record)  # folded
+
+
+def test_redirect_joins_the_page_a_listing_found_first(store: MongoArchiveStore) -> None:
+    old = f"{H}/tin-tuc/hoi-nghi.html"
+    new = f"{H}/tin-tuc/thoi-su/hoi-nghi.html"
+    crawl(store, page(old, "Hội nghị", views=10))
+    crawl_id = store.begin_crawl("full", H)
+    # the listing leads to the new URL first: a page of its own, for now
+    first = store.write_batch(crawl_id, [page(new, "Hội nghị", views=20, at="2026-11-02T01:00Z")])
+    assert first.new == 1 and len(articles(store)) == 2
+    # then the old URL redirects there: the evidence that it is the same article
+    second = store.write_batch(
+        crawl_id, [page(new, "Hội nghị", via=[old], views=20, at="2026-11-02T02:00Z")]
+    )
+    assert second.moved >= 1
+    docs = articles(store)
+    assert list(docs) == [old]  # the older key stays
+    assert docs[old]["url"] == new and docs[old]["old_urls"] == [old]
+    observations = store.db.observations.find({"article_id": old}).sort("fetched_at")
+    assert [o["views"] for o in observations] == [10, 20]
+    assert store.db.observations.count_documents({"article_id": new}) == 0
+    assert store.db.revisions.count_documents({"article_id": old}) == 1
+    assert store.db.revisions.count_documents({"article_id": new}) == 0
+    joined = store.db.moves.find_one({"absorbed": new})
+    assert joined is not None and joined["evidence"] == "redirect" and joined["state"] == "done"
+
+
+@pytest.mark.parametrize("order", ["gone first", "new page first"])
+def test_same_content_leaving_one_url_for_another_is_a_move(
+    store: MongoArchiveStore, order: str
+) -> None:
+    old = f"{H}/tin-tuc/hoi-nghi.html"
+    new = f"{H}/kinh-te/hoi-nghi-tong-ket.html"
+    crawl(store, page(old, "Hội nghị", views=10, at="2026-11-01T00:00Z"))
+    moved = page(new, "Hội nghị", views=25, at="2026-11-02T00:00Z")
+    records = [gone(old, old), moved] if order == "gone first" else [moved, gone(old, old)]
+    result = crawl(store, *records)
+    assert result.moved == 1 and result.new == 0
+    docs = articles(store)
+    assert list(docs) == [old]
+    assert docs[old]["url"] == new and docs[old]["removed_at"] is None
+    assert old in docs[old]["old_urls"]
+    views = [o["views"] for o in store.db.observations.find({"article_id": old}).sort("fetched_at")]
+    assert views == [10, 25]
+    move = store.db.moves.find_one({"absorbed": new})
+    assert move is not None and move["evidence"] == "content"
+
+
+def test_same_content_across_crawls_joins_when_the_old_url_dies(store: MongoArchiveStore) -> None:
+    old = f"{H}/tin-tuc/hoi-nghi.html"
+    new = f"{H}/kinh-te/hoi-nghi.html"
+    crawl(store, page(old, "Hội nghị", at="2026-11-01T00:00Z"))
+    # an incremental crawl finds the new URL; the old one is not checked: two articles
+    crawl(store, page(new, "Hội nghị", at="2026-11-02T00:00Z"))
+    assert len(articles(store)) == 2
+    # a later full crawl: the old URL is gone
+    result = crawl(store, gone(old, old, at="2026-11-03T00:00Z"), page(new, "Hội nghị"))
+    assert result.moved == 1
+    assert list(articles(store)) == [old]
+
+
+def test_identical_content_at_two_live_urls_stays_two_articles(store: MongoArchiveStore) -> None:
+    a, b = f"{H}/tin-tuc/hoi-nghi.html", f"{H}/kinh-te/hoi-nghi.html"
+    result = crawl(store, page(a, "Hội nghị"), page(b, "Hội nghị"))
+    assert (result.new, result.moved) == (2, 0)
+    assert len(articles(store)) == 2
+
+
+def test_a_removed_article_with_other_content_is_not_joined(store: MongoArchiveStore) -> None:
+    old, new = f"{H}/tin-tuc/a.html", f"{H}/tin-tuc/b.html"
+    crawl(store, page(old, "Bài một", at="2026-11-01T00:00Z"))
+    result = crawl(store, gone(old, old), page(new, "Bài hai"))
+    assert (result.new, result.removed, result.moved) == (1, 1, 0)
+    docs = articles(store)
+    assert docs[old]["removed_at"] is not None and docs[new]["removed_at"] is None
+
+
+def test_an_old_url_reused_for_another_article_is_kept_apart(store: MongoArchiveStore) -> None:
+    first, moved_to = f"{H}/tin-tuc/a.html", f"{H}/tin-tuc/a-moi.html"
+    crawl(store, page(first, "Bài một", at="2026-11-01T00:00Z"))
+    crawl(store, page(moved_to, "Bài một", via=[first], at="2026-11-02T00:00Z"))
+    result = crawl(store, page(first, "Bài khác", updated_on=dt.date(2022, 5, 5)))
+    assert (result.new, result.collisions, result.moved) == (1, 1, 0)
+    docs = articles(store)
+    assert docs[first]["url"] == moved_to and docs[first]["title"] == "Bài một"
+    assert docs[f"{first}#2"]["title"] == "Bài khác"
+
+
+def test_a_join_cut_short_is_finished(store: MongoArchiveStore) -> None:
+    old, new = f"{H}/tin-tuc/a.html", f"{H}/tin-tuc/b.html"
+    crawl(store, page(old, "Bài", views=1, at="2026-11-01T00:00Z"))
+    crawl(store, page(new, "Bài", views=2, at="2026-11-02T00:00Z"))
+    # a crash right after the join was recorded, before anything moved
+    store.db.moves.insert_one(
+        {"_id": f"{new}>{old}", "article_id": old, "absorbed": new, "state": "joining"}
+    )
+    assert finish_pending_joins(store.db) == 1
+    assert list(articles(store)) == [old]
+    assert store.db.observations.count_documents({"article_id": old}) == 2
+    assert finish_pending_joins(store.db) == 0
