@@ -187,6 +187,7 @@ def crawl(
         "--log-file", str(log_file), "--progress", "0",
         "-s", f"HGCRAWLER_MONGO_DATABASE={database}", "-s", "HGCRAWLER_RENDER=never",
         "-s", "LOG_LEVEL=INFO", "-s", f"HGCRAWLER_STATS_FILE={stats_file}",
+        "-s", "HGCRAWLER_SLUG_IDS=1",  # the replica's URLs end in its ids (as in the demo)
     ]  # fmt: skip
     if not storage:
         command += ["-s", "ITEM_PIPELINES={}"]
