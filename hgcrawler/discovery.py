@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from hgcrawler.text import clean_text, fold
+from hgcrawler.text import fold
 
 NEXT_LABELS = frozenset(
     fold(s)
@@ -78,7 +78,3 @@ def next_page(links: list[PageLink], current: int) -> PageLink | None:
         return labelled[0]
     numbered = [link for link in links if link.page_number == current + 1]
     return numbered[0] if numbered else None
-
-
-def link_text(text: str | None) -> str:
-    return clean_text(text)

@@ -1,18 +1,32 @@
-"""``CrawlProgress``: one progress line on stderr every few seconds while a crawl runs.
+"""Scrapy extensions of hgcrawler.
 
-Enabled by ``hgcrawler crawl`` (``HGCRAWLER_PROGRESS_INTERVAL`` seconds, 0 turns
-it off). Scrapy's own LogStats keeps writing to the log file.
+- ``CrawlProgress``: one progress line on stderr every few seconds while a crawl
+  runs. Enabled by ``hgcrawler crawl`` (``HGCRAWLER_PROGRESS_INTERVAL`` seconds,
+  0 turns it off). Scrapy's own LogStats keeps writing to the log file.
+- ``StatsFile``: the crawl's final Scrapy stats as a JSON file
+  (``HGCRAWLER_STATS_FILE``), for scripts such as the benchmark that would
+  otherwise parse the log.
 """
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
+import json
+import logging
+import os
 import sys
 import time
+from pathlib import Path
 from typing import Any, TextIO
 
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 from twisted.internet import task
+
+from hgcrawler.export import iso_time
+
+logger = logging.getLogger(__name__)
 
 
 class CrawlProgress:
@@ -60,3 +74,54 @@ class CrawlProgress:
     def spider_closed(self, spider: Any, reason: str) -> None:
         if self.loop is not None and self.loop.running:
             self.loop.stop()
+
+
+def _json_value(value: Any) -> Any:
+    """``json.dumps`` fallback: dates and datetimes as ISO 8601 (UTC ``…Z``), sets as
+    sorted lists, anything else as its ``str``."""
+    if isinstance(value, dt.date):
+        return iso_time(value)
+    if isinstance(value, set | frozenset):
+        return sorted(value, key=str)
+    return str(value)
+
+
+class StatsFile:
+    """Writes the crawler's final stats to ``HGCRAWLER_STATS_FILE`` as one JSON object.
+
+    The file is written when the spider closes, after Scrapy's core stats
+    (``finish_time``, ``finish_reason``, ``elapsed_time_seconds``) are set: the
+    extension's order in ``EXTENSIONS`` (1000) puts its handler after those of
+    Scrapy's built-in extensions (order 0). It is written to a temporary file
+    renamed into place, so a reader never sees half of it. Not configured (off)
+    when the setting is empty.
+    """
+
+    def __init__(self, stats: Any, path: Path) -> None:
+        self.stats = stats
+        self.path = path
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> StatsFile:
+        path = crawler.settings.get("HGCRAWLER_STATS_FILE") or ""
+        if not path:
+            raise NotConfigured("HGCRAWLER_STATS_FILE is not set")
+        extension = cls(crawler.stats, Path(path).expanduser())
+        crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
+        return extension
+
+    def spider_closed(self, spider: Any, reason: str) -> None:
+        stats = dict(self.stats.get_stats())
+        stats.setdefault("finish_reason", reason)
+        text = json.dumps(stats, indent=1, sort_keys=True, ensure_ascii=False, default=_json_value)
+        partial = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            partial.write_text(text + "\n", encoding="utf-8")
+            os.replace(partial, self.path)
+        except OSError as exc:
+            logger.error("cannot write the stats file %s: %s", self.path, exc)
+            with contextlib.suppress(OSError):  # nothing to clean up when it was never made
+                partial.unlink()
+            return
+        logger.info("stats written to %s", self.path)

@@ -15,8 +15,6 @@ NEWSPIDER_MODULE = "spiders"
 # read once by HgcrawlerConfig.from_settings); docs/settings.md explains each. Set them
 # here, with -s NAME=VALUE, or with hgcrawler crawl's options.
 
-# The crawl session: opens the archive, records the crawl, judges how it went.
-EXTENSIONS = {"hgcrawler.session.CrawlSession": 100}
 # `scrapy crawl` takes the crawl lock and exits with hgcrawler crawl's codes.
 COMMANDS_MODULE = "hgcrawler.scrapy_commands"
 
@@ -61,6 +59,13 @@ DOWNLOADER_MIDDLEWARES = {
     # RetryMiddleware with Retry-After and exponential backoff
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "hgcrawler.middlewares.BackoffRetryMiddleware": 550,
+}
+
+EXTENSIONS = {
+    # the crawl session: opens the archive, records the crawl, judges how it went
+    "hgcrawler.session.CrawlSession": 100,
+    # after Scrapy's own extensions (order 0), so the final stats are complete
+    "hgcrawler.extensions.StatsFile": 1000,
 }
 
 FEED_EXPORT_ENCODING = "utf-8"

@@ -200,11 +200,6 @@ class RotatingWarcWriter:
         """The file being written, if any."""
         return self._path
 
-    @property
-    def warcinfo_id(self) -> str | None:
-        """The ``WARC-Record-ID`` of the current file's warcinfo record."""
-        return self._warcinfo_id
-
     def _open_next(self) -> None:
         self.close()
         self.directory.mkdir(parents=True, exist_ok=True)

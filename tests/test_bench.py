@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -10,7 +11,10 @@ from typing import Any
 
 import pytest
 
-from hgcrawler.bench import parse_scrapy_stats, token_f1
+from benchmarks.extraction import token_f1
+from benchmarks.measure import read_stats_file
+from hgcrawler import cli
+from hgcrawler.commands import bench as bench_command
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -84,21 +88,49 @@ def test_benchmarks_module_runs_from_the_checkout() -> None:
     assert "--articles" in done.stdout
 
 
-def test_parse_scrapy_stats_reads_the_last_dump() -> None:
-    log = """2026 [scrapy.statscollectors] INFO: Dumping Scrapy stats:
-{'downloader/request_count': 919,
- 'elapsed_time_seconds': 10.298712904000013,
- 'finish_time': datetime.datetime(2026, 11, 27, 17, 35, 16, tzinfo=datetime.timezone.utc),
- 'response_received_count': 919}
-2026 [scrapy.core.engine] INFO: Spider closed (closespider_timeout)
-"""
-    stats = parse_scrapy_stats(log)
-    assert stats == {
-        "downloader/request_count": 919,
-        "elapsed_time_seconds": 10.298712904000013,
-        "response_received_count": 919,
-    }
-    assert parse_scrapy_stats("no stats here") == {}
+def test_crawls_leave_a_stats_file(bench_json: dict[str, Any]) -> None:
+    """The figures come from the crawls' stats files, not from their logs."""
+    for label in ("full_no_storage", "full", "incremental"):
+        figures = bench_json["crawls"]["60"][label]
+        assert "interrupted" not in figures, figures.get("interrupted")
+        assert figures["items"] is not None and figures["requests"] >= figures["pages"]
+
+
+def test_read_stats_file(tmp_path: Path) -> None:
+    path = tmp_path / "stats.json"
+    assert read_stats_file(path) == {}  # the crawl was killed before it wrote one
+    path.write_text('{"response_received_count": 919, "elapsed_time_seconds": 10.3}')
+    assert read_stats_file(path) == {"response_received_count": 919, "elapsed_time_seconds": 10.3}
+
+
+def test_bench_needs_a_source_checkout(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(bench_command, "checkout_candidates", lambda: [tmp_path])
+    with pytest.raises(SystemExit) as exit_:
+        cli.main(["bench", "--quick", "--articles", "60"])
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert err == (
+        "hgcrawler bench: the benchmarks run from a source checkout of hgcrawler "
+        f"(its benchmarks/ directory); none found in {tmp_path}\n"
+    )
+
+
+def test_bench_finds_the_checkout_of_the_running_package(tmp_path: Path) -> None:
+    """Run from elsewhere (cwd is not the checkout), it still finds this checkout's benchmarks."""
+    done = subprocess.run(
+        [sys.executable, "-m", "hgcrawler.cli", "bench", "--help"],
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "--scrapy-bench-seconds" in done.stdout
+    assert bench_command.is_checkout(ROOT)
+    assert not bench_command.is_checkout(tmp_path)
 
 
 @pytest.mark.parametrize(

@@ -1,6 +1,6 @@
 """Fault matrix, faults from the site: one `hgcrawler crawl` of a replica with every fault
 endpoint switched on (``ReplicaSite(faults=True)``), then one test per scenario on the
-exact end state of the archive. See README.md, "Reliability"."""
+exact end state of the archive. See docs/reliability.md."""
 
 from __future__ import annotations
 

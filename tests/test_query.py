@@ -133,7 +133,7 @@ def test_history_has_one_observation_per_crawl_with_the_replica_views(
     assert f"View counts ({DAYS} observations)" in out
     for day in range(1, DAYS + 1):
         assert f"{archive.truth[day][SEED_ID].views:,}" in out
-    # where the raw response behind the revision lives (issue 7/7)
+    # where the raw response behind the revision lives
     location = history["revisions"][0]["warc"]
     assert location["file"].endswith(".warc.gz") and location["record_id"].startswith("<urn:")
     assert f"raw response: {location['file']} @ {location['offset']}" in out

@@ -1,7 +1,7 @@
 """Fault matrix, faults on our side: the database unreachable or killed, the crawler
 killed, two runs at once, an unusable data directory, a drifted layout, and secrets.
 Every test runs the real `hgcrawler crawl` and checks the exact end state of the archive.
-See README.md, "Reliability"."""
+See docs/reliability.md."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """The raw archive: WARC files written by real crawls of the replica, read back,
-indexed, and replayed by pywb (see ``README.md, "Raw responses in WARC"``).
+indexed, and replayed by pywb (see ``docs/warc.md``).
 
 Two crawls share one archive: day 1, then day 2 of the replica (two articles
 moved — their old URLs answer 301 — and two edited), the second with a tiny

@@ -1,4 +1,4 @@
-"""``hgcrawler warc``: the raw responses kept in WARC files (README: "Raw responses in WARC").
+"""``hgcrawler warc``: the raw responses kept in WARC files (``docs/warc.md``).
 
 ``show ARTICLE [--revision N]`` prints the bytes behind a version of an article,
 ``list [CRAWL_ID]`` the files and their sizes, ``index CRAWL_ID`` (re)writes a

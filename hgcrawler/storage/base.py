@@ -50,9 +50,6 @@ class BatchResult:
             setattr(self, name, getattr(self, name) + value)
         return self
 
-    def as_dict(self) -> dict[str, int]:
-        return asdict(self)
-
 
 @runtime_checkable
 class ArchiveStore(Protocol):
@@ -85,7 +82,5 @@ class ArchiveStore(Protocol):
     def load_plan(
         self, mode: str, now: dt.datetime, policy: RevisitPolicy | None = None
     ) -> CrawlPlan: ...
-
-    def views_coverage(self, crawl_id: str) -> tuple[int, int]: ...
 
     def close(self) -> None: ...

@@ -140,11 +140,6 @@ class SpillJournal:
         self._handle.flush()
         self._count += 1
 
-    @property
-    def open_count(self) -> int:
-        """Records in the open (not yet sealed) segment."""
-        return self._count
-
     def seal(self, *, sync: bool = True) -> Segment | None:
         """Close the open segment and return it; None when nothing is open.
 

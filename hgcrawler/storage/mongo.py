@@ -1,6 +1,6 @@
 """The archive in MongoDB (or the embedded SecantusDB server), through synchronous pymongo.
 
-The schema is the one in ``docs/DESIGN.md``.  Every write is an upsert keyed so
+The schema is the one in ``docs/archive.md``.  Every write is an upsert keyed so
 that :meth:`MongoArchiveStore.write_batch` can be replayed: a batch written
 twice leaves the database as it was after the first time.  Observations are
 written last, so a batch cut short (crash, lost connection) is completed by
@@ -134,9 +134,6 @@ class MongoArchiveStore:
             except PyMongoError as exc:
                 raise StoreError(f"{what} failed on {mask_uri(self.uri)}: {exc}") from exc
 
-    def ping(self) -> None:
-        self._retrying("ping", lambda: self._client.admin.command("ping"))
-
     def close(self) -> None:
         self._client.close()
 
@@ -263,17 +260,6 @@ class MongoArchiveStore:
             return list(cursor.sort("started_at", DESCENDING).limit(limit))
 
         return self._retrying("reading the last crawls", find)
-
-    def views_coverage(self, crawl_id: str) -> tuple[int, int]:
-        """``(articles fetched in this crawl, of which without a view count)``."""
-
-        def count() -> tuple[int, int]:
-            seen = {"crawl_id": crawl_id, "status": {"$lt": 400}}
-            total = self._db.observations.count_documents(seen)
-            missing = self._db.observations.count_documents({**seen, "views": None})
-            return total, missing
-
-        return self._retrying("counting view counts", count)
 
     # --- the plan -----------------------------------------------------------
 

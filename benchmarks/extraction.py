@@ -1,0 +1,179 @@
+"""Extraction alone, on saved replica pages: ours against trafilatura, with accuracy.
+
+``trafilatura`` is a test extra (it needs ``lxml_html_clean`` with lxml >= 5.2); when it
+does not import, the figures say why and show only ours.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import time
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+BODY_F1_THRESHOLD = 0.9
+
+
+def _norm(value: Any) -> str:
+    if value is None:
+        return ""
+    return " ".join(unicodedata.normalize("NFC", str(value)).split())
+
+
+def token_f1(found: str, expected: str) -> float:
+    """Bag-of-words F1 of two texts (the usual content-extraction score)."""
+    from collections import Counter
+
+    got, want = Counter(_norm(found).split()), Counter(_norm(expected).split())
+    if not got and not want:
+        return 1.0
+    common = sum((got & want).values())
+    if not common:
+        return 0.0
+    precision, recall = common / sum(got.values()), common / sum(want.values())
+    return 2 * precision * recall / (precision + recall)
+
+
+@dataclass
+class SavedPage:
+    url: str
+    path: Path
+    truth: dict[str, Any]
+
+
+def save_pages(articles: int, count: int, pages_dir: Path) -> list[SavedPage]:
+    """``count`` article pages of the replica, spread over all ids, saved with their truth."""
+    from hgcrawler.replica import ReplicaServer, ReplicaSite, Request
+
+    site = ReplicaSite(articles=articles, day=1)
+    server = ReplicaServer(site)  # only its request handler; never started
+    base_url = "http://replica.test/"
+    truths = [t for t in site.live_articles()]
+    step = max(1, len(truths) // max(count, 1))
+    pages_dir.mkdir(parents=True, exist_ok=True)
+    saved = []
+    for truth in truths[::step][:count]:
+        response = server.handle(Request("GET", truth.url, {}, base_url))
+        path = pages_dir / f"{truth.id}.html"
+        path.write_bytes(response.body)
+        saved.append(
+            SavedPage(
+                url=truth.absolute_url(base_url),
+                path=path,
+                truth={
+                    "variant": truth.variant,
+                    "title": truth.title,
+                    "updated_on": truth.updated_on.isoformat(),
+                    "author": truth.author,
+                    "category": truth.category,
+                    "views": truth.views if truth.views_in_static_html else None,
+                    "lede": truth.lede,
+                    "body": "\n\n".join(truth.body),
+                },
+            )
+        )
+    return saved
+
+
+def _ours(html: bytes, url: str) -> dict[str, Any] | None:
+    from hgcrawler.extraction import NotAnArticle, extract_article
+
+    try:
+        return extract_article(html, url, encoding="utf-8")
+    except NotAnArticle:
+        return None
+
+
+def _trafilatura(html: bytes, url: str) -> dict[str, Any] | None:
+    import trafilatura
+
+    result = trafilatura.extract(html, url=url, output_format="json", with_metadata=True)
+    return json.loads(result) if result else None
+
+
+def _score(name: str, record: dict[str, Any] | None, truth: dict[str, Any]) -> dict[str, Any]:
+    """Per-field correctness of one extraction against the truth."""
+    if record is None:
+        return {"title": 0, "date": 0, "author": 0, "text_f1": 0.0, "extracted": 0}
+    if name == "ours":
+        text = "\n\n".join(part for part in (record.get("lede"), record.get("body")) if part)
+        date = record.get("updated_on")
+    else:
+        text = record.get("text") or record.get("raw_text") or ""
+        date = record.get("date")
+    expected_text = "\n\n".join(part for part in (truth["lede"], truth["body"]) if part)
+    scores: dict[str, Any] = {
+        "extracted": 1,
+        "title": int(_norm(record.get("title")) == _norm(truth["title"])),
+        "date": int((date or "")[:10] == truth["updated_on"]),
+        "author": int(_norm(record.get("author")) == _norm(truth["author"])),
+        "text_f1": token_f1(text, expected_text),
+    }
+    if name == "ours":
+        scores["category"] = int(_norm(record.get("category")) == _norm(truth["category"]))
+        scores["views"] = int(record.get("views") == truth["views"])
+        scores["lede"] = int(_norm(record.get("lede")) == _norm(truth["lede"]))
+        scores["body_exact"] = int(record.get("body") == truth["body"])
+    else:
+        categories = record.get("categories") or ""
+        scores["category"] = int(bool(truth["category"]) and truth["category"] in categories)
+    return scores
+
+
+def _time_extractor(
+    extractor: Callable[[bytes, str], dict[str, Any] | None],
+    pages: list[tuple[SavedPage, bytes]],
+) -> tuple[list[dict[str, Any] | None], list[float]]:
+    for page, html in pages[:10]:  # warm up: imports, caches
+        extractor(html, page.url)
+    records, timings = [], []
+    for page, html in pages:
+        started = time.perf_counter()
+        records.append(extractor(html, page.url))
+        timings.append(time.perf_counter() - started)
+    return records, timings
+
+
+def bench_extraction(articles: int, count: int, work_dir: Path) -> dict[str, Any]:
+    saved = save_pages(articles, count, work_dir / "pages")
+    pages = [(page, page.path.read_bytes()) for page in saved]
+    extractors: dict[str, Callable[[bytes, str], dict[str, Any] | None]] = {"ours": _ours}
+    figures: dict[str, Any] = {
+        "pages": len(pages),
+        "replica_articles": articles,
+        "mean_page_bytes": round(statistics.fmean(len(html) for _, html in pages)) if pages else 0,
+        "body_f1_threshold": BODY_F1_THRESHOLD,
+    }
+    try:
+        import trafilatura
+
+        extractors["trafilatura"] = _trafilatura
+        figures["trafilatura_version"] = trafilatura.__version__
+    except ImportError as exc:
+        figures["trafilatura_error"] = f"trafilatura not importable: {exc}"
+    for name, extractor in extractors.items():
+        records, timings = _time_extractor(extractor, pages)
+        scores = [_score(name, r, p.truth) for r, (p, _) in zip(records, pages, strict=True)]
+        n = max(len(scores), 1)
+        accuracy = {
+            key: round(sum(s.get(key, 0) for s in scores) / n, 4)
+            for key in ("extracted", "title", "date", "author", "category")
+        }
+        f1s = [s["text_f1"] for s in scores]
+        accuracy["text_f1_mean"] = round(statistics.fmean(f1s), 4) if f1s else 0.0
+        accuracy["text"] = round(sum(f >= BODY_F1_THRESHOLD for f in f1s) / n, 4)
+        if name == "ours":
+            for key in ("views", "lede", "body_exact"):
+                accuracy[key] = round(sum(s.get(key, 0) for s in scores) / n, 4)
+        total = sum(timings)
+        figures[name] = {
+            "ms_per_page": round(total / n * 1000, 3),
+            "median_ms": round(statistics.median(timings) * 1000, 3) if timings else None,
+            "seconds": round(total, 2),
+            "accuracy": accuracy,
+        }
+    return figures

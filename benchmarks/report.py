@@ -1,0 +1,145 @@
+"""What a run's figures mean: ratios, targets met or missed, and the table printed at the end.
+
+Nothing here asserts a speed: the targets are reported as met or not.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from benchmarks.measure import ratio as _ratio
+
+TARGET_FULL_VS_SCRAPY = 0.8
+TARGET_RSS_SMALL_MB = 250.0
+TARGET_RSS_GROWTH = 1.2
+TARGET_EXTRACTION_SPEEDUP = 10.0
+
+
+def summarize(result: dict[str, Any]) -> dict[str, Any]:
+    """Ratios and targets from the figures."""
+    bench = (result.get("scrapy_bench") or {}).get("pages_per_s")
+    ratios: dict[str, Any] = {}
+    targets: dict[str, Any] = {}
+    sizes = result.get("crawls", {})
+    for size, figures in sizes.items():
+        full = figures.get("full", {})
+        ratio = _ratio(full.get("pages_per_s"), bench)
+        ratios[f"full_{size}_vs_scrapy_bench"] = ratio
+        if "full_no_storage" in figures:
+            ratios[f"full_no_storage_{size}_vs_scrapy_bench"] = _ratio(
+                figures["full_no_storage"].get("pages_per_s"), bench
+            )
+            ratios[f"full_{size}_vs_no_storage"] = _ratio(
+                full.get("pages_per_s"), figures["full_no_storage"].get("pages_per_s")
+            )
+        targets[f"full_{size}_pages_per_s"] = {
+            "target": f">= {TARGET_FULL_VS_SCRAPY} x scrapy bench",
+            "value": ratio,
+            "met": None if ratio is None else ratio >= TARGET_FULL_VS_SCRAPY,
+        }
+        incremental = figures.get("incremental", {})
+        if incremental.get("requests") is not None:
+            ratios[f"incremental_{size}_requests_per_new_article"] = _ratio(
+                incremental["requests"], incremental["new_articles"]["live"]
+            )
+            targets[f"incremental_{size}_requests"] = {
+                "target": "<= new + moved + due revisits + 3 per category + 5",
+                "value": incremental["requests"],
+                "allowance": incremental["request_allowance"],
+                "met": incremental["requests"] <= incremental["request_allowance"],
+            }
+    ordered = sorted(sizes, key=int)
+    if ordered:
+        small = sizes[ordered[0]].get("full", {}).get("crawler_peak_rss_mb")
+        targets[f"crawler_rss_{ordered[0]}_mb"] = {
+            "target": f"<= {TARGET_RSS_SMALL_MB:g} MB",
+            "value": small,
+            "met": None if small is None else small <= TARGET_RSS_SMALL_MB,
+        }
+        if len(ordered) > 1:
+            large = sizes[ordered[-1]].get("full", {}).get("crawler_peak_rss_mb")
+            growth = _ratio(large, small)
+            ratios[f"crawler_rss_{ordered[-1]}_vs_{ordered[0]}"] = growth
+            targets[f"crawler_rss_{ordered[-1]}_vs_{ordered[0]}"] = {
+                "target": f"<= {TARGET_RSS_GROWTH}",
+                "value": growth,
+                "met": None if growth is None else growth <= TARGET_RSS_GROWTH,
+            }
+    extraction = result.get("extraction") or {}
+    ours, theirs = extraction.get("ours"), extraction.get("trafilatura")
+    if ours and theirs:
+        speedup = _ratio(theirs["ms_per_page"], ours["ms_per_page"], 1)
+        ratios["trafilatura_vs_ours_ms_per_page"] = speedup
+        fields = ("title", "date", "author", "text")
+        as_good = all(ours["accuracy"][f] >= theirs["accuracy"][f] for f in fields)
+        targets["extraction_speedup"] = {
+            "target": f">= {TARGET_EXTRACTION_SPEEDUP:g} x faster than trafilatura",
+            "value": speedup,
+            "met": None if speedup is None else speedup >= TARGET_EXTRACTION_SPEEDUP,
+        }
+        targets["extraction_accuracy"] = {
+            "target": "ours >= trafilatura on title, date, author, text",
+            "value": {f: [ours["accuracy"][f], theirs["accuracy"][f]] for f in fields},
+            "met": as_good,
+        }
+    return {"ratios": ratios, "targets": targets}
+
+
+def format_table(result: dict[str, Any]) -> str:
+    """The human-readable summary printed at the end."""
+    lines = [f"hgcrawler bench  {result['finished_at']}  ({result['machine']['cpus']} CPUs)"]
+    bench = result.get("scrapy_bench") or {}
+    if bench.get("pages_per_s"):
+        lines.append(
+            f"  scrapy bench            {bench['pages_per_s']:>8} pages/s "
+            f"({bench['pages']} pages in {bench['seconds']:.1f} s; its server is in-process)"
+        )
+    lines.append(
+        "  replica, hgcrawler crawl and SecantusDB are three processes sharing the same CPUs"
+    )
+    for size, figures in result.get("crawls", {}).items():
+        for label in ("full_no_storage", "full", "incremental"):
+            f = figures.get(label)
+            if not f:
+                continue
+            name = {"full": "full", "full_no_storage": "full, no storage"}.get(label, label)
+            line = (
+                f"  {size:>6} {name:<17} {f.get('pages_per_s') or 0:>8} pages/s  "
+                f"{f.get('pages')} pages in {f.get('seconds')} s  "
+                f"crawler RSS {f.get('crawler_peak_rss_mb')} MB"
+            )
+            if label != "full_no_storage":
+                line += (
+                    f"  db RSS {f.get('db_peak_rss_mb')} MB  "
+                    f"stored {f.get('articles_stored_per_s')} articles/s"
+                )
+            lines.append(line)
+            lines.append(
+                f"  {'':>6} {'':<17} CPU s: crawler {f.get('crawler_cpu_seconds')}, "
+                f"db {f.get('db_cpu_seconds')}, replica {f.get('replica_cpu_seconds')}"
+            )
+            if label == "incremental":
+                lines.append(
+                    f"  {'':>6} {'':<17} {f.get('requests')} requests for "
+                    f"{f['new_articles']['live']} new live articles (day {f['day']}), "
+                    f"{f.get('due_revisits')} due revisits, {f.get('extra_requests')} others"
+                )
+    extraction = result.get("extraction") or {}
+    for name in ("ours", "trafilatura"):
+        e = extraction.get(name)
+        if e:
+            acc = e["accuracy"]
+            lines.append(
+                f"  extraction {name:<12} {e['ms_per_page']:>8.2f} ms/page"
+                f"  title {acc['title']:.3f}"
+                f"  date {acc['date']:.3f}  author {acc['author']:.3f}  text {acc['text']:.3f}"
+                f" (F1 {acc['text_f1_mean']:.3f})  on {extraction['pages']} pages"
+            )
+    lines.append("  ratios:")
+    for name, value in result["ratios"].items():
+        lines.append(f"    {name:<45} {value}")
+    lines.append("  targets:")
+    for name, target in result["targets"].items():
+        met = {True: "met", False: "MISSED", None: "?"}[target["met"]]
+        lines.append(f"    {name:<45} {met:<7} {target['value']}  ({target['target']})")
+    return "\n".join(lines)

@@ -1,0 +1,187 @@
+"""The import boundaries of ``docs/DESIGN.md``, checked on the source with ``ast``.
+
+Modules are parsed, never imported, so a rule holds for every import in the file:
+top-level, inside functions, under ``TYPE_CHECKING``. Relative imports are
+resolved against the module's package. Imports by string (``importlib``) are not
+seen. A new rule is one more row in ``RULES``.
+"""
+
+from __future__ import annotations
+
+import ast
+import fnmatch
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SOURCES = ("hgcrawler", "spiders", "tests", "benchmarks")
+
+
+@dataclass(frozen=True)
+class Rule:
+    """Modules matching ``files`` (a glob on the path from the repository root, where
+    ``*`` also crosses directories) import nothing named by a ``forbidden`` prefix,
+    unless it also falls under an ``allowed`` prefix."""
+
+    files: str
+    forbidden: tuple[str, ...]
+    why: str
+    allowed: tuple[str, ...] = ()
+
+
+#: What the pure modules never import: the crawl's machinery, storage, the CLI.
+PURE = (
+    "spiders",
+    "hgcrawler.pipelines",
+    "hgcrawler.storage",
+    "hgcrawler.commands",
+    "hgcrawler.cli",
+    "scrapy.crawler",
+    "pymongo",
+)
+
+RULES = (
+    Rule("hgcrawler/extraction.py", PURE, "extraction is pure: HTML + URL -> record"),
+    Rule("hgcrawler/text.py", PURE, "text helpers are pure"),
+    Rule("hgcrawler/urls.py", PURE, "URL helpers are pure"),
+    Rule(
+        "hgcrawler/replica/*.py",
+        ("hgcrawler", "spiders"),
+        "the replica is an independent site: it never imports the crawler",
+        allowed=("hgcrawler.replica",),
+    ),
+    Rule(
+        "spiders/*.py",
+        ("hgcrawler.storage", "pymongo"),
+        "spiders yield items and requests; only the pipeline and storage talk to MongoDB",
+        # the crawl plan's plain dataclass (CrawlPlan), no store
+        allowed=("hgcrawler.storage.base",),
+    ),
+    Rule("tests/*.py", ("mongomock",), "tests run against a real SecantusDB server"),
+)
+
+
+@dataclass(frozen=True)
+class Import:
+    line: int
+    name: str  # absolute dotted name: ``pymongo``, ``hgcrawler.storage.base.CrawlPlan``
+
+
+def module_name(path: Path) -> str:
+    """``hgcrawler/replica/site.py`` -> ``hgcrawler.replica.site``; a package's
+    ``__init__.py`` -> the package."""
+    parts = list(path.with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def imports_of(source: str, module: str, is_package: bool = False) -> list[Import]:
+    """Every name a module imports, resolved to an absolute dotted name.
+
+    ``from a.b import c`` yields ``a.b.c`` (``c`` may be a module or a name in ``a.b``).
+    """
+    package = module if is_package else module.rpartition(".")[0]
+    found: list[Import] = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            found.extend(Import(node.lineno, alias.name) for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = package.split(".")
+                anchor = anchor[: len(anchor) - (node.level - 1)]
+                base = ".".join([*anchor, *([base] if base else [])])
+            found.extend(Import(node.lineno, f"{base}.{alias.name}") for alias in node.names)
+    return sorted(found, key=lambda imp: imp.line)
+
+
+def under(name: str, prefixes: tuple[str, ...]) -> bool:
+    return any(name == prefix or name.startswith(prefix + ".") for prefix in prefixes)
+
+
+def violations(relative: str, source: str) -> list[str]:
+    """``path:line imports NAME (…)`` for each import that breaks a rule."""
+    path = Path(relative)
+    found = []
+    for rule in RULES:
+        if not fnmatch.fnmatchcase(relative, rule.files):
+            continue
+        module = module_name(path)
+        for imp in imports_of(source, module, is_package=path.name == "__init__.py"):
+            if under(imp.name, rule.forbidden) and not under(imp.name, rule.allowed):
+                found.append(f"{relative}:{imp.line} imports {imp.name} ({rule.why})")
+    return found
+
+
+def python_files() -> list[str]:
+    return sorted(
+        path.relative_to(ROOT).as_posix()
+        for top in SOURCES
+        if (ROOT / top).is_dir()
+        for path in (ROOT / top).rglob("*.py")
+    )
+
+
+def test_the_modules_keep_the_design_boundaries() -> None:
+    broken = [
+        problem
+        for relative in python_files()
+        for problem in violations(relative, (ROOT / relative).read_text(encoding="utf-8"))
+    ]
+    assert not broken, "imports across the boundaries of docs/DESIGN.md:\n" + "\n".join(broken)
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda rule: rule.files)
+def test_every_rule_applies_to_some_module(rule: Rule) -> None:
+    """A renamed module must not leave a rule checking nothing."""
+    assert any(fnmatch.fnmatchcase(relative, rule.files) for relative in python_files())
+
+
+@pytest.mark.parametrize(
+    ("relative", "source", "expected"),
+    [
+        (
+            "hgcrawler/extraction.py",
+            "import re\n\ndef f():\n    import pymongo.errors\n",
+            ["hgcrawler/extraction.py:4 imports pymongo.errors"],
+        ),
+        (
+            "hgcrawler/text.py",
+            "from scrapy.crawler import Crawler\n",
+            ["hgcrawler/text.py:1 imports scrapy.crawler.Crawler"],
+        ),
+        ("hgcrawler/urls.py", "from scrapy.http import Request\n", []),
+        (
+            "hgcrawler/replica/site.py",
+            "from . import content\nfrom ..text import fold\nfrom hgcrawler import __version__\n",
+            [
+                "hgcrawler/replica/site.py:2 imports hgcrawler.text.fold",
+                "hgcrawler/replica/site.py:3 imports hgcrawler.__version__",
+            ],
+        ),
+        ("hgcrawler/replica/__init__.py", "from .site import ReplicaSite\n", []),
+        (
+            "hgcrawler/replica/__init__.py",
+            "from spiders.haugiang import HaugiangSpider\n",
+            ["hgcrawler/replica/__init__.py:1 imports spiders.haugiang.HaugiangSpider"],
+        ),
+        (
+            "spiders/haugiang.py",
+            "from hgcrawler import storage\nfrom hgcrawler.storage.base import CrawlPlan\n",
+            ["spiders/haugiang.py:1 imports hgcrawler.storage"],
+        ),
+        (
+            "spiders/haugiang.py",
+            "if TYPE_CHECKING:\n    from pymongo import MongoClient\n",
+            ["spiders/haugiang.py:2 imports pymongo.MongoClient"],
+        ),
+        ("tests/test_x.py", "import mongomock\n", ["tests/test_x.py:1 imports mongomock"]),
+        ("hgcrawler/commands/db.py", "import pymongo\n", []),
+    ],
+)
+def test_the_check_finds_forbidden_imports(relative: str, source: str, expected: list[str]) -> None:
+    found = [problem.split(" (", 1)[0] for problem in violations(relative, source)]
+    assert found == expected
