@@ -79,6 +79,7 @@ def resolve_database(settings: Settings, config: HgcrawlerConfig) -> str:
     from pymongo import MongoClient
     from pymongo.errors import PyMongoError
 
+    from hgcrawler.commands._archive import mongo_error_reason
     from hgcrawler.storage.embedded import DatabaseError
     from hgcrawler.storage.uri import mask_uri, resolve_mongo_uri
 
@@ -91,8 +92,7 @@ def resolve_database(settings: Settings, config: HgcrawlerConfig) -> str:
         client.admin.command("ping")
     except PyMongoError as exc:
         raise CrawlSetupError(
-            f"cannot reach MongoDB at {mask_uri(uri)}: {type(exc).__name__}: "
-            f"{str(exc).splitlines()[0][:200]}"
+            f"cannot reach MongoDB at {mask_uri(uri)}: {mongo_error_reason(exc)}"
         ) from None
     finally:
         client.close()
