@@ -7,8 +7,10 @@ Run as a user runs them: ``python -m hgcrawler.cli`` in a subprocess.
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -41,6 +43,15 @@ def one_line(done: subprocess.CompletedProcess[str]) -> str:
     lines = done.stderr.splitlines()
     assert len(lines) == 1, done.stderr
     return lines[0]
+
+
+@pytest.fixture
+def busy_port() -> Iterator[int]:
+    """A loopback port some other server is listening on."""
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        yield int(server.getsockname()[1])
 
 
 # --- an unreachable database ------------------------------------------------------------
@@ -96,5 +107,69 @@ def test_an_unreadable_mongo_uri_is_one_line_and_exit_2() -> None:
     assert one_line(done) == (
         "hgcrawler export: bad MongoDB URI mongodb://***:***@[::1: an IPv6 address literal "
         "must be enclosed in '[' and ']' according to RFC 2732."
+    )
+    assert done.returncode == 2
+
+
+# --- addresses to serve on --------------------------------------------------------------
+
+
+def test_replica_on_a_busy_port(busy_port: int) -> None:
+    done = hgcrawler("replica", "--port", str(busy_port))
+    assert one_line(done) == (
+        f"hgcrawler replica: cannot listen on 127.0.0.1:{busy_port}: "
+        "address already in use (choose another --port)"
+    )
+    assert done.returncode == 2 and done.stdout == ""
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--port", "99999"], "127.0.0.1:99999: the port must be 0-65535 (0: any free port)"),
+        (["--port", "-1"], "127.0.0.1:-1: the port must be 0-65535 (0: any free port)"),
+        (["--host", "999.1.1.1"], "999.1.1.1:8000: unknown host or bad address ("),
+    ],
+)
+def test_replica_on_an_impossible_address(args: list[str], message: str) -> None:
+    done = hgcrawler("replica", *args)
+    assert one_line(done).startswith(f"hgcrawler replica: cannot listen on {message}")
+    assert done.returncode == 2
+
+
+def test_warc_replay_on_a_busy_port(busy_port: int, tmp_path: Path) -> None:
+    done = hgcrawler("warc", "replay", "--data-dir", str(tmp_path), "--port", str(busy_port))
+    assert one_line(done) == (
+        f"hgcrawler warc replay: cannot listen on 127.0.0.1:{busy_port}: "
+        "address already in use (choose another --port)"
+    )
+    assert done.returncode == 2 and done.stdout == ""
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--port", "99999"], "127.0.0.1:99999: the port must be 1-65535"),
+        (["--port", "0"], "127.0.0.1:0: the port must be 1-65535"),
+        (["--bind", "999.1.1.1"], "999.1.1.1:8080: unknown host or bad address ("),
+    ],
+)
+def test_warc_replay_on_an_impossible_address(
+    args: list[str], message: str, tmp_path: Path
+) -> None:
+    done = hgcrawler("warc", "replay", "--data-dir", str(tmp_path), *args)
+    assert one_line(done).startswith(f"hgcrawler warc replay: cannot listen on {message}")
+    assert done.returncode == 2
+
+
+def test_warc_replay_without_pywb_says_which_extra_to_install(tmp_path: Path) -> None:
+    shim = tmp_path / "shim" / "pywb"
+    shim.mkdir(parents=True)
+    (shim / "__init__.py").write_text('raise ImportError("no pywb in this test")\n')
+    pythonpath = os.pathsep.join([str(shim.parent), str(ROOT)])
+    done = hgcrawler("warc", "replay", "--data-dir", str(tmp_path), env={"PYTHONPATH": pythonpath})
+    assert one_line(done) == (
+        "hgcrawler warc replay: pywb is not installed; install the replay extra: "
+        "pip install 'hgcrawler[replay]' (in a clone: pip install -e '.[replay]')"
     )
     assert done.returncode == 2

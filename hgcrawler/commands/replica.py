@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
+from hgcrawler.commands._listen import address_text, error_reason, port_problem
 from hgcrawler.replica import ReplicaServer, ReplicaSite
 
 
@@ -26,9 +28,19 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Exit 0 after Ctrl-C, 2 when the address cannot be listened on."""
+    where = address_text(args.host, args.port)
+    problem = port_problem(args.port, allow_any=True)
+    if problem is not None:
+        print(f"hgcrawler replica: cannot listen on {where}: {problem}", file=sys.stderr)
+        return 2
     site = ReplicaSite(articles=args.articles, day=args.day, seed=args.seed)
     server = ReplicaServer(site, host=args.host, port=args.port, log_requests=args.log_requests)
-    server.start()
+    try:
+        server.start()
+    except (OSError, OverflowError) as exc:
+        print(f"hgcrawler replica: cannot listen on {where}: {error_reason(exc)}", file=sys.stderr)
+        return 2
     print(
         f"Replica portal at {server.base_url} (day {site.day}, {args.articles} articles)",
         flush=True,

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from hgcrawler.commands._archive import EXIT_NOTHING, CommandError, open_archive, run_guarded
+from hgcrawler.commands._listen import address_text, listen_problem, port_problem
 from hgcrawler.config import default_data_dir
 from hgcrawler.warc import (
     INDEX_NAME,
@@ -243,14 +244,40 @@ def replay_command(replay_dir: Path, port: int, bind: str = "127.0.0.1") -> list
     ]
 
 
+#: What to say when pywb (an optional dependency) cannot be imported.
+PYWB_MISSING = (
+    "pywb is not installed; install the replay extra: pip install 'hgcrawler[replay]' "
+    "(in a clone: pip install -e '.[replay]')"
+)
+
+
+def pywb_problem() -> str | None:
+    """Why pywb's ``wayback`` cannot run here, or None."""
+    import importlib.util
+
+    try:
+        import pywb  # noqa: F401
+    except ImportError:
+        return PYWB_MISSING
+    if importlib.util.find_spec("gevent") is None:  # pywb's server
+        return PYWB_MISSING
+    return None
+
+
 def _replay(args: argparse.Namespace, data_dir: Path) -> int:
+    where = address_text(args.bind, args.port)
+    bad_port = port_problem(args.port, allow_any=False)
+    if bad_port is not None:
+        raise CommandError(f"cannot listen on {where}: {bad_port}")
+    missing = pywb_problem()
+    if missing is not None:
+        raise CommandError(missing)
+    unavailable = listen_problem(args.bind, args.port)
+    if unavailable is not None:
+        raise CommandError(f"cannot listen on {where}: {unavailable}")
     replay_dir = write_replay_config(data_dir)
-    host = f"[{args.bind}]" if ":" in args.bind else args.bind
-    print(f"replaying {warc_root(data_dir)} at http://{host}:{args.port}/{COLLECTION}/", flush=True)
-    print(
-        f"  e.g. http://{host}:{args.port}/{COLLECTION}/*/<article URL> for its captures",
-        flush=True,
-    )
+    print(f"replaying {warc_root(data_dir)} at http://{where}/{COLLECTION}/", flush=True)
+    print(f"  e.g. http://{where}/{COLLECTION}/*/<article URL> for its captures", flush=True)
     command = replay_command(replay_dir, args.port, args.bind)
     if os.name == "posix":  # become wayback: signals (Ctrl-C, kill) reach it directly
         os.chdir(replay_dir)
