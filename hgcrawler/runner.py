@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from scrapy.exceptions import NotConfigured
 from scrapy.settings import Settings
@@ -74,6 +75,44 @@ def parse_setting_pairs(pairs: list[str]) -> dict[str, str]:
     return result
 
 
+def start_url_problem(url: str) -> str | None:
+    """Why ``url`` cannot be a crawl's start URL, or None: it must be an absolute
+    ``http``/``https`` URL with a host (and, if given, a valid port).
+
+    >>> start_url_problem("https://haugiang.dcs.vn/") is None
+    True
+    >>> start_url_problem("ftp://x")
+    "the scheme must be http or https, not 'ftp'"
+    """
+    if not url.strip():
+        return "it is empty"
+    if any(char.isspace() for char in url):
+        return "it contains white space"
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as exc:  # "Port out of range 0-65535", "Invalid IPv6 URL"
+        text = str(exc)
+        return text[:1].lower() + text[1:]
+    if not parts.scheme or not url.lower().startswith(f"{parts.scheme.lower()}://"):
+        return "not an absolute URL (expected http://HOST/ or https://HOST/)"
+    if parts.scheme.lower() not in ("http", "https"):
+        return f"the scheme must be http or https, not {parts.scheme!r}"
+    if not parts.hostname:
+        return "it has no host"
+    if port == 0:
+        return "port 0 is not a port to crawl"
+    return None
+
+
+def check_start_url(url: str) -> str:
+    """``url`` if it can start a crawl, else :class:`CrawlSetupError` (exit 2)."""
+    problem = start_url_problem(url)
+    if problem is not None:
+        raise CrawlSetupError(f"bad start URL {url!r}: {problem}")
+    return url
+
+
 def resolve_database(settings: Settings, config: HgcrawlerConfig) -> str:
     """The MongoDB URI to use, the embedded server started if needed; checked reachable."""
     from pymongo import MongoClient
@@ -115,6 +154,8 @@ def run_crawl(
         RenderConfig.from_settings(settings)
     except NotConfigured as exc:
         raise CrawlSetupError(f"bad setting: {exc}") from None
+    # the spider's start_url argument wins over the setting, as in the spider
+    check_start_url(str((spider_kwargs or {}).get("start_url") or config.start_url))
     lock = SingleInstanceLock(config.data_dir / "crawl.lock")
     try:
         lock.acquire()

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from hgcrawler.runner import start_url_problem
 from tests.crawling import ROOT
 
 #: Nothing listens on port 1; the URI carries credentials that must never be printed.
@@ -173,3 +174,50 @@ def test_warc_replay_without_pywb_says_which_extra_to_install(tmp_path: Path) ->
         "pip install 'hgcrawler[replay]' (in a clone: pip install -e '.[replay]')"
     )
     assert done.returncode == 2
+
+
+# --- the start URL ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("url", "problem"),
+    [
+        ("https://haugiang.dcs.vn/", None),
+        ("http://127.0.0.1:8000/", None),
+        ("HTTPS://haugiang.dcs.vn", None),
+        ("not-a-url", "not an absolute URL (expected http://HOST/ or https://HOST/)"),
+        ("haugiang.dcs.vn:443", "not an absolute URL (expected http://HOST/ or https://HOST/)"),
+        ("http:/haugiang.dcs.vn/", "not an absolute URL (expected http://HOST/ or https://HOST/)"),
+        ("ftp://x", "the scheme must be http or https, not 'ftp'"),
+        ("http://", "it has no host"),
+        ("https:///path", "it has no host"),
+        ("http://x:99999/", "port out of range 0-65535"),
+        ("http://x:0/", "port 0 is not a port to crawl"),
+        ("http://hau giang/", "it contains white space"),
+        ("", "it is empty"),
+    ],
+)
+def test_start_url_problem(url: str, problem: str | None) -> None:
+    assert start_url_problem(url) == problem
+
+
+@pytest.mark.parametrize(
+    ("args", "url", "problem"),
+    [
+        (["--start-url", "not-a-url"], "not-a-url", "not an absolute URL (expected http://HOST/ "
+         "or https://HOST/)"),
+        (["--start-url", "ftp://x"], "ftp://x", "the scheme must be http or https, not 'ftp'"),
+        (["--start-url", "http://"], "http://", "it has no host"),
+        (["-s", "HGCRAWLER_START_URL=ftp://x"], "ftp://x",
+         "the scheme must be http or https, not 'ftp'"),
+    ],
+)  # fmt: skip
+def test_crawl_refuses_a_bad_start_url_before_anything_starts(
+    args: list[str], url: str, problem: str, tmp_path: Path
+) -> None:
+    data_dir = tmp_path / "data"
+    # an unreachable database: had the crawl gone that far, the message would say so
+    done = hgcrawler("crawl", *args, "--data-dir", str(data_dir), "--mongo-uri", UNREACHABLE)
+    assert one_line(done) == f"hgcrawler crawl: bad start URL {url!r}: {problem}"
+    assert done.returncode == 2
+    assert not data_dir.exists()  # no lock, no journal, no log
