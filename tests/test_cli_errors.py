@@ -12,6 +12,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -24,13 +25,18 @@ MASKED = "mongodb://***:***@127.0.0.1:1/?serverSelectionTimeoutMS=500"
 REFUSED = "127.0.0.1:1: [Errno 111] Connection refused"
 
 
+#: Settings from the environment that would point a command elsewhere than the test says.
+_ARCHIVE_ENV = ("MONGO_URI", "HGCRAWLER_MONGO_DATABASE", "HGCRAWLER_DATA_DIR")
+
+
 def hgcrawler(
     *args: str, env: dict[str, str] | None = None, timeout: float = 60
 ) -> subprocess.CompletedProcess[str]:
+    base = {name: value for name, value in os.environ.items() if name not in _ARCHIVE_ENV}
     return subprocess.run(
         [sys.executable, "-m", "hgcrawler.cli", *args],
         cwd=ROOT,
-        env={**os.environ, **(env or {})},
+        env={**base, **(env or {})},
         capture_output=True,
         text=True,
         timeout=timeout,
@@ -110,6 +116,61 @@ def test_an_unreadable_mongo_uri_is_one_line_and_exit_2() -> None:
         "must be enclosed in '[' and ']' according to RFC 2732."
     )
     assert done.returncode == 2
+
+
+# --- an empty archive ------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def own_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Any]]:
+    """An embedded server of this module's own (its data directory and a client):
+    the messages below name every database on the server."""
+    from pymongo import MongoClient
+
+    from hgcrawler.storage.embedded import EmbeddedDatabase
+
+    data_dir = tmp_path_factory.mktemp("own-server")
+    database = EmbeddedDatabase(data_dir)
+    database.start()
+    client: Any = MongoClient(database.uri)
+    try:
+        yield data_dir, client
+    finally:
+        client.close()
+        database.stop()
+
+
+def test_an_empty_archive_names_the_databases_that_hold_articles(
+    own_server: tuple[Path, Any],
+) -> None:
+    data_dir, client = own_server
+    # the embedded server in --data-dir, as after `hgcrawler demo` without options
+    ask = ["query", "top", "--data-dir", str(data_dir)]
+    done = hgcrawler(*ask)
+    assert one_line(done) == (
+        "hgcrawler query top: the archive (database 'hgcrawler') is empty: "
+        "no crawl has written to it yet; run `hgcrawler crawl`"
+    )
+    assert done.returncode == 1
+
+    client.hgcrawler_demo.articles.insert_many([{"_id": str(n)} for n in range(250)])
+    client.hgcrawler_demo.crawls.insert_one({"_id": "c1"})
+    done = hgcrawler(*ask)
+    assert one_line(done) == (
+        "hgcrawler query top: the archive (database 'hgcrawler') is empty; "
+        "database 'hgcrawler_demo' holds 250 articles: add --database hgcrawler_demo"
+    )
+    assert done.returncode == 1
+    assert hgcrawler(*ask, "--database", "hgcrawler_demo").returncode == 0
+
+    client.other.articles.insert_one({"_id": "1"})
+    client.hgcrawler.crawls.insert_one({"_id": "c2"})  # crawled, nothing archived
+    done = hgcrawler("export", "articles", "--out", "-", "--data-dir", str(data_dir))
+    assert one_line(done) == (
+        "hgcrawler export: the archive (database 'hgcrawler') is empty; databases "
+        "'hgcrawler_demo' (250 articles), 'other' (1 article) hold articles: add --database NAME"
+    )
+    assert done.returncode == 1 and done.stdout == ""
 
 
 # --- addresses to serve on --------------------------------------------------------------
