@@ -118,6 +118,29 @@ def test_an_unreadable_mongo_uri_is_one_line_and_exit_2() -> None:
     assert done.returncode == 2
 
 
+# --- where files are written -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("prog", "args"),
+    [
+        ("export", ["export", "articles", "--format", "csv"]),
+        ("plot", ["plot", "39993"]),
+        ("report", ["report"]),
+    ],
+)
+def test_a_file_in_a_missing_directory_is_refused_before_the_database(
+    prog: str, args: list[str], tmp_path: Path
+) -> None:
+    out = tmp_path / "missing" / "dir" / "out.file"
+    done = hgcrawler(*args, "--out", str(out), "--mongo-uri", UNREACHABLE)
+    assert one_line(done) == (
+        f"hgcrawler {prog}: cannot write {out}: directory {out.parent} does not exist"
+    )
+    assert done.returncode == 2
+    assert list(tmp_path.iterdir()) == []
+
+
 # --- an empty archive ------------------------------------------------------------------
 
 

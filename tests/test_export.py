@@ -8,6 +8,7 @@ import datetime as dt
 import io
 import json
 import os
+import stat
 import subprocess
 import sys
 import types
@@ -105,6 +106,45 @@ def test_since_and_stdout(
     empty = ["--mongo-uri", archive.uri, "--database", f"empty_{uuid.uuid4().hex[:8]}"]
     assert main(["export", "articles", "--out", "-", *empty]) == 1
     assert "is empty" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("umask", "mode"), [(0o022, 0o644), (0o077, 0o600), (0o002, 0o664)])
+def test_an_export_gets_the_mode_the_umask_gives(
+    capsys: pytest.CaptureFixture[str], archive: Archive, tmp_path: Path, umask: int, mode: int
+) -> None:
+    out = tmp_path / "articles.csv"
+    previous = os.umask(umask)
+    try:
+        assert main(["export", "articles", "--format", "csv", "--out", str(out),
+                     *archive.args()]) == 0  # fmt: skip
+    finally:
+        os.umask(previous)
+    assert stat.S_IMODE(out.stat().st_mode) == mode
+    assert not list(tmp_path.glob(".*.part"))
+
+
+def test_an_existing_export_keeps_its_mode(archive: Archive, tmp_path: Path) -> None:
+    out = tmp_path / "articles.jsonl"
+    out.write_text("old\n")
+    out.chmod(0o640)
+    assert main(["export", "articles", "--out", str(out), *archive.args()]) == 0
+    assert stat.S_IMODE(out.stat().st_mode) == 0o640
+    assert out.read_text(encoding="utf-8").startswith('{"_id": ')
+
+
+def test_an_export_into_a_missing_directory_is_refused(
+    capsys: pytest.CaptureFixture[str], archive: Archive, tmp_path: Path
+) -> None:
+    out = tmp_path / "missing" / "dir" / "articles.csv"
+    assert main(["export", "articles", "--out", str(out), *archive.args()]) == 2
+    assert capsys.readouterr().err == (
+        f"hgcrawler export: cannot write {out}: directory {out.parent} does not exist\n"
+    )
+    assert list(tmp_path.iterdir()) == []
+    assert main(["export", "articles", "--out", str(tmp_path), *archive.args()]) == 2
+    assert (
+        capsys.readouterr().err == f"hgcrawler export: cannot write {tmp_path}: it is a directory\n"
+    )
 
 
 def test_export_streams_from_a_cursor(archive: Archive) -> None:

@@ -180,6 +180,24 @@ def open_archive(args: argparse.Namespace) -> Iterator[Db]:
         client.close()
 
 
+def output_path(out: str | None, default: Path) -> Path:
+    """The file a command writes: ``out``, else ``default`` (whose directory,
+    ``exports/``, the writer makes on first use). An ``out`` in a directory that
+    does not exist is refused (:class:`CommandError`, exit 2): a typo must not
+    scatter directories about."""
+    if out is None:
+        return default
+    path = Path(out).expanduser()
+    parent = path.parent
+    if not parent.exists():
+        raise CommandError(f"cannot write {path}: directory {parent} does not exist")
+    if not parent.is_dir():
+        raise CommandError(f"cannot write {path}: {parent} is not a directory")
+    if path.is_dir():
+        raise CommandError(f"cannot write {path}: it is a directory")
+    return path
+
+
 def run_guarded(prog: str, action: Callable[[], int]) -> int:
     """Run ``action``; archive and command errors become one line on stderr and an exit code."""
     try:
