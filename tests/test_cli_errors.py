@@ -305,3 +305,48 @@ def test_crawl_refuses_a_bad_start_url_before_anything_starts(
     assert one_line(done) == f"hgcrawler crawl: bad start URL {url!r}: {problem}"
     assert done.returncode == 2
     assert not data_dir.exists()  # no lock, no journal, no log
+
+
+# --- the progress line ------------------------------------------------------------------
+
+
+def test_progress_line_tells_article_pages_from_articles_stored(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The line counted parsed article pages as "articles" (208) while the summary
+    counts articles stored (196): it now says both, in those words."""
+    import io
+
+    from scrapy.utils.test import get_crawler
+
+    from hgcrawler import extensions
+
+    crawler = get_crawler(settings_dict={"HGCRAWLER_PROGRESS_INTERVAL": 30})
+    progress = extensions.CrawlProgress.from_crawler(crawler)
+    progress.stream = io.StringIO()
+    monkeypatch.setattr(extensions.time, "monotonic", lambda: progress.started + 30.0)
+    stats = crawler.stats
+    assert stats is not None
+    for name, value in {
+        "response_received_count": 231,
+        "hgcrawler/pages/article": 208,
+        "hgcrawler/articles/new": 8,
+        "hgcrawler/articles/revisited": 188,
+        "hgcrawler/articles/changed": 7,
+        "hgcrawler/rejected/no_title": 2,
+        "hgcrawler/rejected/too_large": 1,
+        "scheduler/enqueued": 250,
+        "scheduler/dequeued": 238,
+    }.items():
+        stats.set_value(name, value)
+    progress.report()
+    assert progress.stream.getvalue() == (
+        "[hgcrawler]     30s  231 pages (7.7/s), 208 article pages, 196 stored "
+        "(8 new, 7 changed), 3 rejected, 12 queued\n"
+    )
+
+    empty = get_crawler(settings_dict={"HGCRAWLER_PROGRESS_INTERVAL": 5})
+    at_start = extensions.CrawlProgress.from_crawler(empty)
+    assert at_start.line().endswith(
+        "0 pages (0.0/s), 0 article pages, 0 stored (0 new, 0 changed), 0 rejected, 0 queued"
+    )
