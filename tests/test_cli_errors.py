@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from hgcrawler.runner import start_url_problem
+from tests.conftest import MongoServer
 from tests.crawling import ROOT
 
 #: Nothing listens on port 1; the URI carries credentials that must never be printed.
@@ -107,6 +108,24 @@ def test_the_mongo_uri_environment_variable_is_masked_too(tmp_path: Path) -> Non
     done = hgcrawler("query", "top", "--data-dir", str(tmp_path), env={"MONGO_URI": UNREACHABLE})
     assert one_line(done) == f"hgcrawler query top: cannot reach MongoDB at {MASKED}: {REFUSED}"
     assert done.returncode == 2
+
+
+def test_a_connection_lost_while_reading_is_reported_like_an_unreachable_one(
+    mongo_server: MongoServer,
+) -> None:
+    import argparse
+
+    from pymongo.errors import AutoReconnect
+
+    from hgcrawler.commands._archive import CommandError, open_archive
+
+    args = argparse.Namespace(mongo_uri=mongo_server.uri, database="any", data_dir=None)
+    with pytest.raises(CommandError) as raised, open_archive(args):
+        raise AutoReconnect("127.0.0.1:27017: connection closed (configured timeouts: …)")
+    assert str(raised.value) == (
+        f"lost MongoDB at {mongo_server.uri}: 127.0.0.1:27017: connection closed"
+    )
+    assert raised.value.exit_code == 2
 
 
 def test_an_unreadable_mongo_uri_is_one_line_and_exit_2() -> None:
