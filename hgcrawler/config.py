@@ -2,7 +2,8 @@
 
 :data:`DEFAULTS` is the one place the defaults are written; ``docs/settings.md``
 explains each.  :meth:`HgcrawlerConfig.from_settings` reads them all, checks
-them, and raises :class:`ConfigError` naming the setting on a bad value.  Components take the section they need:
+them, and raises :class:`ConfigError` naming the setting on a bad value.
+Components take the section they need:
 ``config.archive``, ``config.render``, ``config.revisit``, ``config.retry``,
 ``config.warc``, ``config.outcome``.
 
@@ -42,6 +43,7 @@ __all__ = [
     "check_start_url",
     "default_data_dir",
     "is_loopback",
+    "start_url_problem",
     "user_agent",
     "user_agent_for",
 ]
@@ -152,26 +154,49 @@ def is_loopback(url: str) -> bool:
         return False
 
 
+def start_url_problem(url: str) -> str | None:
+    """Why ``url`` cannot be a crawl's start URL, or None: it must be an absolute
+    ``http``/``https`` URL with a host (and, if given, a valid port).
+
+    >>> start_url_problem("https://haugiang.dcs.vn/") is None
+    True
+    >>> start_url_problem("ftp://x")
+    "the scheme must be http or https, not 'ftp'"
+    """
+    if not url.strip():
+        return "it is empty"
+    if any(char.isspace() for char in url):
+        return "it contains white space"
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as exc:  # "Port out of range 0-65535", "Invalid IPv6 URL"
+        text = str(exc)
+        return text[:1].lower() + text[1:]
+    if not parts.scheme or not url.lower().startswith(f"{parts.scheme.lower()}://"):
+        return "not an absolute URL (expected http://HOST/ or https://HOST/)"
+    if parts.scheme.lower() not in ("http", "https"):
+        return f"the scheme must be http or https, not {parts.scheme!r}"
+    if not parts.hostname:
+        return "it has no host"
+    if port == 0:
+        return "port 0 is not a port to crawl"
+    return None
+
+
 def check_start_url(url: str) -> str:
     """``url`` if a crawl can start there, else :class:`ConfigError` saying why."""
-    parts = urlsplit(url.strip())
-    if parts.scheme not in ("http", "https"):
-        raise ConfigError(
-            f"bad start URL {url!r}: it must be an http:// or https:// URL "
-            "(HGCRAWLER_START_URL / --start-url)"
-        )
-    if not parts.hostname:
-        raise ConfigError(f"bad start URL {url!r}: it has no host name")
-    try:
-        parts.port  # noqa: B018 - raises ValueError for a port out of range
-    except ValueError as exc:
-        raise ConfigError(f"bad start URL {url!r}: {exc}") from None
-    return url.strip()
+    problem = start_url_problem(url)
+    if problem is not None:
+        raise ConfigError(f"bad start URL {url!r}: {problem}")
+    return url
 
 
 def _placeholder_contact(contact: str) -> bool:
     text = contact.strip().lower()
-    return not text or any(text.endswith(domain) or f"@{domain}" in text for domain in _PLACEHOLDER_DOMAINS)
+    return not text or any(
+        text.endswith(domain) or f"@{domain}" in text for domain in _PLACEHOLDER_DOMAINS
+    )
 
 
 def _get(settings: BaseSettings, name: str) -> Any:
@@ -346,9 +371,7 @@ def _revisit_policy(settings: BaseSettings) -> RevisitPolicy:
             young_interval=dt.timedelta(hours=_float(settings, "HGCRAWLER_REVISIT_YOUNG_HOURS")),
             mid_interval=dt.timedelta(hours=_float(settings, "HGCRAWLER_REVISIT_MID_HOURS")),
             old_days=_float(settings, "HGCRAWLER_REVISIT_OLD_DAYS"),
-            old_interval=dt.timedelta(
-                days=_float(settings, "HGCRAWLER_REVISIT_OLD_INTERVAL_DAYS")
-            ),
+            old_interval=dt.timedelta(days=_float(settings, "HGCRAWLER_REVISIT_OLD_INTERVAL_DAYS")),
             revisit_all=_bool(settings, "HGCRAWLER_REVISIT_ALL"),
         )
     except ValueError as exc:
@@ -408,4 +431,3 @@ class HgcrawlerConfig:
             f"where the operators of {urlsplit(self.start_url).hostname} can reach you; it goes "
             f"into the User-Agent of every request (got {self.contact or 'nothing'!r})"
         )
-

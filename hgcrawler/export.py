@@ -16,7 +16,15 @@ from typing import Any, TextIO
 
 from pymongo.database import Database
 
-__all__ = ["COLLECTIONS", "FORMATS", "export", "iter_documents", "since_filter"]
+__all__ = [
+    "COLLECTIONS",
+    "FORMATS",
+    "csv_cell",
+    "export",
+    "iso_time",
+    "iter_documents",
+    "since_filter",
+]
 
 FORMATS = ("jsonl", "csv")
 
@@ -147,7 +155,9 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _csv_cell(value: Any) -> Any:
+def csv_cell(value: Any) -> Any:
+    """A value for a CSV cell: lists and objects as compact JSON (non-ASCII kept),
+    dates as ISO strings, None as empty."""
     value = _plain(value)
     if isinstance(value, dict | list):
         return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
@@ -176,6 +186,6 @@ def export(
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(COLLECTIONS[collection])
     for doc in documents:
-        writer.writerow([_csv_cell(value) for value in doc.values()])
+        writer.writerow([csv_cell(value) for value in doc.values()])
         count += 1
     return count

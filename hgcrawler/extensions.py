@@ -3,6 +3,11 @@
 - ``CrawlProgress``: one progress line on stderr every few seconds while a crawl
   runs. Enabled by ``hgcrawler crawl`` (``HGCRAWLER_PROGRESS_INTERVAL`` seconds,
   0 turns it off). Scrapy's own LogStats keeps writing to the log file.
+  "article pages" are the article pages parsed so far (``hgcrawler/pages/article``);
+  "stored" the articles the archive has written (new + revisited, after validation
+  and de-duplication, in acknowledged batches), the figure the final summary calls
+  "articles". Stored lags behind while a batch is on its way, and is lower at the
+  end when pages were rejected or reached twice (a moved article).
 - ``StatsFile``: the crawl's final Scrapy stats as a JSON file
   (``HGCRAWLER_STATS_FILE``), for scripts such as the benchmark that would
   otherwise parse the log.
@@ -55,9 +60,10 @@ class CrawlProgress:
         rejected = sum(
             v for k, v in self.stats.get_stats().items() if k.startswith("hgcrawler/rejected/")
         )
+        stored = value("hgcrawler/articles/new", 0) + value("hgcrawler/articles/revisited", 0)
         return (
             f"[hgcrawler] {elapsed:6.0f}s  {pages} pages ({pages / elapsed:.1f}/s), "
-            f"{value('hgcrawler/pages/article', 0)} articles "
+            f"{value('hgcrawler/pages/article', 0)} article pages, {stored} stored "
             f"({value('hgcrawler/articles/new', 0)} new, "
             f"{value('hgcrawler/articles/changed', 0)} changed), "
             f"{rejected} rejected, {queued} queued"

@@ -126,15 +126,16 @@ def _failures(inputs: Inputs) -> list[str]:
     if inputs.pages == 0:
         errors = ", ".join(f"{name} ×{n}" for name, n in sorted(inputs.download_errors.items()))
         problems.append(
-            f"no page could be fetched from {inputs.start_url}"
-            + (f" ({errors})" if errors else "")
+            f"no page could be fetched from {inputs.start_url}" + (f" ({errors})" if errors else "")
         )
         return problems
     robots = _robots_failure(inputs.robots)
     if robots:
         problems.append(robots)
     if inputs.home_failure:
-        problems.append(f"the start page {inputs.start_url} could not be fetched: {inputs.home_failure}")
+        problems.append(
+            f"the start page {inputs.start_url} could not be fetched: {inputs.home_failure}"
+        )
     expected = inputs.known_articles >= MIN_KNOWN_FOR_EMPTY and (
         inputs.mode == "full" or inputs.due > 0
     )
@@ -151,7 +152,11 @@ def _degradations(inputs: Inputs, rates: dict[str, float]) -> list[str]:
     problems: list[str] = []
     changed = inputs.rejects.get("layout_changed", 0) + inputs.layout_regressions
     visited = max(inputs.known_visited, changed)
-    if changed >= MIN_LAYOUT_CHANGES and visited and changed / visited >= limits.layout_change_share:
+    if (
+        changed >= MIN_LAYOUT_CHANGES
+        and visited
+        and changed / visited >= limits.layout_change_share
+    ):
         problems.append(
             f"layout changed: {changed} of {visited} known article pages no longer parse as "
             f"before (rejects with reason layout_changed){_examples(inputs, 'layout_changed')}"

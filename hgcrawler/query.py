@@ -101,15 +101,52 @@ def totals(db: Db) -> dict[str, int]:
 
 
 def ensure_not_empty(db: Db) -> None:
-    """Raise :class:`EmptyArchive` when no article has been archived yet."""
-    if db.articles.find_one({}, {"_id": 1}) is None:
-        crawls = db.crawls.count_documents({})
-        hint = (
-            f"{crawls} crawl(s) recorded but no article archived"
-            if crawls
-            else "no crawl has written to it yet; run `hgcrawler crawl`"
+    """Raise :class:`EmptyArchive` when no article has been archived yet.
+
+    The message names the other databases on the same server that do hold
+    articles (``hgcrawler demo`` writes ``hgcrawler_demo``, not ``hgcrawler``),
+    so a user who asked the wrong one learns which ``--database`` to add.
+    """
+    from pymongo.errors import PyMongoError
+
+    if db.articles.find_one({}, {"_id": 1}) is not None:
+        return
+    holding: list[tuple[int, str]] = []
+    try:
+        names = db.client.list_database_names()
+    except PyMongoError:  # e.g. a user without the listDatabases privilege
+        names = []
+    for name in names:
+        if name in (db.name, "admin", "local", "config"):
+            continue
+        try:
+            count = db.client[name].articles.estimated_document_count()
+        except PyMongoError:
+            continue
+        if count:
+            holding.append((count, name))
+    holding.sort(key=lambda entry: (-entry[0], entry[1]))
+
+    def articles(count: int) -> str:
+        return f"{count:,} article{'' if count == 1 else 's'}"
+
+    empty = f"the archive (database {db.name!r}) is empty"
+    if len(holding) == 1:
+        count, name = holding[0]
+        raise EmptyArchive(
+            f"{empty}; database {name!r} holds {articles(count)}: add --database {name}"
         )
-        raise EmptyArchive(f"the archive (database {db.name!r}) is empty: {hint}")
+    if holding:
+        shown = ", ".join(f"{name!r} ({articles(count)})" for count, name in holding[:3])
+        more = f" and {len(holding) - 3} more" if len(holding) > 3 else ""
+        raise EmptyArchive(f"{empty}; databases {shown}{more} hold articles: add --database NAME")
+    crawls = db.crawls.count_documents({})
+    hint = (
+        f"{crawls} crawl(s) recorded but no article archived"
+        if crawls
+        else "no crawl has written to it yet; run `hgcrawler crawl`"
+    )
+    raise EmptyArchive(f"{empty}: {hint}")
 
 
 def last_crawl(db: Db, *, before: dt.datetime | None = None) -> dict[str, Any] | None:

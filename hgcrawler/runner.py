@@ -118,6 +118,7 @@ def check_database(config: HgcrawlerConfig) -> str:
     """The archive's URI, the embedded server started if needed, checked reachable."""
     from hgcrawler.storage import DatabaseError, archive_uri, mask_uri
     from hgcrawler.storage.mongo import MongoArchiveStore
+    from hgcrawler.storage.uri import mongo_error_reason
 
     try:
         uri = archive_uri(config.archive)
@@ -127,8 +128,10 @@ def check_database(config: HgcrawlerConfig) -> str:
     try:
         store.ensure_indexes()
     except Exception as exc:  # StoreError and what pymongo raises before it
-        first = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
-        raise CrawlSetupError(f"cannot reach MongoDB at {mask_uri(uri)}: {first}") from None
+        cause = exc.__cause__ if exc.__cause__ is not None else exc
+        raise CrawlSetupError(
+            f"cannot reach MongoDB at {mask_uri(uri)}: {mongo_error_reason(cause)}"
+        ) from None
     finally:
         store.close()
     return uri

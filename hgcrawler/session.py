@@ -15,6 +15,7 @@ store and journal the session opened.  Neither knows how the archive is opened.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import logging
 import signal
@@ -202,7 +203,7 @@ class CrawlSession:
         first = self.interrupted_by is None
         if first:
             self.interrupted_by = name
-        reactor.callFromThread(self._stopping, name, first)  # type: ignore[attr-defined]
+        reactor.callFromThread(self._stopping, name, first)
         previous = self._previous_handlers.get(signum)
         if callable(previous):
             previous(signum, frame)
@@ -240,8 +241,9 @@ class CrawlSession:
     def _stop_reactor() -> None:
         from twisted.internet import reactor
 
-        if reactor.running:  # type: ignore[attr-defined]
-            reactor.stop()  # type: ignore[attr-defined]
+        running: Any = reactor
+        if running.running:
+            running.stop()
 
     # --- closing ----------------------------------------------------------------------
 
@@ -317,10 +319,8 @@ class CrawlSession:
             self._executor = None
         self._lock.release()
         for signum, handler in self._previous_handlers.items():
-            try:
+            with contextlib.suppress(ValueError, TypeError):
                 signal.signal(signum, handler)
-            except (ValueError, TypeError):
-                pass
 
     # --- what the crawl did -----------------------------------------------------------
 

@@ -69,5 +69,7 @@ EXTENSIONS = {
 }
 
 FEED_EXPORT_ENCODING = "utf-8"
+# CSV feeds write lists and objects (images, warc) as JSON, not Python repr
+FEED_EXPORTERS = {"csv": "hgcrawler.feeds.JsonNestedCsvItemExporter"}
 LOG_LEVEL = "INFO"
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"

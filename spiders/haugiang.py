@@ -45,9 +45,9 @@ from hgcrawler.discovery import PageLink, next_page, same_site
 from hgcrawler.extraction import NotAnArticle, extract_article
 from hgcrawler.items import ArticleItem
 from hgcrawler.middlewares import RedirectLoop
+from hgcrawler.plan import CrawlPlan
 from hgcrawler.reasons import Reason, http_reason
 from hgcrawler.rendering import COUNTER_FILLED_JS, browser_rss_bytes, playwright_settings
-from hgcrawler.plan import CrawlPlan
 from hgcrawler.session import ArchiveUnavailable, CrawlSession
 from hgcrawler.urls import canonical_url, page_family
 

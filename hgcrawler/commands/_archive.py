@@ -99,31 +99,91 @@ def _mongo_settings(args: argparse.Namespace) -> tuple[str, str, Path]:
     return uri, database, data_dir
 
 
-@contextmanager
-def open_archive(args: argparse.Namespace) -> Iterator[Db]:
-    """The archive database named by the command line (the embedded server is
-    started when no URI is given); :class:`CommandError` if unreachable."""
+def mongo_client(uri: str) -> Any:
+    """A client for ``uri`` that fails fast: 5 s to find the server unless the
+    URI sets ``serverSelectionTimeoutMS``; :class:`CommandError` for a URI that
+    cannot be read."""
     from pymongo import MongoClient
     from pymongo.errors import PyMongoError
 
+    from hgcrawler.storage.uri import mask_uri, mongo_error_reason
+
+    options: dict[str, Any] = {"tz_aware": True}
+    if "serverselectiontimeoutms" not in uri.lower():
+        options["serverSelectionTimeoutMS"] = 5000
+    try:
+        return MongoClient(uri, **options)
+    except (PyMongoError, ValueError) as exc:
+        raise CommandError(f"bad MongoDB URI {mask_uri(uri)}: {mongo_error_reason(exc)}") from None
+
+
+def check_reachable(client: Any, uri: str) -> None:
+    """Ping the server; :class:`CommandError` (exit 2) naming the masked URI if it is silent."""
+    from pymongo.errors import PyMongoError
+
+    from hgcrawler.storage.uri import mask_uri, mongo_error_reason
+
+    try:
+        client.admin.command("ping")
+    except PyMongoError as exc:
+        raise CommandError(
+            f"cannot reach MongoDB at {mask_uri(uri)}: {mongo_error_reason(exc)}"
+        ) from None
+
+
+def archive_uri(args: argparse.Namespace) -> tuple[str, str]:
+    """The URI and database name the command line points at; the embedded server
+    is started when no URI is given (:class:`CommandError` if it cannot be)."""
     from hgcrawler.storage.embedded import DatabaseError
-    from hgcrawler.storage.uri import mask_uri, resolve_mongo_uri
+    from hgcrawler.storage.uri import resolve_mongo_uri
 
     config_uri, database, data_dir = _mongo_settings(args)
     try:
         uri, _embedded = resolve_mongo_uri(config_uri, data_dir)
     except DatabaseError as exc:
         raise CommandError(f"cannot start the embedded database in {data_dir}: {exc}") from None
-    client: Any = MongoClient(uri, tz_aware=True, serverSelectionTimeoutMS=5000)
+    return uri, database
+
+
+@contextmanager
+def open_archive(args: argparse.Namespace) -> Iterator[Db]:
+    """The archive database named by the command line (the embedded server is
+    started when no URI is given); :class:`CommandError` (exit 2) if it cannot
+    be reached, or if the connection is lost while the command reads."""
+    from pymongo.errors import ConnectionFailure
+
+    from hgcrawler.storage.uri import mask_uri, mongo_error_reason
+
+    uri, database = archive_uri(args)
+    client = mongo_client(uri)
     try:
+        check_reachable(client, uri)
         try:
-            client.admin.command("ping")
-        except PyMongoError as exc:
-            first_line = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
-            raise CommandError(f"cannot reach MongoDB at {mask_uri(uri)}: {first_line}") from None
-        yield client[database]
+            yield client[database]
+        except ConnectionFailure as exc:
+            raise CommandError(
+                f"lost MongoDB at {mask_uri(uri)}: {mongo_error_reason(exc)}"
+            ) from None
     finally:
         client.close()
+
+
+def output_path(out: str | None, default: Path) -> Path:
+    """The file a command writes: ``out``, else ``default`` (whose directory,
+    ``exports/``, the writer makes on first use). An ``out`` in a directory that
+    does not exist is refused (:class:`CommandError`, exit 2): a typo must not
+    scatter directories about."""
+    if out is None:
+        return default
+    path = Path(out).expanduser()
+    parent = path.parent
+    if not parent.exists():
+        raise CommandError(f"cannot write {path}: directory {parent} does not exist")
+    if not parent.is_dir():
+        raise CommandError(f"cannot write {path}: {parent} is not a directory")
+    if path.is_dir():
+        raise CommandError(f"cannot write {path}: it is a directory")
+    return path
 
 
 def run_guarded(prog: str, action: Callable[[], int]) -> int:

@@ -8,6 +8,7 @@ import os
 import sys
 from pathlib import Path
 
+from hgcrawler.commands._archive import CommandError, check_reachable, mongo_client
 from hgcrawler.config import default_data_dir
 from hgcrawler.storage import (
     DatabaseError,
@@ -47,6 +48,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Exit 0 done, 1 the embedded server or a replay failed, 2 the database to
+    replay into cannot be reached, 3 (``status``) not running."""
     data_dir: Path = (args.data_dir or default_data_dir()).expanduser()
     try:
         if args.action == "start":
@@ -66,6 +69,9 @@ def run(args: argparse.Namespace) -> int:
     except (DatabaseError, StoreError) as exc:
         print(f"hgcrawler db {args.action}: {exc}", file=sys.stderr)
         return 1
+    except CommandError as exc:
+        print(f"hgcrawler db {args.action}: {exc}", file=sys.stderr)
+        return exc.exit_code
 
 
 def _status(data_dir: Path, *, as_json: bool) -> int:
@@ -100,6 +106,11 @@ def _replay(args: argparse.Namespace, data_dir: Path) -> int:
         print(f"nothing to replay in {journal.path}")
         return 0
     uri, _ = resolve_mongo_uri(config_uri, data_dir, start=True)
+    client = mongo_client(uri)
+    try:
+        check_reachable(client, uri)
+    finally:
+        client.close()
     store = MongoArchiveStore(uri, args.database)
     try:
         store.ensure_indexes()

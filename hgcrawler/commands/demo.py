@@ -10,14 +10,21 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import ipaddress
+import shlex
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from hgcrawler.config import default_data_dir
 
 DEMO_DATABASE = "hgcrawler_demo"
+
+#: The document, in the ``meta`` collection, that marks a database the demo created:
+#: only such a database (or an empty one) is dropped when the demo starts.
+DEMO_MARK_ID = "demo"
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -25,7 +32,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--days", type=int, default=4, help="replica days to crawl")
     parser.add_argument("--data-dir", help="where the embedded database lives")
     parser.add_argument("--mongo-uri", help="use this MongoDB instead of the embedded one")
-    parser.add_argument("--database", default=DEMO_DATABASE, help="database name (dropped first)")
+    parser.add_argument(
+        "--database",
+        default=DEMO_DATABASE,
+        help="database name (default %(default)s); dropped first if an earlier demo made it, "
+        "never if it holds other crawls",
+    )
 
 
 def _crawl(args: argparse.Namespace, base_url: str, mode: str, data_dir: Path) -> int:
@@ -58,13 +70,85 @@ def _title(doc: dict[str, Any], width: int = 70) -> str:
     return title if len(title) <= width else title[: width - 1] + "…"
 
 
+def _loopback(url: object) -> bool:
+    host = urlsplit(str(url or "")).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def reset_demo_database(client: Any, name: str) -> str | None:
+    """Drop database ``name`` and mark it as the demo's; or, when it holds crawls or
+    articles the demo did not write, leave it alone and return why.
+
+    Ours: it carries the demo's mark, or it is empty. A ``hgcrawler_demo`` from
+    before the mark existed is recognised by its crawls, all of a replica on
+    this machine (a loopback start URL).
+    """
+    db = client[name]
+    if db.meta.find_one({"_id": DEMO_MARK_ID}) is None:
+        crawls = db.crawls.count_documents({})
+        articles = db.articles.count_documents({})
+        earlier_demo = (
+            name == DEMO_DATABASE
+            and crawls > 0
+            and all(_loopback(c.get("start_url")) for c in db.crawls.find({}, {"start_url": 1}))
+        )
+        if (crawls or articles) and not earlier_demo:
+            held = " and ".join(
+                f"{count} {noun}{'' if count == 1 else 's'}"
+                for count, noun in ((crawls, "crawl"), (articles, "article"))
+                if count
+            )
+            return (
+                f"database {name!r} holds {held} that hgcrawler demo did not write; "
+                "refusing to drop it: choose another --database"
+            )
+    from hgcrawler import __version__
+
+    client.drop_database(name)
+    db.meta.insert_one(
+        {
+            "_id": DEMO_MARK_ID,
+            "created_at": dt.datetime.now(dt.UTC),
+            "by": f"hgcrawler demo {__version__}",
+            "note": "made by `hgcrawler demo`, which drops it when it runs again",
+        }
+    )
+    return None
+
+
+def explore_commands(args: argparse.Namespace, uri: str, article: str | None) -> list[str]:
+    """Commands to copy and paste that read the demo's archive."""
+    from hgcrawler.storage.uri import mask_uri
+
+    where = ["--database", args.database]
+    if args.mongo_uri:
+        where += ["--mongo-uri", mask_uri(uri)]
+    elif args.data_dir:
+        where += ["--data-dir", args.data_dir]
+    commands = [["query", "top"], ["query", "changes"]]
+    if article is not None:
+        commands.append(["query", "history", article])
+    commands.append(["report"])
+    return [shlex.join(["hgcrawler", *command, *where]) for command in commands]
+
+
 def run(args: argparse.Namespace) -> int:
-    from pymongo import MongoClient
+    from pymongo.errors import PyMongoError
 
     from hgcrawler import query
+    from hgcrawler.commands._archive import (
+        CommandError,
+        check_reachable,
+        mongo_client,
+    )
     from hgcrawler.replica import ReplicaServer, ReplicaSite
     from hgcrawler.storage.embedded import DatabaseError
-    from hgcrawler.storage.uri import resolve_mongo_uri
+    from hgcrawler.storage.uri import mask_uri, mongo_error_reason, resolve_mongo_uri
 
     data_dir = Path(args.data_dir).expanduser() if args.data_dir else default_data_dir()
     try:
@@ -72,16 +156,27 @@ def run(args: argparse.Namespace) -> int:
     except DatabaseError as exc:
         print(f"hgcrawler demo: {exc}", file=sys.stderr)
         return 2
-    client: MongoClient[dict[str, Any]] = MongoClient(
-        uri, serverSelectionTimeoutMS=5000, tz_aware=True
-    )
-    client.drop_database(args.database)
+    client: Any = None
+    try:
+        client = mongo_client(uri)
+        check_reachable(client, uri)
+        refusal = reset_demo_database(client, args.database)
+    except CommandError as exc:
+        refusal = str(exc)
+    except PyMongoError as exc:
+        refusal = f"cannot prepare {args.database!r} on {mask_uri(uri)}: {mongo_error_reason(exc)}"
+    if refusal is not None:
+        if client is not None:
+            client.close()
+        print(f"hgcrawler demo: {refusal}", file=sys.stderr)
+        return 2
     db = client[args.database]
     site = ReplicaSite(articles=args.articles, day=1)
     failures = 0
     with ReplicaServer(site) as server:
         print(f"Replica portal at {server.base_url} ({args.articles} articles on day 1)")
-        print(f"Archive: database {args.database!r} on the embedded SecantusDB in {data_dir}\n")
+        server_text = mask_uri(uri) if args.mongo_uri else f"the embedded SecantusDB in {data_dir}"
+        print(f"Archive: database {args.database!r} on {server_text}\n")
         after_day1: dt.datetime | None = None
         for day in range(1, args.days + 1):
             site.set_day(day)
@@ -115,6 +210,18 @@ def run(args: argparse.Namespace) -> int:
             f"  {row['article_id']:>8}  {row['first_views']:>6} → {row['last_views']:<6} "
             f"(+{row['gained']})  {_title(row, 50)}"
         )
-    print(f"\nExplore: hgcrawler db uri --data-dir {data_dir}  (then mongosh, Compass or pymongo)")
+    edited = changes["edited"] or changes["new"]
+    article = str(edited[0]["_id"]) if edited else None
+    print(
+        f"\nExplore (the demo's archive is database {args.database!r}; "
+        "hgcrawler crawl writes to 'hgcrawler'):"
+    )
+    for command in explore_commands(args, uri, article):
+        print(f"  {command}")
+    if args.mongo_uri and mask_uri(uri) != uri:
+        print("  # credentials are masked above: put yours back in --mongo-uri")
+    if not args.mongo_uri:
+        uri_command = shlex.join(["hgcrawler", "db", "uri", "--data-dir", str(data_dir)])
+        print(f"  {uri_command}  # the URI, for mongosh, Compass or pymongo")
     client.close()
     return 1 if failures else 0

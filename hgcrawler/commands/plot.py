@@ -11,6 +11,7 @@ from hgcrawler.commands._archive import (
     CommandError,
     add_archive_arguments,
     open_archive,
+    output_path,
     run_guarded,
 )
 
@@ -30,7 +31,9 @@ def _size(text: str) -> tuple[int, int]:
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("articles", nargs="+", metavar="ARTICLE", help="article ids or URLs")
-    parser.add_argument("--out", default=str(DEFAULT_OUT), help=f"PNG file (default {DEFAULT_OUT})")
+    parser.add_argument(
+        "--out", help=f"PNG file, in a directory that exists (default {DEFAULT_OUT})"
+    )
     parser.add_argument(
         "--size", type=_size, default=(900, 480), help="WIDTHxHEIGHT, default 900x480"
     )
@@ -45,6 +48,7 @@ def run(args: argparse.Namespace) -> int:
 def _plot(args: argparse.Namespace) -> int:
     from hgcrawler.charts import views_chart
 
+    out = output_path(args.out, DEFAULT_OUT)
     with open_archive(args) as db:
         query.ensure_not_empty(db)
         articles = [query.find_article(db, ref) for ref in args.articles]
@@ -54,9 +58,9 @@ def _plot(args: argparse.Namespace) -> int:
     if not chart.series:
         raise CommandError("none of these articles has a view count to plot", exit_code=1)
     try:
-        path = chart.save(args.out)
+        path = chart.save(out)
     except OSError as exc:
-        raise CommandError(f"cannot write {args.out}: {exc}") from None
+        raise CommandError(f"cannot write {out}: {exc.strerror or exc}") from None
     points = sum(len(s.points) for s in chart.series)
     print(f"{len(chart.series)} series, {points} points → {path}", file=sys.stderr)
     return 0

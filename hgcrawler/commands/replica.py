@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from hgcrawler.commands._listen import address_text, error_reason, port_problem
 from hgcrawler.replica import ReplicaServer, ReplicaSite
 from hgcrawler.replica.site import (
     COUNTER_BREAKS,
@@ -141,6 +142,12 @@ def _shown(value: object) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Exit 0 after Ctrl-C, 2 for a bad option or an address that cannot be listened on."""
+    where = address_text(args.host, args.port)
+    problem = port_problem(args.port, allow_any=True)
+    if problem is not None:
+        print(f"hgcrawler replica: cannot listen on {where}: {problem}", file=sys.stderr)
+        return 2
     options = {keyword: getattr(args, name) for name, keyword, _ in _OPTIONS}
     try:
         site = ReplicaSite(articles=args.articles, day=args.day, seed=args.seed, **options)
@@ -150,9 +157,8 @@ def run(args: argparse.Namespace) -> int:
     server = ReplicaServer(site, host=args.host, port=args.port, log_requests=args.log_requests)
     try:
         server.start()
-    except OSError as error:
-        where = f"{args.host}:{args.port}"
-        print(f"hgcrawler replica: cannot serve on {where}: {error}", file=sys.stderr)
+    except (OSError, OverflowError) as exc:
+        print(f"hgcrawler replica: cannot listen on {where}: {error_reason(exc)}", file=sys.stderr)
         return 2
     chosen = " ".join(
         f"{keyword}={_shown(value)}"

@@ -11,6 +11,7 @@ from hgcrawler.commands._archive import (
     add_archive_arguments,
     open_archive,
     optional_when,
+    output_path,
     run_guarded,
 )
 
@@ -19,7 +20,7 @@ DEFAULT_OUT = Path("exports") / "report.html"
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--out", default=str(DEFAULT_OUT), help=f"HTML file (default {DEFAULT_OUT})"
+        "--out", help=f"HTML file, in a directory that exists (default {DEFAULT_OUT})"
     )
     parser.add_argument("--top", type=int, default=10, help="rows in the top/growth tables")
     parser.add_argument("--charted", type=int, default=5, help="articles drawn per chart")
@@ -42,13 +43,14 @@ def _report(args: argparse.Namespace) -> int:
     since = optional_when(args.since)
     if min(args.top, args.charted, args.crawls) < 1:
         raise CommandError("--top, --charted and --crawls must be at least 1")
+    out = output_path(args.out, DEFAULT_OUT)
     with open_archive(args) as db:
         try:
             path, context = write_report(
-                db, args.out, top_n=args.top, charted=args.charted, since=since, crawls=args.crawls
+                db, out, top_n=args.top, charted=args.charted, since=since, crawls=args.crawls
             )
         except OSError as exc:
-            raise CommandError(f"cannot write {args.out}: {exc}") from None
+            raise CommandError(f"cannot write {out}: {exc.strerror or exc}") from None
     totals = context["totals"]
     print(
         f"report on {totals['articles']:,} articles and {totals['crawls']:,} crawls → {path}",

@@ -14,6 +14,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from hgcrawler.commands._archive import EXIT_NOTHING, CommandError, open_archive, run_guarded
+from hgcrawler.commands._listen import address_text, listen_problem, port_problem
 from hgcrawler.config import default_data_dir
 from hgcrawler.warc import (
     INDEX_NAME,
@@ -59,7 +61,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
     show.add_argument(
         "--mongo-uri", default=None, help="MongoDB URI (default: $MONGO_URI, else embedded)"
     )
-    show.add_argument("--database", default="hgcrawler", help="database name (default: hgcrawler)")
+    show.add_argument(
+        "--database",
+        default=None,
+        help="database name (default: $HGCRAWLER_MONGO_DATABASE, else 'hgcrawler')",
+    )
 
     listing = actions.add_parser("list", parents=[common], help="WARC files and their sizes")
     listing.add_argument("crawl_id", nargs="?", metavar="CRAWL_ID", help="one crawl's files")
@@ -77,6 +83,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Exit 0 done, 1 nothing to show (unknown article or revision, no WARC files),
+    2 bad arguments, an unreachable database, or replay that cannot start."""
+    return run_guarded(f"hgcrawler warc {args.action}", lambda: _run(args))
+
+
+def _run(args: argparse.Namespace) -> int:
     data_dir: Path = (args.data_dir or default_data_dir()).expanduser()
     try:
         if args.action == "show":
@@ -89,8 +101,7 @@ def run(args: argparse.Namespace) -> int:
             return 0
         return _replay(args, data_dir)
     except (WarcLookupError, FileNotFoundError, ValueError) as exc:
-        print(f"hgcrawler warc {args.action}: {exc}", file=sys.stderr)
-        return 1
+        raise CommandError(str(exc), exit_code=EXIT_NOTHING) from None
 
 
 # --- show -------------------------------------------------------------------------------
@@ -112,16 +123,11 @@ def _find_revision(db: Any, article: str, number: int | None) -> dict[str, Any]:
 
 
 def _show(args: argparse.Namespace, data_dir: Path) -> int:
-    from pymongo import MongoClient
+    from hgcrawler.query import ensure_not_empty
 
-    from hgcrawler.storage import resolve_mongo_uri
-
-    uri, _embedded = resolve_mongo_uri(args.mongo_uri or os.environ.get("MONGO_URI", ""), data_dir)
-    client: MongoClient[dict[str, Any]] = MongoClient(uri, serverSelectionTimeoutMS=5000)
-    try:
-        revision = _find_revision(client[args.database], args.article, args.revision)
-    finally:
-        client.close()
+    with open_archive(args) as db:
+        ensure_not_empty(db)
+        revision = _find_revision(db, args.article, args.revision)
     location = revision.get("warc")
     if not location:
         raise WarcLookupError(
@@ -238,14 +244,40 @@ def replay_command(replay_dir: Path, port: int, bind: str = "127.0.0.1") -> list
     ]
 
 
+#: What to say when pywb (an optional dependency) cannot be imported.
+PYWB_MISSING = (
+    "pywb is not installed; install the replay extra: pip install 'hgcrawler[replay]' "
+    "(in a clone: pip install -e '.[replay]')"
+)
+
+
+def pywb_problem() -> str | None:
+    """Why pywb's ``wayback`` cannot run here, or None."""
+    import importlib.util
+
+    try:
+        import pywb  # noqa: F401
+    except ImportError:
+        return PYWB_MISSING
+    if importlib.util.find_spec("gevent") is None:  # pywb's server
+        return PYWB_MISSING
+    return None
+
+
 def _replay(args: argparse.Namespace, data_dir: Path) -> int:
+    where = address_text(args.bind, args.port)
+    bad_port = port_problem(args.port, allow_any=False)
+    if bad_port is not None:
+        raise CommandError(f"cannot listen on {where}: {bad_port}")
+    missing = pywb_problem()
+    if missing is not None:
+        raise CommandError(missing)
+    unavailable = listen_problem(args.bind, args.port)
+    if unavailable is not None:
+        raise CommandError(f"cannot listen on {where}: {unavailable}")
     replay_dir = write_replay_config(data_dir)
-    host = f"[{args.bind}]" if ":" in args.bind else args.bind
-    print(f"replaying {warc_root(data_dir)} at http://{host}:{args.port}/{COLLECTION}/", flush=True)
-    print(
-        f"  e.g. http://{host}:{args.port}/{COLLECTION}/*/<article URL> for its captures",
-        flush=True,
-    )
+    print(f"replaying {warc_root(data_dir)} at http://{where}/{COLLECTION}/", flush=True)
+    print(f"  e.g. http://{where}/{COLLECTION}/*/<article URL> for its captures", flush=True)
     command = replay_command(replay_dir, args.port, args.bind)
     if os.name == "posix":  # become wayback: signals (Ctrl-C, kill) reach it directly
         os.chdir(replay_dir)

@@ -27,5 +27,7 @@ def open_store(config: ArchiveConfig) -> MongoArchiveStore:
     try:
         uri = archive_uri(config)
     except DatabaseError as exc:
-        raise DatabaseError(f"cannot start the embedded database in {config.data_dir}: {exc}") from exc
+        raise DatabaseError(
+            f"cannot start the embedded database in {config.data_dir}: {exc}"
+        ) from exc
     return MongoArchiveStore(uri, config.database, write_retries=config.write_retries)

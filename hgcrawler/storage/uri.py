@@ -8,7 +8,7 @@ from pathlib import Path
 
 from hgcrawler.storage.embedded import EmbeddedDatabase
 
-__all__ = ["mask_uri", "resolve_mongo_uri"]
+__all__ = ["mask_uri", "mongo_error_reason", "resolve_mongo_uri"]
 
 logger = logging.getLogger(__name__)
 
@@ -50,3 +50,15 @@ def resolve_mongo_uri(
     if start:
         embedded.start()
     return embedded.uri, embedded
+
+
+def mongo_error_reason(exc: BaseException) -> str:
+    """The part of a pymongo error a user can act on, on one line: pymongo's
+    timeouts and topology description are cut off."""
+    text = str(exc).strip()
+    if not text:
+        return type(exc).__name__
+    text = text.splitlines()[0]
+    for tail in (" (configured timeouts", ", Timeout:", ", full error:"):
+        text = text.split(tail, 1)[0]
+    return text[:200]
