@@ -29,6 +29,7 @@ from scrapy import signals
 from scrapy.exceptions import NotConfigured
 from twisted.internet import task
 
+from hgcrawler.config import HgcrawlerConfig
 from hgcrawler.export import iso_time
 
 logger = logging.getLogger(__name__)
@@ -44,7 +45,7 @@ class CrawlProgress:
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> CrawlProgress:
-        interval = crawler.settings.getfloat("HGCRAWLER_PROGRESS_INTERVAL", 0)
+        interval = HgcrawlerConfig.from_settings(crawler.settings).progress_interval
         if interval <= 0:
             raise NotConfigured("HGCRAWLER_PROGRESS_INTERVAL is 0")
         extension = cls(crawler.stats, interval)
@@ -109,7 +110,7 @@ class StatsFile:
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> StatsFile:
-        path = crawler.settings.get("HGCRAWLER_STATS_FILE") or ""
+        path = HgcrawlerConfig.from_settings(crawler.settings).stats_file
         if not path:
             raise NotConfigured("HGCRAWLER_STATS_FILE is not set")
         extension = cls(crawler.stats, Path(path).expanduser())

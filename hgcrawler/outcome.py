@@ -8,8 +8,8 @@ fill rates of the last finished crawls, and returns the status, the problems
     a signal (Ctrl-C, SIGTERM) stopped it.
 ``failed``
     the archive could not be written or opened; no page was fetched; the start
-    page or ``robots.txt`` could not be fetched; no article was found where the
-    archive knows many.
+    page or ``robots.txt`` could not be fetched; most requests failed (the site
+    stopped answering); no article was found where the archive knows many.
 ``degraded``
     it ran to its end but its pages no longer say what they said: a meaningful
     share of the known article pages stopped parsing (``layout_changed``), or a
@@ -41,6 +41,10 @@ HISTORY_CRAWLS = 3
 MIN_KNOWN_FOR_EMPTY = 10
 #: Layout changes below this count never degrade a crawl on their own.
 MIN_LAYOUT_CHANGES = 3
+#: Failed requests below this count never fail a crawl on their own ...
+MIN_FAILED_REQUESTS = 10
+#: ... nor a smaller share of the requests.
+FAILED_REQUESTS_SHARE = 0.5
 _NAMES = {"updated_on": "date", "views": "view count"}
 
 
@@ -60,7 +64,8 @@ class Inputs:
     known_articles: int = 0
     due: int = 0
     known_visited: int = 0
-    article_pages: int = 0
+    article_pages: int = 0  # stored, or rejected as broken articles
+    article_records: int = 0  # that reached the archive (fill rates are over these)
     stored: int = 0
     missing: dict[str, int] = field(default_factory=dict)
     examples: dict[str, list[str]] = field(default_factory=dict)
@@ -82,11 +87,17 @@ class Verdict:
 
 
 def fill_rates(inputs: Inputs) -> dict[str, float]:
-    """Share of the article pages that had each watched field."""
-    pages = inputs.article_pages
-    if not pages:
+    """Share of the article records that had each watched field."""
+    records = inputs.article_records
+    if not records:
         return {}
-    return {name: round(1 - inputs.missing.get(name, 0) / pages, 4) for name in FILL_FIELDS}
+    return {name: round(1 - inputs.missing.get(name, 0) / records, 4) for name in FILL_FIELDS}
+
+
+def _lacking(inputs: Inputs, name: str) -> int:
+    """Article pages without the field: stored ones, and those rejected for its want."""
+    rejected = {"updated_on": "bad_date", "body": "missing_body"}.get(name)
+    return inputs.missing.get(name, 0) + (inputs.rejects.get(rejected, 0) if rejected else 0)
 
 
 def _label(name: str) -> str:
@@ -123,18 +134,34 @@ def _failures(inputs: Inputs) -> list[str]:
             problems.append(f"database error: {inputs.spill_error}")
     if inputs.journal_error:
         problems.append(inputs.journal_error)
-    if inputs.pages == 0:
+    if inputs.pages == 0 and (inputs.mode != "revisit" or inputs.due > 0):
         errors = ", ".join(f"{name} ×{n}" for name, n in sorted(inputs.download_errors.items()))
         problems.append(
             f"no page could be fetched from {inputs.start_url}" + (f" ({errors})" if errors else "")
         )
         return problems
+    if inputs.pages == 0:
+        return problems  # a revisit with nothing due: nothing to fetch
     robots = _robots_failure(inputs.robots)
     if robots:
         problems.append(robots)
     if inputs.home_failure:
         problems.append(
             f"the start page {inputs.start_url} could not be fetched: {inputs.home_failure}"
+        )
+    failed = {
+        reason: count
+        for reason, count in inputs.rejects.items()
+        if reason in ("timeout", "download_error") or reason.startswith("http_5")
+    }
+    failed_total = sum(failed.values())
+    if failed_total >= MIN_FAILED_REQUESTS and failed_total >= FAILED_REQUESTS_SHARE * (
+        inputs.pages + failed_total
+    ):
+        detail = ", ".join(f"{reason} ×{count}" for reason, count in sorted(failed.items()))
+        problems.append(
+            f"the site stopped answering: {failed_total} requests failed ({detail}) "
+            f"against {inputs.pages} pages fetched"
         )
     expected = inputs.known_articles >= MIN_KNOWN_FOR_EMPTY and (
         inputs.mode == "full" or inputs.due > 0
@@ -164,20 +191,20 @@ def _degradations(inputs: Inputs, rates: dict[str, float]) -> list[str]:
     pages = inputs.article_pages
     if pages:
         for name in ESSENTIAL_FIELDS:
-            lacking = inputs.missing.get(name, 0)
+            lacking = _lacking(inputs, name)
             if lacking / pages > limits.degraded_threshold:
                 problems.append(
                     f"{lacking} of {pages} article pages lack the {_label(name)} (more than "
                     f"{limits.degraded_threshold:.0%}){_examples(inputs, name)}; has the "
                     "portal's layout changed?"
                 )
-    if pages >= MIN_PAGES_FOR_RATES:
+    if inputs.article_records >= MIN_PAGES_FOR_RATES:
         for name in FILL_FIELDS:
             before = [
                 float(crawl["fill"][name])
                 for crawl in inputs.history[:HISTORY_CRAWLS]
                 if name in (crawl.get("fill") or {})
-                and int(crawl.get("article_pages") or 0) >= MIN_PAGES_FOR_RATES
+                and int(crawl.get("article_records") or 0) >= MIN_PAGES_FOR_RATES
             ]
             if not before or name not in rates:
                 continue
@@ -193,7 +220,11 @@ def _degradations(inputs: Inputs, rates: dict[str, float]) -> list[str]:
 
 def judge(inputs: Inputs) -> Verdict:
     rates = fill_rates(inputs)
-    extra: dict[str, Any] = {"fill": rates, "article_pages": inputs.article_pages}
+    extra: dict[str, Any] = {
+        "fill": rates,
+        "article_pages": inputs.article_pages,
+        "article_records": inputs.article_records,
+    }
     notes: list[str] = []
     if inputs.collisions:
         notes.append(

@@ -150,6 +150,13 @@ def run_crawl(
     from hgcrawler.session import CrawlSession
 
     config = read_config(settings, fast=fast)
+    try:
+        config.archive.data_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise CrawlSetupError(
+            f"cannot use data directory {config.archive.data_dir}: {reason}"
+        ) from None
     check_writable(config.archive.journal_dir, "spill journal")
     uri = check_database(config)
     settings.set("HGCRAWLER_MONGO_URI", uri, priority="cmdline")

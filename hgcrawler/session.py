@@ -24,7 +24,7 @@ from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar
 
 from scrapy import signals as scrapy_signals
 
@@ -34,6 +34,7 @@ from hgcrawler.lock import LockBusy, SingleInstanceLock
 from hgcrawler.plan import CrawlPlan
 from hgcrawler.storage import (
     ArchiveStore,
+    BatchResult,
     DatabaseError,
     SpillJournal,
     StoreError,
@@ -58,11 +59,21 @@ class ArchiveUnavailable(RuntimeError):
     """The crawl session could not open the archive; the message says why."""
 
 
+class ArchiveWriter(Protocol):
+    """What the session reads of the archive pipeline when the crawl ends."""
+
+    totals: BatchResult
+    spilled_records: int
+    spill_error: str | None
+    journal_error: str | None
+
+
 @dataclass
 class CrawlTally:
     """What the spider and the pipeline saw, for judging the crawl at its end."""
 
     article_pages: int = 0  # pages stored as articles or rejected as broken ones
+    article_records: int = 0  # article items that reached the archive
     missing: Counter[str] = field(default_factory=Counter)  # field -> article pages without it
     examples: dict[str, list[str]] = field(default_factory=dict)  # field/reason -> URLs
     rejects: Counter[str] = field(default_factory=Counter)  # reason -> pages
@@ -92,6 +103,8 @@ class CrawlSession:
         self.plan_loaded: CrawlPlan | None = None
         self.history: list[dict[str, Any]] = []
         self.summary: dict[str, Any] | None = None
+        #: the archive pipeline, once it has attached itself (see :meth:`attach`)
+        self.writer: ArchiveWriter | None = None
         self.interrupted_by: str | None = None
         self.open_error: Exception | None = None
         self._ready = asyncio.Event()
@@ -109,6 +122,10 @@ class CrawlSession:
         crawler.signals.connect(session.spider_opened, signal=scrapy_signals.spider_opened)
         crawler.signals.connect(session.spider_closed, signal=scrapy_signals.spider_closed)
         return session
+
+    def attach(self, writer: ArchiveWriter) -> None:
+        """The archive pipeline announces itself: its totals go into the crawl record."""
+        self.writer = writer
 
     # --- the worker thread ----------------------------------------------------------
 
@@ -325,14 +342,12 @@ class CrawlSession:
     # --- what the crawl did -----------------------------------------------------------
 
     def counts(self) -> dict[str, int]:
-        from hgcrawler.pipelines.archive import ArchivePipeline
-
         stats = self.stats
 
         def stat(name: str) -> int:
             return int(stats.get_value(name, 0) or 0)
 
-        pipeline = self.crawler.get_item_pipeline(ArchivePipeline) if self.crawler.engine else None
+        pipeline = self.writer
         totals = pipeline.totals if pipeline is not None else None
         counts = {
             "pages": stat("response_received_count"),
@@ -356,9 +371,7 @@ class CrawlSession:
         return counts
 
     def outcome_inputs(self, reason: str, *, forced: bool = False) -> outcome.Inputs:
-        from hgcrawler.pipelines.archive import ArchivePipeline
-
-        pipeline = self.crawler.get_item_pipeline(ArchivePipeline) if self.crawler.engine else None
+        pipeline = self.writer
         plan = self.plan_loaded
         robots = {
             key: value
@@ -384,6 +397,7 @@ class CrawlSession:
             due=len(plan.due) if plan else 0,
             known_visited=self.tally.known_visited,
             article_pages=self.tally.article_pages,
+            article_records=self.tally.article_records,
             stored=pipeline.totals.articles if pipeline is not None else 0,
             missing=dict(self.tally.missing),
             examples={k: list(v) for k, v in self.tally.examples.items()},

@@ -1,4 +1,5 @@
-"""The archive pipeline driven the way Scrapy drives it, against a real SecantusDB."""
+"""The crawl session and the archive pipeline driven the way Scrapy drives them,
+against a real SecantusDB."""
 
 from __future__ import annotations
 
@@ -10,13 +11,15 @@ from typing import Any
 import pytest
 from pymongo import MongoClient
 from scrapy import signals as scrapy_signals
-from scrapy.exceptions import CloseSpider, DropItem
+from scrapy.extension import ExtensionManager
 from scrapy.utils.misc import build_from_crawler
 from scrapy.utils.test import get_crawler
 
 from hgcrawler import signals
 from hgcrawler.items import ArticleItem
-from hgcrawler.pipelines.archive import MongoArchivePipeline, get_plan
+from hgcrawler.pipelines.archive import ArchivePipeline
+from hgcrawler.reasons import Reason, RejectItem
+from hgcrawler.session import ArchiveUnavailable, CrawlSession
 from hgcrawler.storage import SpillJournal, StoreError
 
 
@@ -45,9 +48,34 @@ def make_item(number: int, **overrides: Any) -> ArticleItem:
     return ArticleItem(**fields)
 
 
-def build(tmp_path: Path, uri: str, database: str, **settings: Any) -> MongoArchivePipeline:
+class Crawl:
+    """A crawler's session and archive pipeline, opened and closed as Scrapy does."""
+
+    def __init__(self, crawler: Any) -> None:
+        self.crawler = crawler
+        session = crawler.get_extension(CrawlSession)
+        assert isinstance(session, CrawlSession)
+        self.session = session
+        self.pipeline = build_from_crawler(ArchivePipeline, crawler)
+
+    async def open(self) -> None:
+        await self.session.spider_opened()
+        await self.pipeline.open_spider()
+
+    async def close(self, reason: str = "finished") -> None:
+        await self.pipeline.close_spider()
+        await self.session.spider_closed(reason)
+
+    async def item(self, item: ArticleItem) -> Any:
+        return await self.pipeline.process_item(item)
+
+
+def build(tmp_path: Path, uri: str, database: str, **settings: Any) -> Crawl:
     crawler = get_crawler(
         settings_dict={
+            "EXTENSIONS_BASE": {},
+            "EXTENSIONS": {"hgcrawler.session.CrawlSession": 100},
+            "HGCRAWLER_START_URL": "http://127.0.0.1:1/",
             "HGCRAWLER_MONGO_URI": uri,
             "HGCRAWLER_MONGO_DATABASE": database,
             "HGCRAWLER_DATA_DIR": str(tmp_path),
@@ -58,9 +86,8 @@ def build(tmp_path: Path, uri: str, database: str, **settings: Any) -> MongoArch
         }
     )
     crawler.stats.open_spider()
-    pipeline = build_from_crawler(MongoArchivePipeline, crawler)
-    assert isinstance(pipeline, MongoArchivePipeline)
-    return pipeline
+    crawler.extensions = build_from_crawler(ExtensionManager, crawler)
+    return Crawl(crawler)
 
 
 def db(uri: str, name: str) -> Any:
@@ -68,18 +95,18 @@ def db(uri: str, name: str) -> Any:
 
 
 def test_a_crawl_end_to_end(tmp_path: Path, mongo_uri: str, archive_db_name: str) -> None:
-    pipeline = build(tmp_path, mongo_uri, archive_db_name)
-    crawler = pipeline.crawler
+    first = build(tmp_path, mongo_uri, archive_db_name)
+    crawler, session = first.crawler, first.session
     send = crawler.signals.send_catch_log
 
     async def crawl() -> None:
-        await pipeline.open_spider()
-        plan = await get_plan(crawler)
-        assert plan is pipeline.plan and plan.due == [] and plan.crawl_id == pipeline.crawl_id
+        await first.open()
+        plan = await session.plan()
+        assert plan.due == [] and plan.crawl_id == session.crawl_id
         items = [make_item(n) for n in range(1, 6)]
         for item in items:
-            assert await pipeline.process_item(item) is item
-        assert "article_id" not in items[0]  # items keep their own fields
+            assert await first.item(item) is item
+        assert "key" not in items[0]  # items keep their own fields
         send(
             signals.page_seen,
             record={
@@ -106,15 +133,15 @@ def test_a_crawl_end_to_end(tmp_path: Path, mongo_uri: str, archive_db_name: str
             item=bad,
             response=None,
             spider=None,
-            exception=DropItem("missing_title: the page has no <h1>"),
+            exception=RejectItem(Reason.MISSING_TITLE, "the page has no <h1>"),
         )
         crawler.stats.set_value("response_received_count", 8)
-        await pipeline.close_spider()
+        await first.close()
 
     asyncio.run(crawl())
 
     archive = db(mongo_uri, archive_db_name)
-    crawl_id = pipeline.crawl_id
+    crawl_id = session.crawl_id
     assert archive.articles.count_documents({}) == 5
     assert archive.observations.count_documents({"crawl_id": crawl_id}) == 5
     assert archive.pages.count_documents({}) == 1
@@ -124,10 +151,13 @@ def test_a_crawl_end_to_end(tmp_path: Path, mongo_uri: str, archive_db_name: str
     assert dropped["detail"] == "the page has no <h1>"
     assert dropped["url"] == "https://haugiang.dcs.vn/tin/bai-viet-99.html"
     record = archive.crawls.find_one({"_id": crawl_id})
-    assert record["status"] == "finished"
+    assert record["status"] == "finished", record["problems"]
     assert record["counts"]["new"] == 5 and record["counts"]["pages"] == 8
     assert record["counts"]["rejected"] == 2
-    assert pipeline.summary is not None and pipeline.summary["_id"] == crawl_id
+    # five stored, one rejected for its missing title, one that looked like an article
+    assert record["article_pages"] == 7
+    assert record["fill"]["views"] == 1.0 and record["fill"]["images"] == 0.0
+    assert session.summary is not None and session.summary["_id"] == crawl_id
     stats = crawler.stats
     assert stats.get_value("hgcrawler/crawl_id") == crawl_id
     assert stats.get_value("hgcrawler/articles/new") == 5
@@ -139,22 +169,23 @@ def test_a_crawl_end_to_end(tmp_path: Path, mongo_uri: str, archive_db_name: str
     again = build(tmp_path, mongo_uri, archive_db_name, HGCRAWLER_MODE="full")
 
     async def second() -> None:
-        await again.open_spider()
-        plan = await get_plan(again.crawler)
+        await again.open()
+        plan = await again.session.plan()
         assert len(plan.due) == 5
         assert plan.known_articles["https://haugiang.dcs.vn/tin/bai-viet-3.html"] == "3"
         assert plan.known_pages == {"https://haugiang.dcs.vn/": "listing"}
-        await again.process_item(make_item(3, body="Nội dung đã sửa"))
-        await again.close_spider()
+        await again.item(make_item(3, body="Nội dung đã sửa"))
+        await again.close()
 
     asyncio.run(second())
     assert archive.revisions.count_documents({"article_id": "3"}) == 2
-    assert again.summary is not None and again.summary["counts"]["changed"] == 1
+    assert again.session.summary is not None
+    assert again.session.summary["counts"]["changed"] == 1
     archive.client.close()
 
 
 def test_timer_flushes_a_small_batch(tmp_path: Path, mongo_uri: str, archive_db_name: str) -> None:
-    pipeline = build(
+    crawl_ = build(
         tmp_path,
         mongo_uri,
         archive_db_name,
@@ -164,11 +195,11 @@ def test_timer_flushes_a_small_batch(tmp_path: Path, mongo_uri: str, archive_db_
     archive = db(mongo_uri, archive_db_name)
 
     async def crawl() -> int:
-        await pipeline.open_spider()
-        await pipeline.process_item(make_item(1))
+        await crawl_.open()
+        await crawl_.item(make_item(1))
         await asyncio.sleep(1.0)
         written = archive.articles.count_documents({})
-        await pipeline.close_spider()
+        await crawl_.close()
         return written
 
     assert asyncio.run(crawl()) == 1
@@ -178,22 +209,23 @@ def test_timer_flushes_a_small_batch(tmp_path: Path, mongo_uri: str, archive_db_
 def test_degraded_when_views_are_missing(
     tmp_path: Path, mongo_uri: str, archive_db_name: str
 ) -> None:
-    pipeline = build(tmp_path, mongo_uri, archive_db_name, HGCRAWLER_DEGRADED_THRESHOLD=0.5)
+    crawl_ = build(tmp_path, mongo_uri, archive_db_name, HGCRAWLER_DEGRADED_THRESHOLD=0.5)
 
     async def crawl() -> None:
-        await pipeline.open_spider()
-        await pipeline.process_item(make_item(1))
+        await crawl_.open()
+        crawl_.crawler.stats.set_value("response_received_count", 5)
+        await crawl_.item(make_item(1))
         for n in (2, 3, 4):
-            await pipeline.process_item(
+            await crawl_.item(
                 make_item(n, views=None, problems=["views"], render_reason="counter_is_javascript")
             )
-        await pipeline.close_spider()
+        await crawl_.close()
 
     asyncio.run(crawl())
     archive = db(mongo_uri, archive_db_name)
-    record = archive.crawls.find_one({"_id": pipeline.crawl_id})
+    record = archive.crawls.find_one({"_id": crawl_.session.crawl_id})
     assert record["status"] == "degraded"
-    assert any("views (3/4)" in problem for problem in record["problems"])
+    assert any("3 of 4 article pages lack the view count" in p for p in record["problems"])
     article = archive.articles.find_one({"_id": "2"})
     assert article["views"] is None
     assert article["views_missing_reason"] == "counter_is_javascript"
@@ -203,12 +235,13 @@ def test_degraded_when_views_are_missing(
 def test_database_gone_spills_to_the_journal_then_replays(
     tmp_path: Path, mongo_uri: str, archive_db_name: str
 ) -> None:
-    pipeline = build(tmp_path, mongo_uri, archive_db_name)
+    crawl_ = build(tmp_path, mongo_uri, archive_db_name)
 
     async def crawl() -> None:
-        await pipeline.open_spider()
-        await pipeline.process_item(make_item(1))
-        store = pipeline.store
+        await crawl_.open()
+        crawl_.crawler.stats.set_value("response_received_count", 5)
+        await crawl_.item(make_item(1))
+        store = crawl_.session.store
         assert store is not None
 
         def broken(crawl_id: str, records: Any) -> Any:
@@ -216,45 +249,66 @@ def test_database_gone_spills_to_the_journal_then_replays(
 
         store.write_batch = broken  # type: ignore[method-assign]
         for n in (2, 3, 4):
-            assert (await pipeline.process_item(make_item(n))) is not None
-        await pipeline.close_spider()
+            assert (await crawl_.item(make_item(n))) is not None
+        await crawl_.close()
 
     asyncio.run(crawl())
     journal = SpillJournal(tmp_path / "journal" / archive_db_name)
     assert len(list(journal.pending())) == 4
     archive = db(mongo_uri, archive_db_name)
-    record = archive.crawls.find_one({"_id": pipeline.crawl_id})
+    record = archive.crawls.find_one({"_id": crawl_.session.crawl_id})
     assert record["status"] == "failed"
-    assert record["problems"][0].startswith("4 records spilled to ")
+    assert record["problems"][0].startswith("4 records could not be written")
     assert "hgcrawler db replay" in record["problems"][0]
-    assert pipeline.crawler.stats.get_value("hgcrawler/db/spilled") == 4
+    assert crawl_.crawler.stats.get_value("hgcrawler/db/spilled") == 4
     assert archive.articles.count_documents({}) == 0
 
     # the next crawl replays the journal before it starts
     nxt = build(tmp_path, mongo_uri, archive_db_name)
 
     async def next_crawl() -> None:
-        await nxt.open_spider()
-        await nxt.close_spider()
+        await nxt.open()
+        await nxt.close()
 
     asyncio.run(next_crawl())
     assert archive.articles.count_documents({}) == 4
-    assert archive.observations.count_documents({"crawl_id": pipeline.crawl_id}) == 4
+    assert archive.observations.count_documents({"crawl_id": crawl_.session.crawl_id}) == 4
     assert list(journal.pending()) == []
     archive.client.close()
 
 
-def test_unreachable_database_closes_the_spider(tmp_path: Path, archive_db_name: str) -> None:
-    pipeline = build(
-        tmp_path, "mongodb://127.0.0.1:9/?serverSelectionTimeoutMS=300", archive_db_name
-    )
+def test_unreachable_database_fails_the_crawl(tmp_path: Path, archive_db_name: str) -> None:
+    crawl_ = build(tmp_path, "mongodb://127.0.0.1:9/?serverSelectionTimeoutMS=300", archive_db_name)
 
     async def crawl() -> None:
-        with pytest.raises(CloseSpider):
-            await pipeline.open_spider()
-        with pytest.raises(StoreError):
-            await get_plan(pipeline.crawler)
-        await pipeline.close_spider()
+        await crawl_.open()
+        with pytest.raises(ArchiveUnavailable):
+            await crawl_.session.plan()
+        await crawl_.close("finished")
 
     asyncio.run(crawl())
-    assert pipeline.crawler.stats.get_value("hgcrawler/crawl_status") == "failed"
+    assert crawl_.crawler.stats.get_value("hgcrawler/crawl_status") == "failed"
+    summary = crawl_.session.summary
+    assert summary is not None and summary["status"] == "failed"
+    assert "could not start" in summary["problems"][0]
+
+
+def test_a_second_session_on_the_same_data_dir_is_locked(
+    tmp_path: Path, mongo_uri: str, archive_db_name: str
+) -> None:
+    first = build(tmp_path, mongo_uri, archive_db_name)
+    second = build(tmp_path, mongo_uri, archive_db_name)
+
+    async def crawl() -> None:
+        await first.open()
+        await second.open()
+        with pytest.raises(ArchiveUnavailable, match="another hgcrawler crawl is running"):
+            await second.session.plan()
+        assert second.crawler.stats.get_value("hgcrawler/open_error_kind") == "locked"
+        await second.close()
+        await first.close()
+
+    asyncio.run(crawl())
+    archive = db(mongo_uri, archive_db_name)
+    assert archive.crawls.count_documents({}) == 1  # the locked one recorded nothing
+    archive.client.close()

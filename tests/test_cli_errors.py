@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from hgcrawler.runner import start_url_problem
+from hgcrawler.config import start_url_problem
 from tests.conftest import MongoServer
 from tests.crawling import ROOT
 

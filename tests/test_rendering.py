@@ -11,12 +11,8 @@ import pytest
 from pymongo import MongoClient
 from scrapy.settings import Settings
 
-from hgcrawler.rendering import (
-    RenderConfig,
-    browser_rss_bytes,
-    chromium_args,
-    playwright_settings,
-)
+from hgcrawler.config import RenderConfig
+from hgcrawler.rendering import browser_rss_bytes, chromium_args, playwright_settings
 from hgcrawler.replica import ReplicaServer, ReplicaSite
 from tests.crawling import hgcrawler_crawl, reachable
 

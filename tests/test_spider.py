@@ -121,13 +121,15 @@ def test_csv_feed_export(crawl_output: dict[str, Any]) -> None:
 
 
 def test_spider_defaults_to_the_real_portal() -> None:
+    from scrapy.crawler import Crawler
+    from scrapy.settings import Settings
     from scrapy.utils.reactor import install_reactor, is_reactor_installed
     from scrapy.utils.test import get_crawler
 
     from hgcrawler.runner import project_settings
     from spiders.haugiang import HaugiangSpider
 
-    settings = project_settings().copy_to_dict()
+    settings = project_settings({"HGCRAWLER_CONTACT": "lab@university.edu.vn"}).copy_to_dict()
     if not is_reactor_installed():
         install_reactor(settings["TWISTED_REACTOR"])
     crawler = get_crawler(HaugiangSpider, settings_dict=settings)
@@ -136,11 +138,12 @@ def test_spider_defaults_to_the_real_portal() -> None:
     assert spider.allowed_domains == ["haugiang.dcs.vn"]
     assert crawler.settings.getbool("ROBOTSTXT_OBEY")
     assert crawler.settings.get("USER_AGENT").startswith("hgcrawler/")
-    assert "contact: hgcrawler-maintainers@example.org" in crawler.settings.get("USER_AGENT")
-    other = HaugiangSpider.from_crawler(
-        get_crawler(HaugiangSpider, settings_dict=settings), start_url="http://h:1/"
-    )
+    assert crawler.settings.get("USER_AGENT").endswith("contact: lab@university.edu.vn)")
+    # spider arguments are settings, set before Scrapy freezes them (as Crawler.crawl does)
+    fresh = Crawler(HaugiangSpider, Settings(settings))
+    other = HaugiangSpider.from_crawler(fresh, start_url="http://h:1/")
     assert other.start_url == "http://h:1/" and other.host == "h"
+    assert fresh.settings.get("HGCRAWLER_START_URL") == "http://h:1/"
 
 
 def test_contact_setting_goes_into_the_user_agent() -> None:

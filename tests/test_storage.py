@@ -10,7 +10,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from scrapy.settings import Settings
 
 from hgcrawler.storage import MongoArchiveStore, RevisitPolicy
 from hgcrawler.storage.mongo import content_hash
@@ -351,30 +350,6 @@ def test_load_plan_due(store: MongoArchiveStore) -> None:
     assert len(revisit_all.due) == 6
     stricter = store.load_plan("revisit", now, RevisitPolicy(young_interval=dt.timedelta(hours=8)))
     assert [article_id for article_id, _ in stricter.due] == ["5", "3"]
-
-
-def test_revisit_policy_from_settings() -> None:
-    policy = RevisitPolicy.from_settings(
-        Settings(
-            {
-                "HGCRAWLER_REVISIT_YOUNG_DAYS": "3",
-                "HGCRAWLER_REVISIT_YOUNG_HOURS": "2",
-                "HGCRAWLER_REVISIT_MID_HOURS": 12,
-                "HGCRAWLER_REVISIT_OLD_DAYS": 30,
-                "HGCRAWLER_REVISIT_OLD_INTERVAL_DAYS": 14,
-                "HGCRAWLER_REVISIT_ALL": "True",
-            }
-        )
-    )
-    assert policy == RevisitPolicy(
-        young_days=3,
-        young_interval=dt.timedelta(hours=2),
-        mid_interval=dt.timedelta(hours=12),
-        old_days=30,
-        old_interval=dt.timedelta(days=14),
-        revisit_all=True,
-    )
-    assert RevisitPolicy.from_settings(Settings()) == RevisitPolicy()
 
 
 def test_crawl_lifecycle_and_mark_interrupted(store: MongoArchiveStore) -> None:

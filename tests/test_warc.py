@@ -8,11 +8,13 @@ moved — their old URLs answer 301 — and two edited), the second with a tiny
 
 from __future__ import annotations
 
+import asyncio
 import gzip
 import json
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -29,6 +31,7 @@ from scrapy.http import HtmlResponse, Request, Response
 from scrapy.utils.test import get_crawler
 from warcio.archiveiterator import ArchiveIterator
 
+from hgcrawler.config import ConfigError
 from hgcrawler.extraction import extract_article
 from hgcrawler.pipelines.cleaning import CleanArticlePipeline
 from hgcrawler.replica import ReplicaServer, ReplicaSite
@@ -435,6 +438,27 @@ def _middleware(tmp_path: Path, **settings: Any) -> WarcWriterMiddleware:
     return WarcWriterMiddleware.from_crawler(crawler)
 
 
+def respond(middleware: WarcWriterMiddleware, request: Request, response: Response) -> Response:
+    """The middleware's answer to one response, as Scrapy awaits it."""
+    return asyncio.run(middleware.process_response(request, response))
+
+
+def test_the_middleware_writes_off_the_reactor_thread(tmp_path: Path) -> None:
+    middleware = _middleware(tmp_path)
+    request = Request("http://example.org/tin/a-1.html")
+    threads: list[str] = []
+    build = middleware._record
+
+    def record(*args: Any) -> Any:
+        threads.append(threading.current_thread().name)
+        return build(*args)
+
+    middleware._record = record  # type: ignore[method-assign]
+    respond(middleware, request, HtmlResponse(request.url, body=b"<p>x</p>", request=request))
+    assert threads and threads[0].startswith("hgcrawler-warc")
+    assert threads[0] != threading.current_thread().name
+
+
 def test_gzipped_responses_are_kept_as_sent_and_read_back_decoded(tmp_path: Path) -> None:
     middleware = _middleware(tmp_path)
     page = "<html><head><title>Tiêu đề</title></head><body>Nội dung</body></html>".encode()
@@ -446,7 +470,7 @@ def test_gzipped_responses_are_kept_as_sent_and_read_back_decoded(tmp_path: Path
         headers={"Content-Encoding": "gzip", "Content-Type": "text/html; charset=utf-8"},
         request=request,
     )
-    assert middleware.process_response(request, response) is response
+    assert respond(middleware, request, response) is response
     location = request.meta["hgcrawler_warc"]
     assert location["file"] == "warc/unit/hgcrawler-unit-00000.warc.gz"
     middleware.writer.close()  # type: ignore[union-attr]
@@ -467,11 +491,11 @@ def test_redirect_and_error_responses_are_written(tmp_path: Path) -> None:
     middleware = _middleware(tmp_path)
     request = Request("http://example.org/old.html")
     moved = Response(request.url, status=301, headers={"Location": "/new.html"}, request=request)
-    middleware.process_response(request, moved)
+    respond(middleware, request, moved)
     first = request.meta["hgcrawler_warc"]
     missing_request = Request("http://example.org/gone.html")
     missing = Response(missing_request.url, status=404, body=b"not here")
-    middleware.process_response(missing_request, missing)
+    respond(middleware, missing_request, missing)
     middleware.writer.close()  # type: ignore[union-attr]
     assert read_response(tmp_path, first).status_line == "HTTP/1.1 301 Moved Permanently"
     assert ("Location", "/new.html") in read_response(tmp_path, first).headers
@@ -490,7 +514,7 @@ def test_rendered_pages_are_conversion_records_referring_to_the_response(
     middleware = _middleware(tmp_path)
     url = "http://example.org/tin/a-2.html"
     static_request = Request(url)
-    middleware.process_response(static_request, HtmlResponse(url, body=b"<p>...</p>"))
+    respond(middleware, static_request, HtmlResponse(url, body=b"<p>...</p>"))
     static = static_request.meta["hgcrawler_warc"]
     rendered_request = Request(url, meta={"playwright": True}, dont_filter=True)
     rendered = HtmlResponse(
@@ -498,7 +522,7 @@ def test_rendered_pages_are_conversion_records_referring_to_the_response(
         body=b"<p>361</p>",
         headers={"Content-Type": "text/html; charset=utf-8", "Content-Encoding": "gzip"},
     )
-    assert middleware.process_response(rendered_request, rendered) is rendered
+    assert respond(middleware, rendered_request, rendered) is rendered
     location = rendered_request.meta["hgcrawler_warc"]
     middleware.writer.close()  # type: ignore[union-attr]
     records = {
@@ -517,15 +541,11 @@ def test_rendered_pages_are_conversion_records_referring_to_the_response(
     assert middleware.stats.get_value("hgcrawler/warc/records") == 3
 
 
-@pytest.mark.parametrize(
-    ("settings", "message"),
-    [
-        ({"HGCRAWLER_WARC_ENABLED": False}, "HGCRAWLER_WARC_ENABLED"),
-        ({"HGCRAWLER_WARC_MAX_SIZE": 0}, "HGCRAWLER_WARC_MAX_SIZE"),
-    ],
-)
-def test_not_configured_names_the_setting(
-    tmp_path: Path, settings: dict[str, Any], message: str
-) -> None:
-    with pytest.raises(NotConfigured, match=message):
-        _middleware(tmp_path, **settings)
+def test_turned_off_by_its_setting(tmp_path: Path) -> None:
+    with pytest.raises(NotConfigured, match="HGCRAWLER_WARC_ENABLED"):
+        _middleware(tmp_path, HGCRAWLER_WARC_ENABLED=False)
+
+
+def test_a_bad_size_stops_the_crawl_naming_the_setting(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="HGCRAWLER_WARC_MAX_SIZE must be >= 1"):
+        _middleware(tmp_path, HGCRAWLER_WARC_MAX_SIZE=0)

@@ -67,6 +67,7 @@ class ArchivePipeline:
                 "(EXTENSIONS['hgcrawler.session.CrawlSession'])"
             )
         pipeline = cls(crawler, session)
+        session.attach(pipeline)
         connect = crawler.signals.connect
         connect(pipeline.page_seen, signal=signals.page_seen)
         connect(pipeline.article_gone, signal=signals.article_gone)
@@ -112,6 +113,7 @@ class ArchivePipeline:
     def _tally_article(self, record: dict[str, Any]) -> None:
         tally = self.session.tally
         tally.article_pages += 1
+        tally.article_records += 1
         url = str(record.get("url") or "")
         present = {
             "views": record.get("views") is not None,

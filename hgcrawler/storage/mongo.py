@@ -255,7 +255,7 @@ class MongoArchiveStore:
         def find() -> list[dict[str, Any]]:
             cursor = self._db.crawls.find(
                 {"status": "finished", "_id": {"$ne": exclude}, "fill": {"$exists": True}},
-                {"fill": 1, "article_pages": 1, "mode": 1, "started_at": 1},
+                {"fill": 1, "article_records": 1, "mode": 1, "started_at": 1},
             )
             return list(cursor.sort("started_at", DESCENDING).limit(limit))
 

@@ -1,0 +1,151 @@
+"""Every HGCRAWLER_* setting is read in one place, checked, and named when wrong."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from scrapy.settings import Settings
+
+from hgcrawler.config import DEFAULTS, ConfigError, HgcrawlerConfig, is_loopback
+from hgcrawler.plan import RevisitPolicy
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_defaults_give_a_usable_configuration(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("MONGO_URI", "HGCRAWLER_MONGO_DATABASE", "HGCRAWLER_DATA_DIR"):
+        monkeypatch.delenv(name, raising=False)
+    config = HgcrawlerConfig.from_settings(Settings())
+    assert config.start_url == "https://haugiang.dcs.vn/"
+    assert config.archive.database == "hgcrawler" and config.archive.embedded
+    assert config.revisit == RevisitPolicy()
+    assert config.render.mode == "auto" and config.warc.enabled
+    assert config.archive.lock_path == config.archive.data_dir / "crawl.lock"
+
+
+def test_revisit_policy_from_settings() -> None:
+    policy = HgcrawlerConfig.from_settings(
+        Settings(
+            {
+                "HGCRAWLER_REVISIT_YOUNG_DAYS": "3",
+                "HGCRAWLER_REVISIT_YOUNG_HOURS": "2",
+                "HGCRAWLER_REVISIT_MID_HOURS": 12,
+                "HGCRAWLER_REVISIT_OLD_DAYS": 30,
+                "HGCRAWLER_REVISIT_OLD_INTERVAL_DAYS": 14,
+                "HGCRAWLER_REVISIT_ALL": "True",
+            }
+        )
+    ).revisit
+    assert policy == RevisitPolicy(
+        young_days=3,
+        young_interval=dt.timedelta(hours=2),
+        mid_interval=dt.timedelta(hours=12),
+        old_days=30,
+        old_interval=dt.timedelta(days=14),
+        revisit_all=True,
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("HGCRAWLER_MODE", "sometimes", "HGCRAWLER_MODE must be one of"),
+        ("HGCRAWLER_RENDER", "maybe", "HGCRAWLER_RENDER must be one of"),
+        ("HGCRAWLER_WRITE_BATCH_SIZE", "0", "HGCRAWLER_WRITE_BATCH_SIZE must be >= 1"),
+        ("HGCRAWLER_WRITE_BATCH_SIZE", "many", "HGCRAWLER_WRITE_BATCH_SIZE must be an integer"),
+        ("HGCRAWLER_DEGRADED_THRESHOLD", "1.5", "HGCRAWLER_DEGRADED_THRESHOLD must be in"),
+        ("HGCRAWLER_RETRY_BACKOFF", "-1", "HGCRAWLER_RETRY_BACKOFF must be >= 0"),
+        ("HGCRAWLER_REVISIT_OLD_DAYS", "1", "HGCRAWLER_REVISIT_* settings"),
+        ("HGCRAWLER_ARTICLE_ID_PATTERN", r"/(\d+)/(\d+)", "HGCRAWLER_ARTICLE_ID_PATTERN"),
+        ("HGCRAWLER_START_URL", "not-a-url", "bad start URL 'not-a-url'"),
+        ("HGCRAWLER_START_URL", "ftp://x/", "the scheme must be http or https"),
+        ("HGCRAWLER_WARC_ENABLED", "perhaps", "HGCRAWLER_WARC_ENABLED must be true or false"),
+    ],
+)
+def test_a_bad_value_names_its_setting(name: str, value: str, message: str) -> None:
+    with pytest.raises(ConfigError, match=message.replace("*", r"\*").replace("(", r"\(")):
+        HgcrawlerConfig.from_settings(Settings({name: value}))
+
+
+def test_where_the_archive_is_setting_then_environment_then_default(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("MONGO_URI", "mongodb://env:1/")
+    monkeypatch.setenv("HGCRAWLER_MONGO_DATABASE", "from_env")
+    monkeypatch.setenv("HGCRAWLER_DATA_DIR", str(tmp_path / "env"))
+    from_env = HgcrawlerConfig.from_settings(Settings()).archive
+    assert (from_env.mongo_uri, from_env.database, from_env.data_dir) == (
+        "mongodb://env:1/",
+        "from_env",
+        tmp_path / "env",
+    )
+    given = HgcrawlerConfig.from_settings(
+        Settings(
+            {
+                "HGCRAWLER_MONGO_URI": "mongodb://set:2/",
+                "HGCRAWLER_MONGO_DATABASE": "set",
+                "HGCRAWLER_DATA_DIR": str(tmp_path / "set"),
+            }
+        )
+    ).archive
+    assert (given.mongo_uri, given.database, given.data_dir) == (
+        "mongodb://set:2/",
+        "set",
+        tmp_path / "set",
+    )
+    assert given.journal_dir == tmp_path / "set" / "journal" / "set"
+
+
+@pytest.mark.parametrize("contact", ["", "hgcrawler-maintainers@example.org", "x@example.com"])
+def test_a_real_site_needs_a_real_contact(contact: str) -> None:
+    config = HgcrawlerConfig.from_settings(Settings({"HGCRAWLER_CONTACT": contact}))
+    with pytest.raises(ConfigError, match="set HGCRAWLER_CONTACT"):
+        config.check_politeness()
+
+
+def test_a_contact_or_a_local_replica_is_polite_enough() -> None:
+    HgcrawlerConfig.from_settings(
+        Settings({"HGCRAWLER_CONTACT": "lab@university.edu.vn"})
+    ).check_politeness()
+    HgcrawlerConfig.from_settings(
+        Settings({"HGCRAWLER_START_URL": "http://127.0.0.3:8080/"})
+    ).check_politeness()
+
+
+@pytest.mark.parametrize(
+    ("url", "loopback"),
+    [
+        ("http://127.0.0.1:8000/", True),
+        ("http://127.0.0.3/", True),
+        ("http://localhost:1/", True),
+        ("http://[::1]:80/", True),
+        ("https://haugiang.dcs.vn/", False),
+        ("http://10.0.0.1/", False),
+    ],
+)
+def test_is_loopback(url: str, loopback: bool) -> None:
+    assert is_loopback(url) is loopback
+
+
+def test_hgcrawler_settings_are_read_only_in_config() -> None:
+    """No module but hgcrawler/config.py reads an HGCRAWLER_* setting from Settings."""
+    import re
+
+    reader = re.compile(r"""settings\.get\w*\(\s*["']HGCRAWLER_""")
+    offenders = [
+        f"{path.relative_to(ROOT)}:{number}"
+        for folder in ("hgcrawler", "spiders")
+        for path in sorted((ROOT / folder).rglob("*.py"))
+        if path.name != "config.py"
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if reader.search(line)
+    ]
+    assert offenders == []
+
+
+def test_every_default_is_documented() -> None:
+    settings_doc = (ROOT / "docs" / "settings.md").read_text(encoding="utf-8")
+    undocumented = [name for name in DEFAULTS if name not in settings_doc]
+    assert undocumented == []
