@@ -171,7 +171,7 @@ def test_redirect_joins_the_page_a_listing_found_first(store: MongoArchiveStore)
     second = store.write_batch(
         crawl_id, [page(new, "Hội nghị", via=[old], views=20, at="2026-11-02T02:00Z")]
     )
-    assert second.moved >= 1
+    assert (second.new, second.revisited, second.moved) == (0, 1, 1)
     docs = articles(store)
     assert list(docs) == [old]  # the older key stays
     assert docs[old]["url"] == new and docs[old]["old_urls"] == [old]
@@ -182,6 +182,8 @@ def test_redirect_joins_the_page_a_listing_found_first(store: MongoArchiveStore)
     assert store.db.revisions.count_documents({"article_id": new}) == 0
     joined = store.db.moves.find_one({"absorbed": new})
     assert joined is not None and joined["evidence"] == "redirect" and joined["state"] == "done"
+    assert (joined["from_url"], joined["to_url"]) == (old, new)
+    assert store.db.moves.count_documents({}) == 1  # the join is the move's one record
 
 
 @pytest.mark.parametrize("order", ["gone first", "new page first"])
@@ -257,3 +259,28 @@ def test_a_join_cut_short_is_finished(store: MongoArchiveStore) -> None:
     assert list(articles(store)) == [old]
     assert store.db.observations.count_documents({"article_id": old}) == 2
     assert finish_pending_joins(store.db) == 0
+
+
+def batches(store: MongoArchiveStore, *batches: list[dict[str, Any]]) -> list[Any]:
+    """Several batches of one crawl, as the archive pipeline writes them."""
+    crawl_id = store.begin_crawl("full", H)
+    return [store.write_batch(crawl_id, records) for records in batches]
+
+
+def total(results: list[Any], name: str) -> int:
+    return sum(getattr(result, name) for result in results)
+
+
+def test_a_redirect_to_a_page_archived_first_is_one_move(store: MongoArchiveStore) -> None:
+    old = f"{H}/tin-tuc/hoi-nghi.html"
+    new = f"{H}/tin-tuc/thoi-su/hoi-nghi.html"
+    crawl(store, page(old, "Hội nghị", at="2026-11-01T00:00Z"))
+    crawl(store, page(new, "Hội nghị", at="2026-11-02T00:00Z"))  # a listing led there first
+    result = crawl(store, page(new, "Hội nghị", via=[old], at="2026-11-03T00:00Z"))
+    assert (result.new, result.revisited, result.moved) == (0, 1, 1)
+    assert list(articles(store)) == [old]
+    moves = list(store.db.moves.find({}))
+    assert [(m["article_id"], m["from_url"], m["to_url"], m["evidence"]) for m in moves] == [
+        (old, old, new, "redirect")
+    ]
+    assert moves[0]["absorbed"] == new and moves[0]["state"] == "done"

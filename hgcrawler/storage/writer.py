@@ -129,7 +129,8 @@ class BatchWriter:
         self.revisions: dict[str, int] = {}
         self.created: list[str] = []  # articles new in this batch
         self.removed: list[tuple[str, dt.datetime | None]] = []  # (id, last seen before)
-        self.joins: list[tuple[str, str, str]] = []  # (into, absorbed, evidence)
+        # (into, absorbed, evidence, the URL ``into`` moved from if already rewritten)
+        self.joins: list[tuple[str, str, str, str | None]] = []
 
     # --- what is known ---------------------------------------------------------
 
@@ -367,22 +368,25 @@ class BatchWriter:
         self, article_id: str, old_urls: list[str], url: str, evidence: str, at: dt.datetime
     ) -> None:
         for old in old_urls:
-            self.ops["moves"].append(
-                UpdateOne(
-                    {"_id": f"{article_id}@{self.crawl_id}:{_url_hash(old)}"},
-                    {
-                        "$setOnInsert": {
-                            "article_id": article_id,
-                            "from_url": old,
-                            "to_url": url,
-                            "evidence": evidence,
-                            "crawl_id": self.crawl_id,
-                            "at": at,
-                        }
-                    },
-                    upsert=True,
-                )
-            )
+            self.ops["moves"].append(self._move(article_id, old, url, evidence, at))
+
+    def _move(
+        self, article_id: str, old: str, url: str, evidence: str, at: dt.datetime
+    ) -> UpdateOne:
+        return UpdateOne(
+            {"_id": f"{article_id}@{self.crawl_id}:{_url_hash(old)}"},
+            {
+                "$setOnInsert": {
+                    "article_id": article_id,
+                    "from_url": old,
+                    "to_url": url,
+                    "evidence": evidence,
+                    "crawl_id": self.crawl_id,
+                    "at": at,
+                }
+            },
+            upsert=True,
+        )
 
     def _article(self, record: Record, resolution: Resolution, digest: str) -> None:
         article_id, old_urls = resolution.article_id, resolution.old_urls
@@ -453,11 +457,13 @@ class BatchWriter:
         else:
             self.result.revisited += 1
             doc = self.articles[article_id]
+            previous_url = str(doc.get("url") or "") or None
             if old_urls:
-                self.result.moved += 1
                 self._add_old_urls(article_id, old_urls)
-                evidence = resolution.evidence or "url"
-                self._record_move(article_id, old_urls, url, evidence, fetched_at)
+                if resolution.absorb is None:  # else the join records the move, once
+                    self.result.moved += 1
+                    evidence = resolution.evidence or "url"
+                    self._record_move(article_id, old_urls, url, evidence, fetched_at)
             update: dict[str, Any] = {"$set": current}
             if digest == doc.get("content_hash"):
                 self._touch_revision(revision_id, fetched_at)
@@ -482,7 +488,7 @@ class BatchWriter:
             doc["text_identity"] = current["text_identity"]
             self._remember(article_id, doc)
         if resolution.absorb is not None:
-            self.joins.append((article_id, resolution.absorb, "redirect"))
+            self.joins.append((article_id, resolution.absorb, "redirect", previous_url))
         self._observe(
             article_id,
             fetched_at=fetched_at,
@@ -651,23 +657,35 @@ class BatchWriter:
         for article_id, last_seen in self.removed:
             twin = self._content_twin(article_id, removed=False, last_seen=last_seen)
             if twin is not None:
-                joins.append((article_id, twin, "content"))
+                joins.append((article_id, twin, "content", None))
         for article_id in self.created:
             twin = self._content_twin(article_id, removed=True)
             if twin is not None:
-                joins.append((twin, article_id, "content"))
+                joins.append((twin, article_id, "content", None))
         done: set[str] = set()
-        for into, absorbed, evidence in joins:
+        for into, absorbed, evidence, from_url in joins:
             if into in done or absorbed in done or into == absorbed:
                 continue
-            if absorb_article(
-                self.db, into, absorbed, evidence=evidence, crawl_id=self.crawl_id, at=self.now
-            ):
+            joined = absorb_article(
+                self.db,
+                into,
+                absorbed,
+                evidence=evidence,
+                crawl_id=self.crawl_id,
+                at=self.now,
+                from_url=from_url,
+            )
+            if joined:
                 done.add(absorbed)
-                self.result.moved += 1
                 if absorbed in self.created:
                     self.result.new -= 1
                     self.result.revisited += 1
+            elif from_url is None:
+                continue
+            else:  # the article redirected to is no longer in the archive: a plain move
+                to_url = str(self.articles[into].get("url") or "")
+                self.db.moves.bulk_write([self._move(into, from_url, to_url, evidence, self.now)])
+            self.result.moved += 1
 
     def _content_twin(
         self, article_id: str, *, removed: bool, last_seen: dt.datetime | None = None
