@@ -284,3 +284,30 @@ def test_a_redirect_to_a_page_archived_first_is_one_move(store: MongoArchiveStor
         (old, old, new, "redirect")
     ]
     assert moves[0]["absorbed"] == new and moves[0]["state"] == "done"
+
+
+@pytest.mark.parametrize("split", [False, True], ids=["one batch", "two batches"])
+def test_a_content_move_found_in_one_crawl_is_no_removal(
+    store: MongoArchiveStore, split: bool
+) -> None:
+    old = f"{H}/tin-tuc/hoi-nghi.html"
+    new = f"{H}/kinh-te/hoi-nghi-tong-ket.html"
+    crawl(store, page(old, "Hội nghị", at="2026-11-01T00:00Z"))
+    records = [gone(old, old), page(new, "Hội nghị", at="2026-11-02T01:00Z")]
+    results = batches(store, *([r] for r in records)) if split else batches(store, records)
+    assert (total(results, "removed"), total(results, "moved"), total(results, "new")) == (0, 1, 0)
+    assert articles(store)[old]["removed_at"] is None
+    seen = list(store.db.observations.find({"article_id": old}).sort("fetched_at", 1))
+    assert [(o["status"], o["url"]) for o in seen] == [(200, old), (200, new)]
+
+
+def test_a_content_move_after_a_removal_leaves_that_removal_counted(
+    store: MongoArchiveStore,
+) -> None:
+    old = f"{H}/tin-tuc/hoi-nghi.html"
+    new = f"{H}/kinh-te/hoi-nghi-tong-ket.html"
+    crawl(store, page(old, "Hội nghị", at="2026-11-01T00:00Z"))
+    assert crawl(store, gone(old, old, at="2026-11-02T00:00Z")).removed == 1
+    later = crawl(store, page(new, "Hội nghị", at="2026-11-03T00:00Z"))
+    assert (later.removed, later.moved, later.new) == (0, 1, 0)
+    assert articles(store)[old]["removed_at"] is None

@@ -666,6 +666,7 @@ class BatchWriter:
         for into, absorbed, evidence, from_url in joins:
             if into in done or absorbed in done or into == absorbed:
                 continue
+            revived = self._removed_in_this_crawl(into)
             joined = absorb_article(
                 self.db,
                 into,
@@ -680,12 +681,30 @@ class BatchWriter:
                 if absorbed in self.created:
                     self.result.new -= 1
                     self.result.revisited += 1
+                if revived:  # its 404 was the move, not a removal
+                    self.result.removed -= 1
             elif from_url is None:
                 continue
             else:  # the article redirected to is no longer in the archive: a plain move
                 to_url = str(self.articles[into].get("url") or "")
                 self.db.moves.bulk_write([self._move(into, from_url, to_url, evidence, self.now)])
             self.result.moved += 1
+
+    def _removed_in_this_crawl(self, article_id: str) -> bool:
+        """Whether this crawl marked the article removed: its removal is this crawl's
+        404/410 observation of it (a removal counted by this crawl, in any batch)."""
+        doc = self.db.articles.find_one({"_id": article_id}, {"removed_at": 1})
+        if doc is None or doc.get("removed_at") is None:
+            return False
+        seen = self.db.observations.find_one(
+            {"_id": f"{article_id}@{self.crawl_id}"}, {"status": 1, "fetched_at": 1}
+        )
+        return (
+            seen is not None
+            and int(seen.get("status") or 0) >= 400
+            and seen.get("fetched_at") is not None
+            and as_datetime(seen["fetched_at"]) == as_datetime(doc["removed_at"])
+        )
 
     def _content_twin(
         self, article_id: str, *, removed: bool, last_seen: dt.datetime | None = None
