@@ -311,3 +311,22 @@ def test_a_content_move_after_a_removal_leaves_that_removal_counted(
     later = crawl(store, page(new, "Hội nghị", at="2026-11-03T00:00Z"))
     assert (later.removed, later.moved, later.new) == (0, 1, 0)
     assert articles(store)[old]["removed_at"] is None
+
+
+@pytest.mark.parametrize("split", [False, True], ids=["one batch", "two batches"])
+def test_an_id_found_at_a_new_url_after_its_old_url_died_is_a_move(
+    store: MongoArchiveStore, split: bool
+) -> None:
+    old = f"{H}/DetailView/4321/22/Hoi-nghi.html"
+    new = f"{H}/DetailView/4321/31/Hoi-nghi.html"
+    crawl(store, page(old, "Hội nghị", views=10, at="2026-11-01T00:00Z"))
+    records = [gone(old, "4321"), page(new, "Hội nghị", views=25, at="2026-11-02T01:00Z")]
+    results = batches(store, *([r] for r in records)) if split else batches(store, records)
+    assert (total(results, "removed"), total(results, "moved"), total(results, "new")) == (0, 1, 0)
+    doc = articles(store)["4321"]
+    assert doc["url"] == new and doc["old_urls"] == [old] and doc["removed_at"] is None
+    assert doc["views"] == 25
+    seen = list(store.db.observations.find({"article_id": "4321"}).sort("fetched_at", 1))
+    assert [(o["status"], o["views"], o["url"]) for o in seen] == [(200, 10, old), (200, 25, new)]
+    move = store.db.moves.find_one({"article_id": "4321"})
+    assert move is not None and (move["from_url"], move["evidence"]) == (old, "id")

@@ -96,6 +96,11 @@ def _fingerprint(record: Mapping[str, Any]) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
+def _same_moment(a: Any, b: Any) -> bool:
+    """Two stored timestamps are the same instant (None is no instant)."""
+    return a is not None and b is not None and as_datetime(a) == as_datetime(b)
+
+
 def _url_hash(url: str) -> str:
     return hashlib.sha256(canonical_url(url).encode("utf-8")).hexdigest()[:12]
 
@@ -296,13 +301,17 @@ class BatchWriter:
         ids = sorted(
             {d.article_id if isinstance(d, Resolution) else d for _, d in decided if d is not None}
         )
-        observed = {
-            str(doc["article_id"])
-            for doc in self.db.observations.find(
-                {"_id": {"$in": [f"{article_id}@{self.crawl_id}" for article_id in ids]}},
-                {"article_id": 1},
-            )
-        }
+        observed: set[str] = set()
+        gone_at: dict[str, Any] = {}  # articles this crawl saw answer 404/410 -> when
+        for doc in self.db.observations.find(
+            {"_id": {"$in": [f"{article_id}@{self.crawl_id}" for article_id in ids]}},
+            {"article_id": 1, "status": 1, "fetched_at": 1},
+        ):
+            observed.add(str(doc["article_id"]))
+            if int(doc.get("status") or 0) >= 400:
+                gone_at[str(doc["article_id"])] = doc.get("fetched_at")
+        # the page of an article tells more than a 404 of one of its URLs in the same batch
+        paged = {d.article_id for _, d in decided if isinstance(d, Resolution)}
         hashes = {id(record): content_hash(record) for record, _ in decided}
         revision_ids = [
             f"{d.article_id}:{hashes[id(record)]}"
@@ -315,17 +324,19 @@ class BatchWriter:
         }
         for record, decision in decided:
             if isinstance(decision, Resolution):
-                if decision.article_id in observed:
+                article_id = decision.article_id
+                if article_id in observed and article_id not in gone_at:
                     self.result.duplicates += 1
-                    if decision.old_urls and decision.article_id in self.articles:
-                        self._add_old_urls(decision.article_id, decision.old_urls)
+                    if decision.old_urls and article_id in self.articles:
+                        self._add_old_urls(article_id, decision.old_urls)
                     continue
-                self._article(record, decision, hashes[id(record)])
-                observed.add(decision.article_id)
+                # seen answering 404/410 at one URL by an earlier batch: here it is
+                self._article(record, decision, hashes[id(record)], gone_at.pop(article_id, None))
+                observed.add(article_id)
             elif decision is None:
                 self.result.ignored += 1
                 logger.debug("gone record for an unknown article (%s)", record)
-            elif decision in observed:
+            elif decision in observed or decision in paged:
                 self.result.duplicates += 1
             else:
                 self._gone(record, decision)
@@ -388,7 +399,11 @@ class BatchWriter:
             upsert=True,
         )
 
-    def _article(self, record: Record, resolution: Resolution, digest: str) -> None:
+    def _article(
+        self, record: Record, resolution: Resolution, digest: str, gone_at: Any = None
+    ) -> None:
+        """Write an article page.  ``gone_at``: when this crawl saw the article answer
+        404/410 at a URL it has left; this page replaces that observation."""
         article_id, old_urls = resolution.article_id, resolution.old_urls
         fetched_at = as_datetime(record.get("fetched_at") or self.now)
         updated_on = as_date(record.get("updated_on"))
@@ -458,6 +473,8 @@ class BatchWriter:
             self.result.revisited += 1
             doc = self.articles[article_id]
             previous_url = str(doc.get("url") or "") or None
+            if gone_at is not None and _same_moment(doc.get("removed_at"), gone_at):
+                self.result.removed -= 1  # this crawl counted its 404 as a removal: a move
             if old_urls:
                 self._add_old_urls(article_id, old_urls)
                 if resolution.absorb is None:  # else the join records the move, once
@@ -491,6 +508,7 @@ class BatchWriter:
             self.joins.append((article_id, resolution.absorb, "redirect", previous_url))
         self._observe(
             article_id,
+            replace=gone_at is not None,
             fetched_at=fetched_at,
             url=url,
             status=status,
@@ -534,12 +552,14 @@ class BatchWriter:
             )
         )
 
-    def _observe(self, article_id: str, **fields: Any) -> None:
-        """This crawl's one observation of the article (written once: ``$setOnInsert``)."""
+    def _observe(self, article_id: str, *, replace: bool = False, **fields: Any) -> None:
+        """This crawl's one observation of the article (written once: ``$setOnInsert``;
+        ``replace``: instead of this crawl's 404/410 observation of it)."""
+        operator = "$set" if replace else "$setOnInsert"
         self.ops["observations"].append(
             UpdateOne(
                 {"_id": f"{article_id}@{self.crawl_id}"},
-                {"$setOnInsert": {"article_id": article_id, "crawl_id": self.crawl_id, **fields}},
+                {operator: {"article_id": article_id, "crawl_id": self.crawl_id, **fields}},
                 upsert=True,
             )
         )
@@ -702,8 +722,7 @@ class BatchWriter:
         return (
             seen is not None
             and int(seen.get("status") or 0) >= 400
-            and seen.get("fetched_at") is not None
-            and as_datetime(seen["fetched_at"]) == as_datetime(doc["removed_at"])
+            and _same_moment(doc["removed_at"], seen.get("fetched_at"))
         )
 
     def _content_twin(
