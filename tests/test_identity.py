@@ -171,7 +171,9 @@ def test_redirect_joins_the_page_a_listing_found_first(store: MongoArchiveStore)
     second = store.write_batch(
         crawl_id, [page(new, "Hội nghị", via=[old], views=20, at="2026-11-02T02:00Z")]
     )
-    assert (second.new, second.revisited, second.moved) == (0, 1, 1)
+    # one article in this crawl, seen again at its new URL (counts add up over batches)
+    assert (first.new + second.new, first.revisited + second.revisited) == (0, 1)
+    assert (first.articles + second.articles, second.moved) == (1, 1)
     docs = articles(store)
     assert list(docs) == [old]  # the older key stays
     assert docs[old]["url"] == new and docs[old]["old_urls"] == [old]
@@ -286,6 +288,26 @@ def test_a_redirect_to_a_page_archived_first_is_one_move(store: MongoArchiveStor
     assert moves[0]["absorbed"] == new and moves[0]["state"] == "done"
 
 
+def test_a_crawl_that_reaches_both_urls_of_a_redirected_move_counts_one_article(
+    store: MongoArchiveStore,
+) -> None:
+    old = f"{H}/tin-tuc/hoi-nghi.html"
+    new = f"{H}/tin-tuc/thoi-su/hoi-nghi.html"
+    crawl(store, page(old, "Hội nghị", at="2026-11-01T00:00Z"))
+    crawl(store, page(new, "Hội nghị", at="2026-11-02T00:00Z"))  # a listing led there first
+    # the next crawl reaches the new URL from a listing, then the old URL redirects there
+    results = batches(
+        store,
+        [page(new, "Hội nghị", at="2026-11-03T01:00Z")],
+        [page(new, "Hội nghị", via=[old], at="2026-11-03T02:00Z")],
+    )
+    assert [total(results, name) for name in ("articles", "new", "revisited", "moved")] == [
+        1, 0, 1, 1
+    ]  # fmt: skip
+    assert list(articles(store)) == [old]
+    assert store.db.observations.count_documents({"article_id": old}) == 3
+
+
 @pytest.mark.parametrize("split", [False, True], ids=["one batch", "two batches"])
 def test_a_content_move_found_in_one_crawl_is_no_removal(
     store: MongoArchiveStore, split: bool
@@ -296,6 +318,7 @@ def test_a_content_move_found_in_one_crawl_is_no_removal(
     records = [gone(old, old), page(new, "Hội nghị", at="2026-11-02T01:00Z")]
     results = batches(store, *([r] for r in records)) if split else batches(store, records)
     assert (total(results, "removed"), total(results, "moved"), total(results, "new")) == (0, 1, 0)
+    assert (total(results, "articles"), total(results, "revisited")) == (1, 1)
     assert articles(store)[old]["removed_at"] is None
     seen = list(store.db.observations.find({"article_id": old}).sort("fetched_at", 1))
     assert [(o["status"], o["url"]) for o in seen] == [(200, old), (200, new)]

@@ -686,7 +686,7 @@ class BatchWriter:
         for into, absorbed, evidence, from_url in joins:
             if into in done or absorbed in done or into == absorbed:
                 continue
-            revived = self._removed_in_this_crawl(into)
+            counted = self._join_counts(into, absorbed)
             joined = absorb_article(
                 self.db,
                 into,
@@ -698,11 +698,7 @@ class BatchWriter:
             )
             if joined:
                 done.add(absorbed)
-                if absorbed in self.created:
-                    self.result.new -= 1
-                    self.result.revisited += 1
-                if revived:  # its 404 was the move, not a removal
-                    self.result.removed -= 1
+                self.result += counted
             elif from_url is None:
                 continue
             else:  # the article redirected to is no longer in the archive: a plain move
@@ -710,20 +706,34 @@ class BatchWriter:
                 self.db.moves.bulk_write([self._move(into, from_url, to_url, evidence, self.now)])
             self.result.moved += 1
 
-    def _removed_in_this_crawl(self, article_id: str) -> bool:
-        """Whether this crawl marked the article removed: its removal is this crawl's
-        404/410 observation of it (a removal counted by this crawl, in any batch)."""
-        doc = self.db.articles.find_one({"_id": article_id}, {"removed_at": 1})
-        if doc is None or doc.get("removed_at") is None:
-            return False
-        seen = self.db.observations.find_one(
-            {"_id": f"{article_id}@{self.crawl_id}"}, {"status": 1, "fetched_at": 1}
-        )
-        return (
-            seen is not None
-            and int(seen.get("status") or 0) >= 400
-            and _same_moment(doc["removed_at"], seen.get("fetched_at"))
-        )
+    def _join_counts(self, into: str, absorbed: str) -> BatchResult:
+        """How joining ``absorbed`` into ``into`` changes this crawl's counts, which
+        counted them as two articles: one article, revisited at its new URL; a removal
+        this crawl counted for ``into`` (its 404, in any batch) was the move."""
+        change = BatchResult()
+        seen = {
+            str(doc["article_id"]): doc
+            for doc in self.db.observations.find(
+                {"_id": {"$in": [f"{into}@{self.crawl_id}", f"{absorbed}@{self.crawl_id}"]}},
+                {"article_id": 1, "status": 1, "fetched_at": 1},
+            )
+        }
+        into_seen, absorbed_seen = seen.get(into), seen.get(absorbed)
+        into_page = into_seen is not None and int(into_seen.get("status") or 0) < 400
+        if absorbed_seen is not None:  # counted new or revisited by this crawl
+            if self.db.observations.count_documents({"article_id": absorbed}) == 1:
+                change.new -= 1  # first seen by this crawl
+            else:
+                change.revisited -= 1
+            if into_page:  # the article is counted already
+                change.articles -= 1
+            else:
+                change.revisited += 1
+        if into_seen is not None and not into_page:
+            doc = self.db.articles.find_one({"_id": into}, {"removed_at": 1})
+            if doc is not None and _same_moment(doc.get("removed_at"), into_seen.get("fetched_at")):
+                change.removed -= 1  # its 404 was the move, not a removal
+        return change
 
     def _content_twin(
         self, article_id: str, *, removed: bool, last_seen: dt.datetime | None = None
