@@ -20,15 +20,19 @@ def hgcrawler_crawl(
     mode: str = "full",
     *extra: str,
     render: str = "never",
+    slug_ids: bool = True,
     timeout: float = 300,
 ) -> subprocess.CompletedProcess[str]:
-    """``hgcrawler crawl`` against the replica; returns the finished process."""
+    """``hgcrawler crawl`` against the replica; returns the finished process.
+
+    ``slug_ids``: the replica's default URLs end in its ids (``<slug>-<id>.html``), so
+    ``HGCRAWLER_SLUG_IDS=1`` is set; pass False for ``ReplicaSite(url_scheme="slugs")``.
+    """
     command = [
         sys.executable, "-m", "hgcrawler.cli", "crawl", "--mode", mode, "--fast",
         "--start-url", base_url, "--mongo-uri", mongo_uri, "--data-dir", str(data_dir),
         "-s", f"HGCRAWLER_MONGO_DATABASE={database}", "-s", f"HGCRAWLER_RENDER={render}",
-        # the replica's article URLs end in its ids: "<slug>-<id>.html"
-        "-s", "HGCRAWLER_SLUG_IDS=1",
+        *(["-s", "HGCRAWLER_SLUG_IDS=1"] if slug_ids else []),
         *extra,
     ]  # fmt: skip
     return subprocess.run(
@@ -67,3 +71,21 @@ def expected_record(truth: ArticleTruth, base_url: str) -> dict[str, Any]:
 def reachable(site: ReplicaSite, *, malformed: bool | None = False) -> list[ArticleTruth]:
     """Live (or moved) articles a crawler can reach, optionally filtered on malformed."""
     return [t for t in site.live_articles() if malformed is None or t.malformed == malformed]
+
+
+#: The extractor takes a heading shorter than this for page chrome, not a title
+#: (``_find_title`` in hgcrawler/extraction.py), so the slug replica's recurring
+#: "Tin vắn" pages are rejected as ``missing_title``.  A known limitation, pinned by
+#: a strict xfail in tests/test_slug_site_crawl.py.
+SHORT_TITLE_CHARS = 8
+
+
+def short_title(truth: ArticleTruth) -> bool:
+    """Whether the extractor rejects this page for its short title (see above)."""
+    return len(truth.title) < SHORT_TITLE_CHARS
+
+
+def stored(site: ReplicaSite) -> list[ArticleTruth]:
+    """The reachable articles an archive should hold: well-formed, with a title the
+    extractor recognises."""
+    return [t for t in reachable(site) if not short_title(t)]

@@ -171,7 +171,9 @@ def test_redirect_joins_the_page_a_listing_found_first(store: MongoArchiveStore)
     second = store.write_batch(
         crawl_id, [page(new, "Hội nghị", via=[old], views=20, at="2026-11-02T02:00Z")]
     )
-    assert second.moved >= 1
+    # one article in this crawl, seen again at its new URL (counts add up over batches)
+    assert (first.new + second.new, first.revisited + second.revisited) == (0, 1)
+    assert (first.articles + second.articles, second.moved) == (1, 1)
     docs = articles(store)
     assert list(docs) == [old]  # the older key stays
     assert docs[old]["url"] == new and docs[old]["old_urls"] == [old]
@@ -182,6 +184,8 @@ def test_redirect_joins_the_page_a_listing_found_first(store: MongoArchiveStore)
     assert store.db.revisions.count_documents({"article_id": new}) == 0
     joined = store.db.moves.find_one({"absorbed": new})
     assert joined is not None and joined["evidence"] == "redirect" and joined["state"] == "done"
+    assert (joined["from_url"], joined["to_url"]) == (old, new)
+    assert store.db.moves.count_documents({}) == 1  # the join is the move's one record
 
 
 @pytest.mark.parametrize("order", ["gone first", "new page first"])
@@ -257,3 +261,95 @@ def test_a_join_cut_short_is_finished(store: MongoArchiveStore) -> None:
     assert list(articles(store)) == [old]
     assert store.db.observations.count_documents({"article_id": old}) == 2
     assert finish_pending_joins(store.db) == 0
+
+
+def batches(store: MongoArchiveStore, *batches: list[dict[str, Any]]) -> list[Any]:
+    """Several batches of one crawl, as the archive pipeline writes them."""
+    crawl_id = store.begin_crawl("full", H)
+    return [store.write_batch(crawl_id, records) for records in batches]
+
+
+def total(results: list[Any], name: str) -> int:
+    return sum(getattr(result, name) for result in results)
+
+
+def test_a_redirect_to_a_page_archived_first_is_one_move(store: MongoArchiveStore) -> None:
+    old = f"{H}/tin-tuc/hoi-nghi.html"
+    new = f"{H}/tin-tuc/thoi-su/hoi-nghi.html"
+    crawl(store, page(old, "Hội nghị", at="2026-11-01T00:00Z"))
+    crawl(store, page(new, "Hội nghị", at="2026-11-02T00:00Z"))  # a listing led there first
+    result = crawl(store, page(new, "Hội nghị", via=[old], at="2026-11-03T00:00Z"))
+    assert (result.new, result.revisited, result.moved) == (0, 1, 1)
+    assert list(articles(store)) == [old]
+    moves = list(store.db.moves.find({}))
+    assert [(m["article_id"], m["from_url"], m["to_url"], m["evidence"]) for m in moves] == [
+        (old, old, new, "redirect")
+    ]
+    assert moves[0]["absorbed"] == new and moves[0]["state"] == "done"
+
+
+def test_a_crawl_that_reaches_both_urls_of_a_redirected_move_counts_one_article(
+    store: MongoArchiveStore,
+) -> None:
+    old = f"{H}/tin-tuc/hoi-nghi.html"
+    new = f"{H}/tin-tuc/thoi-su/hoi-nghi.html"
+    crawl(store, page(old, "Hội nghị", at="2026-11-01T00:00Z"))
+    crawl(store, page(new, "Hội nghị", at="2026-11-02T00:00Z"))  # a listing led there first
+    # the next crawl reaches the new URL from a listing, then the old URL redirects there
+    results = batches(
+        store,
+        [page(new, "Hội nghị", at="2026-11-03T01:00Z")],
+        [page(new, "Hội nghị", via=[old], at="2026-11-03T02:00Z")],
+    )
+    assert [total(results, name) for name in ("articles", "new", "revisited", "moved")] == [
+        1, 0, 1, 1
+    ]  # fmt: skip
+    assert list(articles(store)) == [old]
+    assert store.db.observations.count_documents({"article_id": old}) == 3
+
+
+@pytest.mark.parametrize("split", [False, True], ids=["one batch", "two batches"])
+def test_a_content_move_found_in_one_crawl_is_no_removal(
+    store: MongoArchiveStore, split: bool
+) -> None:
+    old = f"{H}/tin-tuc/hoi-nghi.html"
+    new = f"{H}/kinh-te/hoi-nghi-tong-ket.html"
+    crawl(store, page(old, "Hội nghị", at="2026-11-01T00:00Z"))
+    records = [gone(old, old), page(new, "Hội nghị", at="2026-11-02T01:00Z")]
+    results = batches(store, *([r] for r in records)) if split else batches(store, records)
+    assert (total(results, "removed"), total(results, "moved"), total(results, "new")) == (0, 1, 0)
+    assert (total(results, "articles"), total(results, "revisited")) == (1, 1)
+    assert articles(store)[old]["removed_at"] is None
+    seen = list(store.db.observations.find({"article_id": old}).sort("fetched_at", 1))
+    assert [(o["status"], o["url"]) for o in seen] == [(200, old), (200, new)]
+
+
+def test_a_content_move_after_a_removal_leaves_that_removal_counted(
+    store: MongoArchiveStore,
+) -> None:
+    old = f"{H}/tin-tuc/hoi-nghi.html"
+    new = f"{H}/kinh-te/hoi-nghi-tong-ket.html"
+    crawl(store, page(old, "Hội nghị", at="2026-11-01T00:00Z"))
+    assert crawl(store, gone(old, old, at="2026-11-02T00:00Z")).removed == 1
+    later = crawl(store, page(new, "Hội nghị", at="2026-11-03T00:00Z"))
+    assert (later.removed, later.moved, later.new) == (0, 1, 0)
+    assert articles(store)[old]["removed_at"] is None
+
+
+@pytest.mark.parametrize("split", [False, True], ids=["one batch", "two batches"])
+def test_an_id_found_at_a_new_url_after_its_old_url_died_is_a_move(
+    store: MongoArchiveStore, split: bool
+) -> None:
+    old = f"{H}/DetailView/4321/22/Hoi-nghi.html"
+    new = f"{H}/DetailView/4321/31/Hoi-nghi.html"
+    crawl(store, page(old, "Hội nghị", views=10, at="2026-11-01T00:00Z"))
+    records = [gone(old, "4321"), page(new, "Hội nghị", views=25, at="2026-11-02T01:00Z")]
+    results = batches(store, *([r] for r in records)) if split else batches(store, records)
+    assert (total(results, "removed"), total(results, "moved"), total(results, "new")) == (0, 1, 0)
+    doc = articles(store)["4321"]
+    assert doc["url"] == new and doc["old_urls"] == [old] and doc["removed_at"] is None
+    assert doc["views"] == 25
+    seen = list(store.db.observations.find({"article_id": "4321"}).sort("fetched_at", 1))
+    assert [(o["status"], o["views"], o["url"]) for o in seen] == [(200, 10, old), (200, 25, new)]
+    move = store.db.moves.find_one({"article_id": "4321"})
+    assert move is not None and (move["from_url"], move["evidence"]) == (old, "id")

@@ -58,9 +58,20 @@ def _moment(value: Any) -> dt.datetime:
 
 
 def absorb_article(
-    db: Db, into: str, absorbed: str, *, evidence: str, crawl_id: str, at: dt.datetime
+    db: Db,
+    into: str,
+    absorbed: str,
+    *,
+    evidence: str,
+    crawl_id: str,
+    at: dt.datetime,
+    from_url: str | None = None,
 ) -> bool:
-    """Join article ``absorbed`` into article ``into``; False when either is missing."""
+    """Join article ``absorbed`` into article ``into``; False when either is missing.
+
+    ``from_url``: the URL ``into`` moved from, when its document already shows the new
+    one (a redirect seen in the same batch); by default its document's URL.
+    """
     if into == absorbed:
         return False
     both = {doc["_id"]: doc for doc in db.articles.find({"_id": {"$in": [into, absorbed]}})}
@@ -73,7 +84,7 @@ def absorb_article(
             "$setOnInsert": {
                 "article_id": into,
                 "absorbed": absorbed,
-                "from_url": both[into].get("url"),
+                "from_url": from_url or both[into].get("url"),
                 "to_url": newer.get("url"),
                 "evidence": evidence,
                 "crawl_id": crawl_id,

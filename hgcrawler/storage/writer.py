@@ -98,6 +98,11 @@ def _fingerprint(record: Mapping[str, Any]) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
+def _same_moment(a: Any, b: Any) -> bool:
+    """Two stored timestamps are the same instant (None is no instant)."""
+    return a is not None and b is not None and as_datetime(a) == as_datetime(b)
+
+
 def _url_hash(url: str) -> str:
     return hashlib.sha256(canonical_url(url).encode("utf-8")).hexdigest()[:12]
 
@@ -131,7 +136,8 @@ class BatchWriter:
         self.revisions: dict[str, int] = {}
         self.created: list[str] = []  # articles new in this batch
         self.removed: list[tuple[str, dt.datetime | None]] = []  # (id, last seen before)
-        self.joins: list[tuple[str, str, str]] = []  # (into, absorbed, evidence)
+        # (into, absorbed, evidence, the URL ``into`` moved from if already rewritten)
+        self.joins: list[tuple[str, str, str, str | None]] = []
 
     # --- what is known ---------------------------------------------------------
 
@@ -297,13 +303,17 @@ class BatchWriter:
         ids = sorted(
             {d.article_id if isinstance(d, Resolution) else d for _, d in decided if d is not None}
         )
-        observed = {
-            str(doc["article_id"])
-            for doc in self.db.observations.find(
-                {"_id": {"$in": [f"{article_id}@{self.crawl_id}" for article_id in ids]}},
-                {"article_id": 1},
-            )
-        }
+        observed: set[str] = set()
+        gone_at: dict[str, Any] = {}  # articles this crawl saw answer 404/410 -> when
+        for doc in self.db.observations.find(
+            {"_id": {"$in": [f"{article_id}@{self.crawl_id}" for article_id in ids]}},
+            {"article_id": 1, "status": 1, "fetched_at": 1},
+        ):
+            observed.add(str(doc["article_id"]))
+            if int(doc.get("status") or 0) >= 400:
+                gone_at[str(doc["article_id"])] = doc.get("fetched_at")
+        # the page of an article tells more than a 404 of one of its URLs in the same batch
+        paged = {d.article_id for _, d in decided if isinstance(d, Resolution)}
         hashes = {id(record): content_hash(record) for record, _ in decided}
         revision_ids = [
             f"{d.article_id}:{hashes[id(record)]}"
@@ -316,17 +326,19 @@ class BatchWriter:
         }
         for record, decision in decided:
             if isinstance(decision, Resolution):
-                if decision.article_id in observed:
+                article_id = decision.article_id
+                if article_id in observed and article_id not in gone_at:
                     self.result.duplicates += 1
-                    if decision.old_urls and decision.article_id in self.articles:
-                        self._add_old_urls(decision.article_id, decision.old_urls)
+                    if decision.old_urls and article_id in self.articles:
+                        self._add_old_urls(article_id, decision.old_urls)
                     continue
-                self._article(record, decision, hashes[id(record)])
-                observed.add(decision.article_id)
+                # seen answering 404/410 at one URL by an earlier batch: here it is
+                self._article(record, decision, hashes[id(record)], gone_at.pop(article_id, None))
+                observed.add(article_id)
             elif decision is None:
                 self.result.ignored += 1
                 logger.debug("gone record for an unknown article (%s)", record)
-            elif decision in observed:
+            elif decision in observed or decision in paged:
                 self.result.duplicates += 1
             else:
                 self._gone(record, decision)
@@ -369,22 +381,7 @@ class BatchWriter:
         self, article_id: str, old_urls: list[str], url: str, evidence: str, at: dt.datetime
     ) -> None:
         for old in old_urls:
-            self.ops["moves"].append(
-                UpdateOne(
-                    {"_id": f"{article_id}@{self.crawl_id}:{_url_hash(old)}"},
-                    {
-                        "$setOnInsert": {
-                            "article_id": article_id,
-                            "from_url": old,
-                            "to_url": url,
-                            "evidence": evidence,
-                            "crawl_id": self.crawl_id,
-                            "at": at,
-                        }
-                    },
-                    upsert=True,
-                )
-            )
+            self.ops["moves"].append(self._move(article_id, old, url, evidence, at))
 
     def _regressed(self, record: Record, doc: Mapping[str, Any]) -> list[str]:
         """Fields a known article's page had and no longer shows (its layout changed)."""
@@ -428,7 +425,29 @@ class BatchWriter:
         )
         logger.warning("layout changed: %s lacks %s", url, ", ".join(lost))
 
-    def _article(self, record: Record, resolution: Resolution, digest: str) -> None:
+    def _move(
+        self, article_id: str, old: str, url: str, evidence: str, at: dt.datetime
+    ) -> UpdateOne:
+        return UpdateOne(
+            {"_id": f"{article_id}@{self.crawl_id}:{_url_hash(old)}"},
+            {
+                "$setOnInsert": {
+                    "article_id": article_id,
+                    "from_url": old,
+                    "to_url": url,
+                    "evidence": evidence,
+                    "crawl_id": self.crawl_id,
+                    "at": at,
+                }
+            },
+            upsert=True,
+        )
+
+    def _article(
+        self, record: Record, resolution: Resolution, digest: str, gone_at: Any = None
+    ) -> None:
+        """Write an article page.  ``gone_at``: when this crawl saw the article answer
+        404/410 at a URL it has left; this page replaces that observation."""
         article_id, old_urls = resolution.article_id, resolution.old_urls
         if not resolution.new:
             lost = self._regressed(record, self.articles[article_id])
@@ -514,11 +533,15 @@ class BatchWriter:
                 logger.warning(
                     "%s shows %d views, fewer than the %d seen before", url, views, previous_views
                 )
+            previous_url = str(doc.get("url") or "") or None
+            if gone_at is not None and _same_moment(doc.get("removed_at"), gone_at):
+                self.result.removed -= 1  # this crawl counted its 404 as a removal: a move
             if old_urls:
-                self.result.moved += 1
                 self._add_old_urls(article_id, old_urls)
-                evidence = resolution.evidence or "url"
-                self._record_move(article_id, old_urls, url, evidence, fetched_at)
+                if resolution.absorb is None:  # else the join records the move, once
+                    self.result.moved += 1
+                    evidence = resolution.evidence or "url"
+                    self._record_move(article_id, old_urls, url, evidence, fetched_at)
             update: dict[str, Any] = {"$set": current}
             if digest == doc.get("content_hash"):
                 self._touch_revision(revision_id, fetched_at)
@@ -544,9 +567,10 @@ class BatchWriter:
             doc["text_identity"] = current["text_identity"]
             self._remember(article_id, doc)
         if resolution.absorb is not None:
-            self.joins.append((article_id, resolution.absorb, "redirect"))
+            self.joins.append((article_id, resolution.absorb, "redirect", previous_url))
         self._observe(
             article_id,
+            replace=gone_at is not None,
             fetched_at=fetched_at,
             url=url,
             status=status,
@@ -591,12 +615,14 @@ class BatchWriter:
             )
         )
 
-    def _observe(self, article_id: str, **fields: Any) -> None:
-        """This crawl's one observation of the article (written once: ``$setOnInsert``)."""
+    def _observe(self, article_id: str, *, replace: bool = False, **fields: Any) -> None:
+        """This crawl's one observation of the article (written once: ``$setOnInsert``;
+        ``replace``: instead of this crawl's 404/410 observation of it)."""
+        operator = "$set" if replace else "$setOnInsert"
         self.ops["observations"].append(
             UpdateOne(
                 {"_id": f"{article_id}@{self.crawl_id}"},
-                {"$setOnInsert": {"article_id": article_id, "crawl_id": self.crawl_id, **fields}},
+                {operator: {"article_id": article_id, "crawl_id": self.crawl_id, **fields}},
                 upsert=True,
             )
         )
@@ -714,23 +740,63 @@ class BatchWriter:
         for article_id, last_seen in self.removed:
             twin = self._content_twin(article_id, removed=False, last_seen=last_seen)
             if twin is not None:
-                joins.append((article_id, twin, "content"))
+                joins.append((article_id, twin, "content", None))
         for article_id in self.created:
             twin = self._content_twin(article_id, removed=True)
             if twin is not None:
-                joins.append((twin, article_id, "content"))
+                joins.append((twin, article_id, "content", None))
         done: set[str] = set()
-        for into, absorbed, evidence in joins:
+        for into, absorbed, evidence, from_url in joins:
             if into in done or absorbed in done or into == absorbed:
                 continue
-            if absorb_article(
-                self.db, into, absorbed, evidence=evidence, crawl_id=self.crawl_id, at=self.now
-            ):
+            counted = self._join_counts(into, absorbed)
+            joined = absorb_article(
+                self.db,
+                into,
+                absorbed,
+                evidence=evidence,
+                crawl_id=self.crawl_id,
+                at=self.now,
+                from_url=from_url,
+            )
+            if joined:
                 done.add(absorbed)
-                self.result.moved += 1
-                if absorbed in self.created:
-                    self.result.new -= 1
-                    self.result.revisited += 1
+                self.result += counted
+            elif from_url is None:
+                continue
+            else:  # the article redirected to is no longer in the archive: a plain move
+                to_url = str(self.articles[into].get("url") or "")
+                self.db.moves.bulk_write([self._move(into, from_url, to_url, evidence, self.now)])
+            self.result.moved += 1
+
+    def _join_counts(self, into: str, absorbed: str) -> BatchResult:
+        """How joining ``absorbed`` into ``into`` changes this crawl's counts, which
+        counted them as two articles: one article, revisited at its new URL; a removal
+        this crawl counted for ``into`` (its 404, in any batch) was the move."""
+        change = BatchResult()
+        seen = {
+            str(doc["article_id"]): doc
+            for doc in self.db.observations.find(
+                {"_id": {"$in": [f"{into}@{self.crawl_id}", f"{absorbed}@{self.crawl_id}"]}},
+                {"article_id": 1, "status": 1, "fetched_at": 1},
+            )
+        }
+        into_seen, absorbed_seen = seen.get(into), seen.get(absorbed)
+        into_page = into_seen is not None and int(into_seen.get("status") or 0) < 400
+        if absorbed_seen is not None:  # counted new or revisited by this crawl
+            if self.db.observations.count_documents({"article_id": absorbed}) == 1:
+                change.new -= 1  # first seen by this crawl
+            else:
+                change.revisited -= 1
+            if into_page:  # the article is counted already
+                change.articles -= 1
+            else:
+                change.revisited += 1
+        if into_seen is not None and not into_page:
+            doc = self.db.articles.find_one({"_id": into}, {"removed_at": 1})
+            if doc is not None and _same_moment(doc.get("removed_at"), into_seen.get("fetched_at")):
+                change.removed -= 1  # its 404 was the move, not a removal
+        return change
 
     def _content_twin(
         self, article_id: str, *, removed: bool, last_seen: dt.datetime | None = None
