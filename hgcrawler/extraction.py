@@ -548,14 +548,15 @@ def _find_title(
     # Prefer a candidate that the page's <title>/og:title repeats, then a heading.
     for i in candidates:
         folded = blocks[i].folded
-        if folded_page_title and len(folded) >= 10 and folded in folded_page_title:
+        long_enough = len(folded) >= 10 or blocks[i].heading  # a short title is a heading
+        if folded_page_title and long_enough and folded in folded_page_title:
             return i, blocks[i].text
     nearest = candidates[0]
     block = blocks[nearest]
     looks_like_crumb = (
         BREADCRUMB_SEPARATORS.search(block.text) is not None and block.link_density > 0.3
     ) or (block.link_density > 0.8 and block.folded in link_texts and len(block.text) < 60)
-    if looks_like_crumb or len(block.text) < 8:
+    if looks_like_crumb or (len(block.text) < 8 and not block.heading):
         return None, ""
     return nearest, block.text
 

@@ -73,19 +73,6 @@ def reachable(site: ReplicaSite, *, malformed: bool | None = False) -> list[Arti
     return [t for t in site.live_articles() if malformed is None or t.malformed == malformed]
 
 
-#: The extractor takes a heading shorter than this for page chrome, not a title
-#: (``_find_title`` in hgcrawler/extraction.py), so the slug replica's recurring
-#: "Tin vắn" pages are rejected as ``missing_title``.  A known limitation, pinned by
-#: a strict xfail in tests/test_slug_site_crawl.py.
-SHORT_TITLE_CHARS = 8
-
-
-def short_title(truth: ArticleTruth) -> bool:
-    """Whether the extractor rejects this page for its short title (see above)."""
-    return len(truth.title) < SHORT_TITLE_CHARS
-
-
 def stored(site: ReplicaSite) -> list[ArticleTruth]:
-    """The reachable articles an archive should hold: well-formed, with a title the
-    extractor recognises."""
-    return [t for t in reachable(site) if not short_title(t)]
+    """The reachable articles an archive should hold: the well-formed ones."""
+    return reachable(site)

@@ -320,3 +320,17 @@ def test_captions_are_tied_to_their_image_by_structure() -> None:
     record = extract_article(html, URL)
     assert record["images"][0]["caption"] == "Quang cảnh buổi làm việc chiều 17/3."
     assert "Quang cảnh" not in record["body"]
+
+
+def test_a_short_title_in_a_heading_is_the_title() -> None:
+    html = (
+        "<html><head><title>Tin vắn - Cổng thông tin</title></head><body>"
+        "<div>Trang chủ » Tin tức</div><h1>Tin vắn</h1>"
+        "<div>[ Cập nhật vào ngày (18/03/2021) ] - [ Số lần xem: 12 ]</div>"
+        "<p><b>Sáng nay, tỉnh tổ chức hội nghị tổng kết công tác năm.</b></p>"
+        "<p>Hội nghị đánh giá kết quả thực hiện nhiệm vụ và đề ra phương hướng năm tới.</p>"
+        "<p>Minh Anh</p><h3>Các ý kiến của bạn đọc</h3></body></html>"
+    )
+    record = extract_article(html, "https://tinh.dcs.vn/tin-tuc/tin-van-2.html")
+    assert record["title"] == "Tin vắn"
+    assert record["category"] == "Tin tức"

@@ -20,7 +20,7 @@ from pymongo import MongoClient
 from pymongo.database import Database
 
 from hgcrawler.replica import ArticleTruth, ReplicaServer, ReplicaSite
-from tests.crawling import hgcrawler_crawl, reachable, short_title
+from tests.crawling import hgcrawler_crawl, reachable
 
 pytestmark = pytest.mark.slow
 
@@ -46,11 +46,9 @@ class SlugCrawl:
 class SlugSite:
     def __init__(self, site: ReplicaSite, base_url: str) -> None:
         self.site, self.root = site, base_url.rstrip("/")
-        every = {self.root + t.url: t for t in reachable(site)}
-        # "Tin vắn" pages, rejected by the extractor (see tests.crawling.SHORT_TITLE_CHARS)
-        self.short_titles = {url for url, t in every.items() if short_title(t)}
-        self.every = every
-        self.truth = {url: t for url, t in every.items() if url not in self.short_titles}
+        self.truth = {self.root + t.url: t for t in reachable(site)}
+        # the replica's recurring short titles ("Tin vắn") are titles too
+        self.short_titles = {url for url, t in self.truth.items() if len(t.title) < 8}
         self.malformed = {self.root + t.url: t for t in reachable(site, malformed=True)}
         self.crawls: dict[str, SlugCrawl] = {}
 
@@ -101,15 +99,13 @@ def test_the_replica_has_many_slugs_ending_in_the_same_number(slug_site: SlugSit
     assert len(slug_site.truth) >= 120
     assert "2021" in groups and len(groups["2021"]) >= 20, sizes
     assert sum(size - 1 for size in sizes) >= 30
-    assert len(slug_site.short_titles) <= 5  # "Tin vắn", see tests.crawling.short_title
+    assert slug_site.short_titles  # "Tin vắn": the archive must keep short titles too
 
 
-@pytest.mark.xfail(
-    strict=True, reason="the extractor rejects titles under 8 characters ('Tin vắn')"
-)
-def test_every_page_is_stored_even_with_a_short_title(slug_site: SlugSite) -> None:
-    crawl = slug_site.crawls["right"]
-    assert crawl.db.articles.count_documents({}) == len(slug_site.every)
+def test_short_titles_are_stored_with_their_title(slug_site: SlugSite) -> None:
+    docs = {doc["url"]: doc for doc in slug_site.crawls["right"].articles().values()}
+    for url in slug_site.short_titles:
+        assert docs[url]["title"] == slug_site.truth[url].title
 
 
 def test_one_article_per_page_keyed_by_its_url(slug_site: SlugSite) -> None:
@@ -131,8 +127,7 @@ def test_one_article_per_page_keyed_by_its_url(slug_site: SlugSite) -> None:
     assert record is not None and record["status"] == "finished"
     assert record["counts"]["new"] == len(docs) and record["counts"]["collisions"] == 0
     rejected = {r["url"]: r["reason"] for r in crawl.db.rejects.find({})}
-    assert set(rejected) == set(slug_site.malformed) | slug_site.short_titles
-    assert {rejected[url] for url in slug_site.short_titles} <= {"missing_title"}
+    assert set(rejected) == set(slug_site.malformed)
     assert record["counts"]["rejected"] == len(rejected)
     assert "key_collision" not in crawl.done.stdout
 
