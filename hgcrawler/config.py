@@ -27,6 +27,7 @@ from urllib.parse import urlsplit
 from scrapy.settings import BaseSettings
 
 from hgcrawler.plan import RevisitPolicy
+from hgcrawler.sites import HAUGIANG, SiteProfile
 from hgcrawler.urls import ArticleKeys
 
 __all__ = [
@@ -380,6 +381,7 @@ def _revisit_policy(settings: BaseSettings) -> RevisitPolicy:
 
 @dataclass(frozen=True)
 class HgcrawlerConfig:
+    site: SiteProfile
     start_url: str
     mode: str
     contact: str
@@ -407,6 +409,7 @@ class HgcrawlerConfig:
         except ValueError as exc:
             raise ConfigError(f"HGCRAWLER_ARTICLE_ID_PATTERN: {exc}") from exc
         return cls(
+            site=HAUGIANG,
             start_url=check_start_url(str(_get(settings, "HGCRAWLER_START_URL"))),
             mode=mode,
             contact=str(_get(settings, "HGCRAWLER_CONTACT") or "").strip(),
