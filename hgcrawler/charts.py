@@ -1,6 +1,6 @@
 """Charts of the archive as PNG images (matplotlib, Agg backend, no display needed).
 
-Each function draws from plain data (what :mod:`hgcrawler.query` returns),
+Each function draws from plain data (what :class:`hgcrawler.storage.reader.ArchiveReader` returns),
 writes PNG bytes and returns a :class:`Chart` holding the image and the data
 actually plotted, so callers and tests can check what is on the picture.
 """

@@ -14,7 +14,7 @@ import json
 from collections.abc import Iterator, Mapping
 from typing import Any, TextIO
 
-from pymongo.database import Database
+from hgcrawler.storage.reader import ArchiveReader
 
 __all__ = [
     "COLLECTIONS",
@@ -23,7 +23,6 @@ __all__ = [
     "export",
     "iso_time",
     "iter_documents",
-    "since_filter",
 ]
 
 FORMATS = ("jsonl", "csv")
@@ -32,12 +31,16 @@ FORMATS = ("jsonl", "csv")
 COLLECTIONS: dict[str, tuple[str, ...]] = {
     "articles": (
         "_id",
+        "site",
+        "key",
         "url",
         "old_urls",
         "category",
         "title",
         "updated_on",
         "views",
+        "views_at",
+        "views_peak",
         "lede",
         "body",
         "images",
@@ -54,20 +57,21 @@ COLLECTIONS: dict[str, tuple[str, ...]] = {
         "rendered",
     ),
     "observations": (
-        "_id",
         "article_id",
+        "site",
         "crawl_id",
         "fetched_at",
-        "url",
         "status",
         "views",
-        "updated_on",
-        "rendered",
+        "revision",
         "views_missing_reason",
+        "source",
+        "flags",
         "warc",
     ),
     "revisions": (
         "_id",
+        "site",
         "article_id",
         "number",
         "content_hash",
@@ -86,53 +90,28 @@ COLLECTIONS: dict[str, tuple[str, ...]] = {
     ),
 }
 
-#: Order of the stream, on indexed fields where possible.
-_SORT: dict[str, list[tuple[str, int]]] = {
-    "articles": [("_id", 1)],
-    "observations": [("article_id", 1), ("fetched_at", 1)],
-    "revisions": [("article_id", 1), ("number", 1)],
-}
-
-
-def since_filter(collection: str, since: dt.datetime | None) -> dict[str, Any]:
-    """What ``--since`` selects: articles seen or removed since then, observations
-    made since then, revisions first seen since then."""
-    if since is None:
-        return {}
-    if collection == "articles":
-        return {"$or": [{"last_seen_at": {"$gte": since}}, {"removed_at": {"$gte": since}}]}
-    if collection == "observations":
-        return {"fetched_at": {"$gte": since}}
-    if collection == "revisions":
-        return {"first_seen_at": {"$gte": since}}
-    raise ValueError(f"cannot export {collection!r}; choose from {', '.join(COLLECTIONS)}")
-
 
 def iter_documents(
-    db: Database[dict[str, Any]],
-    collection: str,
-    since: dt.datetime | None = None,
-    batch_size: int = 500,
+    reader: ArchiveReader, collection: str, since: dt.datetime | None = None
 ) -> Iterator[dict[str, Any]]:
-    """The collection's documents, in a stable order, with only the exported columns."""
+    """The collection's rows with only the exported columns: articles seen or removed
+    since ``since``, observations made since then, revisions first seen since then."""
     columns = COLLECTIONS.get(collection)
     if columns is None:
         raise ValueError(f"cannot export {collection!r}; choose from {', '.join(COLLECTIONS)}")
-    projection = dict.fromkeys(columns, 1)
-    cursor = (
-        db[collection]
-        .find(since_filter(collection, since), projection, batch_size=batch_size)
-        .sort(_SORT[collection])
-    )
-    try:
-        for doc in cursor:
-            row = {column: doc.get(column) for column in columns}
-            updated_on = row.get("updated_on")
-            if isinstance(updated_on, dt.datetime):  # a day, stored at 00:00 UTC
-                row["updated_on"] = updated_on.date()
-            yield row
-    finally:
-        cursor.close()
+    if collection == "observations":
+        rows: Iterator[dict[str, Any]] = reader.observations(since)
+    elif collection == "articles":
+        rows = reader.articles_since(since, dict.fromkeys(columns, 1))
+    else:
+        query = {} if since is None else {"first_seen_at": {"$gte": since}}
+        rows = reader.documents(collection, query, dict.fromkeys(columns, 1))
+    for doc in rows:
+        row = {column: doc.get(column) for column in columns}
+        updated_on = row.get("updated_on")
+        if isinstance(updated_on, dt.datetime):  # a day, stored at 00:00 UTC
+            row["updated_on"] = updated_on.date()
+        yield row
 
 
 def iso_time(value: dt.date) -> str:
@@ -167,7 +146,7 @@ def csv_cell(value: Any) -> Any:
 
 
 def export(
-    db: Database[dict[str, Any]],
+    reader: ArchiveReader,
     collection: str,
     out: TextIO,
     fmt: str = "jsonl",
@@ -176,7 +155,7 @@ def export(
     """Write ``collection`` to ``out`` as ``fmt`` (``jsonl`` or ``csv``); returns the row count."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}; choose from {', '.join(FORMATS)}")
-    documents = iter_documents(db, collection, since)
+    documents = iter_documents(reader, collection, since)
     count = 0
     if fmt == "jsonl":
         for doc in documents:

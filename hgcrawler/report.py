@@ -1,6 +1,7 @@
 """The archive summarised as one self-contained HTML page.
 
-:func:`build_report` gathers the numbers (through :mod:`hgcrawler.query`) and
+:func:`build_report` gathers the numbers (through an
+:class:`~hgcrawler.storage.reader.ArchiveReader`) and
 draws the charts (:mod:`hgcrawler.charts`, embedded as ``data:`` URIs);
 :func:`render_report` fills ``templates/report.html.j2``. The page loads
 nothing from the network.
@@ -14,9 +15,9 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from hgcrawler import query
 from hgcrawler.charts import Series as ChartSeries
 from hgcrawler.charts import bar_chart, line_chart, views_chart
+from hgcrawler.storage.reader import ArchiveReader
 from hgcrawler.tables import cell, duration
 
 __all__ = ["build_report", "render_report", "write_report"]
@@ -25,7 +26,7 @@ TEMPLATE = "report.html.j2"
 
 
 def build_report(
-    db: query.Db,
+    reader: ArchiveReader,
     *,
     top_n: int = 10,
     charted: int = 5,
@@ -39,28 +40,24 @@ def build_report(
     crawl started). ``charted``: how many of the top and fastest-growing
     articles get their view-count line drawn.
     """
-    query.ensure_not_empty(db)
+    reader.ensure_not_empty()
     now = now or dt.datetime.now(dt.UTC)
-    last = query.last_crawl(db)
+    last = reader.last_crawl()
     if since is None:
         anchor = last["started_at"] if last and last.get("started_at") else now
         since = anchor - dt.timedelta(days=7)
-    stats = query.stats(db, crawls=crawls)
-    top = query.top(db, limit=top_n)
-    growth = query.growth(db, limit=top_n)
-    changes = query.changes_since(db, since)
-    removals = list(
-        db.articles.find({"removed_at": {"$ne": None}}, query.LIST_FIELDS)
-        .sort("removed_at", -1)
-        .limit(top_n)
-    )
+    stats = reader.stats(crawls=crawls)
+    top = reader.top(limit=top_n)
+    growth = reader.growth(limit=top_n)
+    changes = reader.changes(since)
+    removals = changes["removed"][:top_n]
     charts: dict[str, dict[str, Any]] = {}
 
     def views_of(rows: list[dict[str, Any]], name: str, title: str) -> None:
         ids = [str(row["article_id"]) for row in rows[:charted]]
         if not ids:
             return
-        histories = {article_id: query.view_series(db, article_id) for article_id in ids}
+        histories = {article_id: reader.view_series(article_id) for article_id in ids}
         titles = {str(row["article_id"]): str(row.get("title") or "") for row in rows}
         chart = views_chart(histories, titles, title=title, size=(900, 420))
         charts[name] = {"uri": chart.data_uri(), "series": len(chart.series), "alt": title}
@@ -76,16 +73,18 @@ def build_report(
             "alt": "Articles per category",
         }
     if stats["site_views"]:
-        points = [(row["at"], float(row["views"])) for row in stats["site_views"]]
+        by_site: dict[str, list[tuple[dt.datetime, float]]] = {}
+        for row in stats["site_views"]:
+            by_site.setdefault(row["site"], []).append((row["day"], float(row["views"])))
         chart = line_chart(
-            [ChartSeries("sum of the view counts seen", points)],
-            title="The site's total views, per crawl",
+            [ChartSeries(site, points) for site, points in sorted(by_site.items())],
+            title="The site's total views: every article's latest count as of each day, summed",
             size=(900, 320),
         )
         charts["site_views"] = {"uri": chart.data_uri(), "series": 1, "alt": "Total views"}
     return {
         "generated_at": now,
-        "database": db.name,
+        "database": reader.name,
         "since": since,
         "totals": stats["totals"],
         "categories": stats["categories"],
@@ -122,9 +121,11 @@ def render_report(context: dict[str, Any]) -> str:
     return environment.get_template(TEMPLATE).render(**context)
 
 
-def write_report(db: query.Db, out: str | Path, **options: Any) -> tuple[Path, dict[str, Any]]:
+def write_report(
+    reader: ArchiveReader, out: str | Path, **options: Any
+) -> tuple[Path, dict[str, Any]]:
     """Build, render and write the report; returns its path and the context used."""
-    context = build_report(db, **options)
+    context = build_report(reader, **options)
     html = render_report(context)
     path = Path(out).expanduser()
     path.parent.mkdir(parents=True, exist_ok=True)

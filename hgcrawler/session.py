@@ -164,7 +164,7 @@ class CrawlSession:
     def _open(self) -> None:
         """In the worker: open the store, replay the journal, record the crawl, load the plan."""
         config = self.config
-        store = self.store_opener(config.archive)
+        store = self.store_opener(config.archive, config.site.name)
         self.store = store
         store.ensure_indexes()
         store.finish_pending_joins()

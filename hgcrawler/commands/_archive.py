@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import os
 import re
 import sys
 from collections.abc import Callable, Iterator
@@ -18,14 +17,14 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from hgcrawler.config import ArchiveConfig, ConfigError
 from hgcrawler.export import iso_time
-from hgcrawler.query import ArchiveQueryError, Db
+from hgcrawler.storage.reader import ArchiveQueryError, ArchiveReader
 
 EXIT_OK = 0
 EXIT_NOTHING = 1
 EXIT_USAGE = 2
 
-DEFAULT_DATABASE = "hgcrawler"
 
 _RELATIVE = re.compile(r"^(\d+)\s*([hdw])$")
 _UNITS = {"h": dt.timedelta(hours=1), "d": dt.timedelta(days=1), "w": dt.timedelta(weeks=1)}
@@ -39,16 +38,23 @@ class CommandError(Exception):
         self.exit_code = exit_code
 
 
-def add_archive_arguments(parser: argparse.ArgumentParser) -> None:
-    """``--mongo-uri``, ``--database`` and ``--data-dir``."""
+def add_archive_arguments(parser: argparse.ArgumentParser, *, sites: bool = False) -> None:
+    """``--mongo-uri``, ``--database`` and ``--data-dir`` (and ``--site``)."""
     group = parser.add_argument_group("archive")
+    if sites:
+        group.add_argument(
+            "--site",
+            action="append",
+            metavar="NAME",
+            help="only this site (repeatable; default: every site in the archive)",
+        )
     group.add_argument(
         "--mongo-uri",
         help="MongoDB URI (default: $MONGO_URI, else the embedded database in --data-dir)",
     )
     group.add_argument(
         "--database",
-        help=f"database name (default: $HGCRAWLER_MONGO_DATABASE, else {DEFAULT_DATABASE!r})",
+        help="database name (default: $HGCRAWLER_MONGO_DATABASE, else 'hgcrawler')",
     )
     group.add_argument("--data-dir", help="the embedded database's directory")
 
@@ -90,82 +96,39 @@ def optional_when(text: str | None) -> dt.datetime | None:
     return None if text is None else parse_when(text)
 
 
-def _mongo_settings(args: argparse.Namespace) -> tuple[str, str, Path]:
-    from hgcrawler.config import default_data_dir
+def archive_config(args: argparse.Namespace) -> ArchiveConfig:
+    """Where the command line's archive is: ``--mongo-uri``, ``--database``,
+    ``--data-dir``, else the settings and environment (see ``hgcrawler.config``)."""
+    from hgcrawler.runner import project_settings
 
-    uri = args.mongo_uri or os.environ.get("MONGO_URI", "")
-    database = args.database or os.environ.get("HGCRAWLER_MONGO_DATABASE") or DEFAULT_DATABASE
-    data_dir = Path(args.data_dir).expanduser() if args.data_dir else default_data_dir()
-    return uri, database, data_dir
-
-
-def mongo_client(uri: str) -> Any:
-    """A client for ``uri`` that fails fast: 5 s to find the server unless the
-    URI sets ``serverSelectionTimeoutMS``; :class:`CommandError` for a URI that
-    cannot be read."""
-    from pymongo import MongoClient
-    from pymongo.errors import PyMongoError
-
-    from hgcrawler.storage.uri import mask_uri, mongo_error_reason
-
-    options: dict[str, Any] = {"tz_aware": True}
-    if "serverselectiontimeoutms" not in uri.lower():
-        options["serverSelectionTimeoutMS"] = 5000
+    overrides = {
+        name: value
+        for name, value in (
+            ("HGCRAWLER_MONGO_URI", getattr(args, "mongo_uri", None)),
+            ("HGCRAWLER_MONGO_DATABASE", getattr(args, "database", None)),
+            ("HGCRAWLER_DATA_DIR", getattr(args, "data_dir", None)),
+        )
+        if value
+    }
     try:
-        return MongoClient(uri, **options)
-    except (PyMongoError, ValueError) as exc:
-        raise CommandError(f"bad MongoDB URI {mask_uri(uri)}: {mongo_error_reason(exc)}") from None
-
-
-def check_reachable(client: Any, uri: str) -> None:
-    """Ping the server; :class:`CommandError` (exit 2) naming the masked URI if it is silent."""
-    from pymongo.errors import PyMongoError
-
-    from hgcrawler.storage.uri import mask_uri, mongo_error_reason
-
-    try:
-        client.admin.command("ping")
-    except PyMongoError as exc:
-        raise CommandError(
-            f"cannot reach MongoDB at {mask_uri(uri)}: {mongo_error_reason(exc)}"
-        ) from None
-
-
-def archive_uri(args: argparse.Namespace) -> tuple[str, str]:
-    """The URI and database name the command line points at; the embedded server
-    is started when no URI is given (:class:`CommandError` if it cannot be)."""
-    from hgcrawler.storage.embedded import DatabaseError
-    from hgcrawler.storage.uri import resolve_mongo_uri
-
-    config_uri, database, data_dir = _mongo_settings(args)
-    try:
-        uri, _embedded = resolve_mongo_uri(config_uri, data_dir)
-    except DatabaseError as exc:
-        raise CommandError(f"cannot start the embedded database in {data_dir}: {exc}") from None
-    return uri, database
+        return ArchiveConfig.from_settings(project_settings(overrides))
+    except ConfigError as exc:
+        raise CommandError(str(exc)) from None
 
 
 @contextmanager
-def open_archive(args: argparse.Namespace) -> Iterator[Db]:
-    """The archive database named by the command line (the embedded server is
-    started when no URI is given); :class:`CommandError` (exit 2) if it cannot
-    be reached, or if the connection is lost while the command reads."""
-    from pymongo.errors import ConnectionFailure
+def open_archive(args: argparse.Namespace) -> Iterator[ArchiveReader]:
+    """A reader of the archive named by the command line, about its ``--site`` (all
+    when none is given); :class:`CommandError` (exit 2) when it cannot be reached, or
+    the connection is lost while the command reads, or it needs ``db migrate``."""
+    from hgcrawler.storage import ArchiveUnreachable, SchemaError, open_reader
 
-    from hgcrawler.storage.uri import mask_uri, mongo_error_reason
-
-    uri, database = archive_uri(args)
-    client = mongo_client(uri)
     try:
-        check_reachable(client, uri)
-        try:
-            yield client[database]
-        except ConnectionFailure as exc:
-            raise CommandError(
-                f"lost MongoDB at {mask_uri(uri)}: {mongo_error_reason(exc)}"
-            ) from None
-    finally:
-        client.close()
+        with open_reader(archive_config(args), getattr(args, "site", None) or None) as reader:
+            reader.check()
+            yield reader
+    except (ArchiveUnreachable, SchemaError) as exc:
+        raise CommandError(str(exc)) from None
 
 
 def output_path(out: str | None, default: Path) -> Path:

@@ -4,20 +4,20 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
 
-from hgcrawler.commands._archive import CommandError, check_reachable, mongo_client
-from hgcrawler.config import default_data_dir
+from hgcrawler.commands._archive import CommandError, archive_config
 from hgcrawler.storage import (
+    ArchiveUnreachable,
     DatabaseError,
     EmbeddedDatabase,
-    MongoArchiveStore,
     SpillJournal,
     StoreError,
+    archive_uri,
     mask_uri,
-    resolve_mongo_uri,
+    open_database,
+    open_store,
 )
 
 __all__ = ["configure", "run"]
@@ -26,9 +26,10 @@ __all__ = ["configure", "run"]
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "action",
-        choices=("start", "stop", "status", "uri", "replay"),
+        choices=("start", "stop", "status", "uri", "replay", "migrate"),
         help="start/stop the embedded SecantusDB server, show its status or URI, "
-        "or write records left in the spill journal to the database",
+        "write records left in the spill journal to the database, or upgrade an archive "
+        "written by an earlier release in place",
     )
     parser.add_argument(
         "--data-dir",
@@ -39,18 +40,30 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--mongo-uri",
         default=None,
-        help="replay into this MongoDB instead of the embedded one (default: $MONGO_URI)",
+        help="replay into or migrate this MongoDB instead of the embedded one "
+        "(default: $MONGO_URI)",
     )
     parser.add_argument(
-        "--database", default="hgcrawler", help="database name (default: hgcrawler)"
+        "--database",
+        default=None,
+        help="database name (default: $HGCRAWLER_MONGO_DATABASE, else hgcrawler)",
+    )
+    parser.add_argument(
+        "--site",
+        default=None,
+        help="migrate: the site the archive's documents belong to (default: haugiang)",
     )
     parser.add_argument("--json", action="store_true", help="status as JSON")
 
 
 def run(args: argparse.Namespace) -> int:
-    """Exit 0 done, 1 the embedded server or a replay failed, 2 the database to
-    replay into cannot be reached, 3 (``status``) not running."""
-    data_dir: Path = (args.data_dir or default_data_dir()).expanduser()
+    """Exit 0 done, 1 the embedded server, a replay or a migration failed, 2 the
+    database cannot be reached, 3 (``status``) not running."""
+    try:
+        data_dir: Path = archive_config(args).data_dir
+    except CommandError as exc:
+        print(f"hgcrawler db {args.action}: {exc}", file=sys.stderr)
+        return exc.exit_code
     try:
         if args.action == "start":
             info = EmbeddedDatabase(data_dir).start()
@@ -65,7 +78,12 @@ def run(args: argparse.Namespace) -> int:
         if args.action == "uri":
             print(EmbeddedDatabase(data_dir).uri)
             return 0
-        return _replay(args, data_dir)
+        if args.action == "migrate":
+            return _migrate(args)
+        return _replay(args)
+    except ArchiveUnreachable as exc:
+        print(f"hgcrawler db {args.action}: {exc}", file=sys.stderr)
+        return 2
     except (DatabaseError, StoreError) as exc:
         print(f"hgcrawler db {args.action}: {exc}", file=sys.stderr)
         return 1
@@ -98,29 +116,39 @@ def _status(data_dir: Path, *, as_json: bool) -> int:
     return 0 if info is not None else 3
 
 
-def _replay(args: argparse.Namespace, data_dir: Path) -> int:
-    config_uri = args.mongo_uri or os.environ.get("MONGO_URI", "")
-    journal = SpillJournal(data_dir / "journal" / args.database)
+def _replay(args: argparse.Namespace) -> int:
+    config = archive_config(args)
+    journal = SpillJournal(config.journal_dir)
     pending = journal.pending_count()
     if not pending:
         print(f"nothing to replay in {journal.path}")
         return 0
-    uri, _ = resolve_mongo_uri(config_uri, data_dir, start=True)
-    client = mongo_client(uri)
-    try:
-        check_reachable(client, uri)
-    finally:
-        client.close()
-    store = MongoArchiveStore(uri, args.database)
+    with open_database(config):  # reachable, or one line and exit 2
+        uri = archive_uri(config)
+    store = open_store(config, args.site or "haugiang")
     try:
         store.ensure_indexes()
         result = journal.replay(store)
     finally:
         store.close()
     print(
-        f"replayed {pending} records into {args.database} on {mask_uri(uri)}: "
+        f"replayed {pending} records into {config.database} on {mask_uri(uri)}: "
         f"{result.new} new, {result.revisited} revisited, {result.changed} changed, "
         f"{result.rejected} rejects, {result.pages} pages, "
         f"{result.duplicates} already there"
     )
+    return 0
+
+
+def _migrate(args: argparse.Namespace) -> int:
+    from hgcrawler.storage.migrate import migrate
+
+    config = archive_config(args)
+    with open_database(config) as db:
+        report = migrate(
+            db,
+            site=args.site or "haugiang",
+            progress=lambda line: print(f"hgcrawler db migrate: {line}", flush=True),
+        )
+    print(report)
     return 0

@@ -10,21 +10,13 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import ipaddress
 import shlex
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
-from hgcrawler.config import default_data_dir
-
-DEMO_DATABASE = "hgcrawler_demo"
-
-#: The document, in the ``meta`` collection, that marks a database the demo created:
-#: only such a database (or an empty one) is dropped when the demo starts.
-DEMO_MARK_ID = "demo"
+from hgcrawler.storage.demo import DEMO_DATABASE
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -70,57 +62,6 @@ def _title(doc: dict[str, Any], width: int = 70) -> str:
     return title if len(title) <= width else title[: width - 1] + "…"
 
 
-def _loopback(url: object) -> bool:
-    host = urlsplit(str(url or "")).hostname or ""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def reset_demo_database(client: Any, name: str) -> str | None:
-    """Drop database ``name`` and mark it as the demo's; or, when it holds crawls or
-    articles the demo did not write, leave it alone and return why.
-
-    Ours: it carries the demo's mark, or it is empty. A ``hgcrawler_demo`` from
-    before the mark existed is recognised by its crawls, all of a replica on
-    this machine (a loopback start URL).
-    """
-    db = client[name]
-    if db.meta.find_one({"_id": DEMO_MARK_ID}) is None:
-        crawls = db.crawls.count_documents({})
-        articles = db.articles.count_documents({})
-        earlier_demo = (
-            name == DEMO_DATABASE
-            and crawls > 0
-            and all(_loopback(c.get("start_url")) for c in db.crawls.find({}, {"start_url": 1}))
-        )
-        if (crawls or articles) and not earlier_demo:
-            held = " and ".join(
-                f"{count} {noun}{'' if count == 1 else 's'}"
-                for count, noun in ((crawls, "crawl"), (articles, "article"))
-                if count
-            )
-            return (
-                f"database {name!r} holds {held} that hgcrawler demo did not write; "
-                "refusing to drop it: choose another --database"
-            )
-    from hgcrawler import __version__
-
-    client.drop_database(name)
-    db.meta.insert_one(
-        {
-            "_id": DEMO_MARK_ID,
-            "created_at": dt.datetime.now(dt.UTC),
-            "by": f"hgcrawler demo {__version__}",
-            "note": "made by `hgcrawler demo`, which drops it when it runs again",
-        }
-    )
-    return None
-
-
 def explore_commands(args: argparse.Namespace, uri: str, article: str | None) -> list[str]:
     """Commands to copy and paste that read the demo's archive."""
     from hgcrawler.storage.uri import mask_uri
@@ -140,44 +81,44 @@ def explore_commands(args: argparse.Namespace, uri: str, article: str | None) ->
 def run(args: argparse.Namespace) -> int:
     from pymongo.errors import PyMongoError
 
-    from hgcrawler import query
-    from hgcrawler.commands._archive import (
-        CommandError,
-        check_reachable,
-        mongo_client,
-    )
-    from hgcrawler.replica import ReplicaServer, ReplicaSite
-    from hgcrawler.storage.embedded import DatabaseError
-    from hgcrawler.storage.uri import mask_uri, mongo_error_reason, resolve_mongo_uri
+    from hgcrawler.commands._archive import archive_config
+    from hgcrawler.storage import ArchiveReader, ArchiveUnreachable, archive_uri, open_database
+    from hgcrawler.storage.demo import reset_demo_database
+    from hgcrawler.storage.uri import mask_uri, mongo_error_reason
 
-    data_dir = Path(args.data_dir).expanduser() if args.data_dir else default_data_dir()
+    config = archive_config(args)
+    data_dir = config.data_dir
     try:
-        uri, _ = resolve_mongo_uri(args.mongo_uri or "", data_dir)
-    except DatabaseError as exc:
+        with open_database(config) as db:
+            uri = archive_uri(config)
+            try:
+                refusal = reset_demo_database(db)
+            except PyMongoError as exc:
+                refusal = (
+                    f"cannot prepare {args.database!r} on {mask_uri(uri)}: "
+                    f"{mongo_error_reason(exc)}"
+                )
+            if refusal is not None:
+                print(f"hgcrawler demo: {refusal}", file=sys.stderr)
+                return 2
+            failures = _crawl_days(args, db, uri, data_dir)
+            _tell(args, ArchiveReader(db), uri, data_dir)
+    except ArchiveUnreachable as exc:
         print(f"hgcrawler demo: {exc}", file=sys.stderr)
         return 2
-    client: Any = None
-    try:
-        client = mongo_client(uri)
-        check_reachable(client, uri)
-        refusal = reset_demo_database(client, args.database)
-    except CommandError as exc:
-        refusal = str(exc)
-    except PyMongoError as exc:
-        refusal = f"cannot prepare {args.database!r} on {mask_uri(uri)}: {mongo_error_reason(exc)}"
-    if refusal is not None:
-        if client is not None:
-            client.close()
-        print(f"hgcrawler demo: {refusal}", file=sys.stderr)
-        return 2
-    db = client[args.database]
+    return 1 if failures else 0
+
+
+def _crawl_days(args: argparse.Namespace, db: Any, uri: str, data_dir: Path) -> int:
+    from hgcrawler.replica import ReplicaServer, ReplicaSite
+    from hgcrawler.storage.uri import mask_uri
+
     site = ReplicaSite(articles=args.articles, day=1)
     failures = 0
     with ReplicaServer(site) as server:
         print(f"Replica portal at {server.base_url} ({args.articles} articles on day 1)")
         server_text = mask_uri(uri) if args.mongo_uri else f"the embedded SecantusDB in {data_dir}"
         print(f"Archive: database {args.database!r} on {server_text}\n")
-        after_day1: dt.datetime | None = None
         for day in range(1, args.days + 1):
             site.set_day(day)
             mode = "full" if day in (1, args.days) else "incremental"
@@ -186,9 +127,15 @@ def run(args: argparse.Namespace) -> int:
             failures += code != 0
             print(flush=True)
             if day == 1:
-                after_day1 = dt.datetime.now(dt.UTC)
-    assert after_day1 is not None
-    totals = query.totals(db)
+                args.after_day1 = dt.datetime.now(dt.UTC)
+    return failures
+
+
+def _tell(args: argparse.Namespace, reader: Any, uri: str, data_dir: Path) -> None:
+    """What the archive now knows, and the commands to explore it."""
+    from hgcrawler.storage.uri import mask_uri
+
+    totals = reader.totals()
     print("=== what the archive knows ===")
     print(
         f"{totals['articles']} articles ({totals['removed']} removed, {totals['edited']} edited, "
@@ -196,7 +143,7 @@ def run(args: argparse.Namespace) -> int:
         f"{totals['observations']} view-count observations, {totals['crawls']} crawls, "
         f"{totals['rejects']} rejected pages"
     )
-    changes = query.changes_since(db, after_day1)
+    changes = reader.changes(args.after_day1)
     for label in ("new", "edited", "removed", "moved"):
         docs = changes[label]
         print(f"\n{label.capitalize()} since day 1: {len(docs)}")
@@ -205,7 +152,7 @@ def run(args: argparse.Namespace) -> int:
         if len(docs) > 5:
             print(f"  … and {len(docs) - 5} more")
     print("\nFastest-growing view counts (first → last observation):")
-    for row in query.view_gains(db, limit=5):
+    for row in reader.growth(limit=5):
         print(
             f"  {row['article_id']:>8}  {row['first_views']:>6} → {row['last_views']:<6} "
             f"(+{row['gained']})  {_title(row, 50)}"
@@ -223,5 +170,3 @@ def run(args: argparse.Namespace) -> int:
     if not args.mongo_uri:
         uri_command = shlex.join(["hgcrawler", "db", "uri", "--data-dir", str(data_dir)])
         print(f"  {uri_command}  # the URI, for mongosh, Compass or pymongo")
-    client.close()
-    return 1 if failures else 0

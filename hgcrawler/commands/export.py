@@ -16,7 +16,6 @@ import sys
 import tempfile
 from pathlib import Path
 
-from hgcrawler import query
 from hgcrawler.commands._archive import (
     CommandError,
     add_archive_arguments,
@@ -41,7 +40,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--out", metavar="PATH", help="file, or - for stdout (default exports/COLLECTION.FORMAT)"
     )
-    add_archive_arguments(parser)
+    add_archive_arguments(parser, sites=True)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -59,10 +58,10 @@ def _export(args: argparse.Namespace) -> int:
     to_stdout = args.out == "-"
     default = DEFAULT_DIR / f"{args.collection}.{args.format}"
     path = None if to_stdout else output_path(args.out, default)
-    with open_archive(args) as db:
-        query.ensure_not_empty(db)
+    with open_archive(args) as reader:
+        reader.ensure_not_empty()
         if path is None:
-            export(db, args.collection, sys.stdout, args.format, since)
+            export(reader, args.collection, sys.stdout, args.format, since)
             return 0
         # the mode open(path, "w") would give: an existing file's, else 0o666 less the umask
         try:
@@ -79,7 +78,7 @@ def _export(args: argparse.Namespace) -> int:
         try:
             with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
                 os.fchmod(out.fileno(), mode)
-                count = export(db, args.collection, out, args.format, since)
+                count = export(reader, args.collection, out, args.format, since)
             os.replace(temporary, path)
         except OSError as exc:
             Path(temporary).unlink(missing_ok=True)

@@ -6,7 +6,6 @@ import argparse
 import sys
 from pathlib import Path
 
-from hgcrawler import query
 from hgcrawler.commands._archive import (
     CommandError,
     add_archive_arguments,
@@ -38,7 +37,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "--size", type=_size, default=(900, 480), help="WIDTHxHEIGHT, default 900x480"
     )
     parser.add_argument("--title", default="View counts over time", help="chart title")
-    add_archive_arguments(parser)
+    add_archive_arguments(parser, sites=True)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -49,10 +48,10 @@ def _plot(args: argparse.Namespace) -> int:
     from hgcrawler.charts import views_chart
 
     out = output_path(args.out, DEFAULT_OUT)
-    with open_archive(args) as db:
-        query.ensure_not_empty(db)
-        articles = [query.find_article(db, ref) for ref in args.articles]
-        histories = {str(a["_id"]): query.view_series(db, str(a["_id"])) for a in articles}
+    with open_archive(args) as reader:
+        reader.ensure_not_empty()
+        articles = [reader.find_article(ref) for ref in args.articles]
+        histories = {str(a["_id"]): reader.view_series(str(a["_id"])) for a in articles}
         titles = {str(a["_id"]): str(a.get("title") or "") for a in articles}
     chart = views_chart(histories, titles, size=args.size, title=args.title)
     if not chart.series:

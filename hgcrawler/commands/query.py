@@ -2,7 +2,7 @@
 
 Sub-commands: ``top``, ``history``, ``growth``, ``changes``, ``search``,
 ``stats``. Tables by default, ``--json`` for scripts. The questions themselves
-are :mod:`hgcrawler.query`; this module parses and prints.
+are :class:`hgcrawler.storage.reader.ArchiveReader`; this module parses and prints.
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ import argparse
 import datetime as dt
 from typing import Any
 
-from hgcrawler import query
 from hgcrawler.commands._archive import (
     CommandError,
     add_archive_arguments,
@@ -23,6 +22,7 @@ from hgcrawler.commands._archive import (
     run_guarded,
 )
 from hgcrawler.diffing import format_changes
+from hgcrawler.storage import ArchiveReader, EmptyArchive
 from hgcrawler.tables import cell, duration, format_table
 from hgcrawler.warc import warc_location_text
 
@@ -70,7 +70,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
     for child in (top, history, growth, changes, search, stats):
         add_json_argument(child)
-        add_archive_arguments(child)
+        add_archive_arguments(child, sites=True)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -90,9 +90,9 @@ def _answer(args: argparse.Namespace) -> int:
         raise CommandError("--limit must be at least 1")
     # parse dates before touching the database: a typo fails fast
     _check_dates(args)
-    with open_archive(args) as db:
-        query.ensure_not_empty(db)
-        handler(db, args)
+    with open_archive(args) as reader:
+        reader.ensure_not_empty()
+        handler(reader, args)
     return 0
 
 
@@ -104,8 +104,8 @@ def _check_dates(args: argparse.Namespace) -> None:
         parse_when(since)
 
 
-def _category(db: query.Db, name: str | None) -> str | None:
-    return None if name is None else query.resolve_category(db, name)
+def _category(reader: ArchiveReader, name: str | None) -> str | None:
+    return None if name is None else reader.resolve_category(name)
 
 
 def _title(row: dict[str, Any]) -> str:
@@ -116,11 +116,10 @@ def _title(row: dict[str, Any]) -> str:
 # --- top -------------------------------------------------------------------
 
 
-def _top(db: query.Db, args: argparse.Namespace) -> None:
-    rows = query.top(
-        db,
+def _top(reader: ArchiveReader, args: argparse.Namespace) -> None:
+    rows = reader.top(
         limit=args.limit,
-        category=_category(db, args.category),
+        category=_category(reader, args.category),
         updated_since=optional_when(args.updated_since),
         updated_until=optional_when(args.updated_until),
         seen_since=optional_when(args.seen_since),
@@ -150,8 +149,8 @@ def _top(db: query.Db, args: argparse.Namespace) -> None:
 # --- history ---------------------------------------------------------------
 
 
-def _history(db: query.Db, args: argparse.Namespace) -> None:
-    history = query.article_history(db, args.article)
+def _history(reader: ArchiveReader, args: argparse.Namespace) -> None:
+    history = reader.history(args.article)
     if args.json:
         print_json(history)
         return
@@ -169,23 +168,34 @@ def _history(db: query.Db, args: argparse.Namespace) -> None:
     print(f"\nView counts ({len(observations)} observations)")
     rows = []
     previous_views: int | None = None
-    previous_url: str | None = None
     for obs in observations:
         views = obs.get("views")
         change = (
-            f"+{views - previous_views:,}"
+            f"{views - previous_views:+,}"
             if views is not None and previous_views is not None
             else ""
         )
-        note = obs.get("views_missing_reason") or ""
-        if previous_url and obs.get("url") and obs["url"] != previous_url and obs["status"] < 400:
-            note = f"moved to {obs['url']}"
-        rows.append([obs["fetched_at"], obs.get("status"), views, change, note])
+        notes = [obs.get("views_missing_reason") or ""]
+        if "views_down" in obs.get("flags", []):
+            notes.insert(0, "LOWER than before")
+        if obs.get("source") and obs["source"] != "static":
+            notes.append(f"count by {obs['source']}")
+        note = "; ".join(n for n in notes if n)
+        revision = obs.get("revision")
+        rows.append([obs["fetched_at"], obs.get("status"), views, change, revision, note])
         previous_views = views if views is not None else previous_views
-        previous_url = obs.get("url") or previous_url
     print(
-        format_table(rows, ["observed (UTC)", "status", "views", "change", "note"], align="lrrrl")
+        format_table(
+            rows,
+            ["observed (UTC)", "status", "views", "change", "revision", "note"],
+            align="lrrrrl",
+        )
     )
+    for move in history.get("moves") or []:
+        print(
+            f"moved {cell(move.get('at'))}: {move.get('from_url')} → {move.get('to_url')} "
+            f"({move.get('evidence')} evidence)"
+        )
     revisions = history["revisions"]
     print(f"\nRevisions ({len(revisions)})")
     for revision in revisions:
@@ -201,13 +211,12 @@ def _history(db: query.Db, args: argparse.Namespace) -> None:
 # --- growth ----------------------------------------------------------------
 
 
-def _growth(db: query.Db, args: argparse.Namespace) -> None:
-    rows = query.growth(
-        db,
+def _growth(reader: ArchiveReader, args: argparse.Namespace) -> None:
+    rows = reader.growth(
         since=optional_when(args.since),
         until=optional_when(args.until),
         limit=args.limit,
-        category=_category(db, args.category),
+        category=_category(reader, args.category),
     )
     if args.json:
         print_json(rows)
@@ -240,21 +249,21 @@ def _growth(db: query.Db, args: argparse.Namespace) -> None:
 # --- changes ---------------------------------------------------------------
 
 
-def _since(db: query.Db, text: str) -> tuple[dt.datetime, str]:
+def _since(reader: ArchiveReader, text: str) -> tuple[dt.datetime, str]:
     if text != "last-crawl":
         moment = parse_when(text)
         return moment, cell(moment)
-    crawl = query.last_crawl(db)
+    crawl = reader.last_crawl()
     if crawl is None or crawl.get("started_at") is None:
-        raise query.EmptyArchive("no crawl recorded yet")
+        raise EmptyArchive("no crawl recorded yet")
     # the archive's fetch times are whole seconds: start at the crawl's second
     started = crawl["started_at"].replace(microsecond=0)
     return started, f"the last crawl ({crawl['_id']}, {cell(crawl['started_at'])})"
 
 
-def _changes(db: query.Db, args: argparse.Namespace) -> None:
-    since, label = _since(db, args.since)
-    found = query.changes(db, since)
+def _changes(reader: ArchiveReader, args: argparse.Namespace) -> None:
+    since, label = _since(reader, args.since)
+    found = reader.changes(since)
     if args.json:
         print_json(found)
         return
@@ -285,9 +294,9 @@ def _changes(db: query.Db, args: argparse.Namespace) -> None:
 # --- search ----------------------------------------------------------------
 
 
-def _search(db: query.Db, args: argparse.Namespace) -> None:
+def _search(reader: ArchiveReader, args: argparse.Namespace) -> None:
     text = " ".join(args.text)
-    rows = query.search(db, text, limit=args.limit, category=_category(db, args.category))
+    rows = reader.search(text, limit=args.limit, category=_category(reader, args.category))
     if args.json:
         print_json(rows)
         return
@@ -303,8 +312,8 @@ def _search(db: query.Db, args: argparse.Namespace) -> None:
 # --- stats -----------------------------------------------------------------
 
 
-def _stats(db: query.Db, args: argparse.Namespace) -> None:
-    found = query.stats(db, crawls=args.crawls)
+def _stats(reader: ArchiveReader, args: argparse.Namespace) -> None:
+    found = reader.stats(crawls=args.crawls)
     if args.json:
         print_json(found)
         return
@@ -367,6 +376,6 @@ def _stats(db: query.Db, args: argparse.Namespace) -> None:
             max_widths=[None] * 10 + [60],
         )
     )
-    print("\nSite's total views (sum of the counts seen in each crawl)")
-    rows = [[v["at"], v["crawl_id"], v["views"], v["articles"]] for v in found["site_views"]]
-    print(format_table(rows, ["observed (UTC)", "crawl", "total views", "articles counted"]))
+    print("\nThe site's total views: each article's latest count as of each day, summed")
+    rows = [[v["site"], v["day"], v["views"], v["articles"]] for v in found["site_views"][-30:]]
+    print(format_table(rows, ["site", "day (UTC)", "total views", "articles counted"]))

@@ -30,7 +30,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="recent changes since DATE (default: 7 days before the last crawl)",
     )
     parser.add_argument("--crawls", type=int, default=10, help="crawls listed (default 10)")
-    add_archive_arguments(parser)
+    add_archive_arguments(parser, sites=True)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -44,10 +44,10 @@ def _report(args: argparse.Namespace) -> int:
     if min(args.top, args.charted, args.crawls) < 1:
         raise CommandError("--top, --charted and --crawls must be at least 1")
     out = output_path(args.out, DEFAULT_OUT)
-    with open_archive(args) as db:
+    with open_archive(args) as reader:
         try:
             path, context = write_report(
-                db, out, top_n=args.top, charted=args.charted, since=since, crawls=args.crawls
+                reader, out, top_n=args.top, charted=args.charted, since=since, crawls=args.crawls
             )
         except OSError as exc:
             raise CommandError(f"cannot write {out}: {exc.strerror or exc}") from None

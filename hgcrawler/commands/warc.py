@@ -12,7 +12,6 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 from hgcrawler.commands._archive import EXIT_NOTHING, CommandError, open_archive, run_guarded
 from hgcrawler.commands._listen import address_text, listen_problem, port_problem
@@ -107,27 +106,15 @@ def _run(args: argparse.Namespace) -> int:
 # --- show -------------------------------------------------------------------------------
 
 
-def _find_revision(db: Any, article: str, number: int | None) -> dict[str, Any]:
-    from hgcrawler.query import UnknownArticle, find_article
-
-    try:
-        doc = find_article(db, article)
-    except UnknownArticle:
-        raise WarcLookupError(f"no article {article!r} in the archive") from None
-    wanted = number if number is not None else int(doc.get("revision") or 1)
-    revision = db.revisions.find_one({"article_id": doc["_id"], "number": wanted})
-    if revision is None:
-        count = doc.get("revision_count") or doc.get("revision") or "?"
-        raise WarcLookupError(f"article {doc['_id']} has no revision {wanted} (it has {count})")
-    return dict(revision)
-
-
 def _show(args: argparse.Namespace, data_dir: Path) -> int:
-    from hgcrawler.query import ensure_not_empty
+    from hgcrawler.storage import UnknownArticle
 
-    with open_archive(args) as db:
-        ensure_not_empty(db)
-        revision = _find_revision(db, args.article, args.revision)
+    with open_archive(args) as reader:
+        reader.ensure_not_empty()
+        try:
+            revision = reader.revision(args.article, args.revision)
+        except UnknownArticle as exc:
+            raise WarcLookupError(str(exc)) from None
     location = revision.get("warc")
     if not location:
         raise WarcLookupError(

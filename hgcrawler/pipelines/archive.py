@@ -176,6 +176,7 @@ class ArchivePipeline:
             tally.example(reason, str(record.get("url") or ""))
             if reason in ARTICLE_PAGE_REASONS:
                 tally.article_pages += 1
+        record.setdefault("site", self.config.site.name)
         journal = self.journal
         if journal is not None and self.journal_error is None:
             try:

@@ -1,18 +1,33 @@
 """The one way into the archive: from an :class:`~hgcrawler.config.ArchiveConfig` to a
-store (for crawls) — the embedded server started when no URI is given."""
+store (for crawls) or a reader (for questions) — the embedded server started when no
+URI is given, the server checked reachable, its URI masked in every message."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+from pymongo import MongoClient
+from pymongo.database import Database
+from pymongo.errors import ConnectionFailure, PyMongoError
 
 from hgcrawler.storage.embedded import DatabaseError
 from hgcrawler.storage.mongo import MongoArchiveStore
-from hgcrawler.storage.uri import resolve_mongo_uri
+from hgcrawler.storage.reader import ArchiveReader
+from hgcrawler.storage.uri import mask_uri, mongo_error_reason, resolve_mongo_uri
 
 if TYPE_CHECKING:
     from hgcrawler.config import ArchiveConfig
 
-__all__ = ["archive_uri", "open_store"]
+__all__ = ["ArchiveUnreachable", "archive_uri", "open_database", "open_reader", "open_store"]
+
+#: How long a command waits for the server unless the URI says otherwise.
+SELECTION_TIMEOUT_MS = 5000
+
+
+class ArchiveUnreachable(RuntimeError):
+    """The archive's server cannot be started or reached; the message is for users."""
 
 
 def archive_uri(config: ArchiveConfig, *, start: bool = True) -> str:
@@ -22,12 +37,57 @@ def archive_uri(config: ArchiveConfig, *, start: bool = True) -> str:
     return uri
 
 
-def open_store(config: ArchiveConfig) -> MongoArchiveStore:
-    """A store for one crawl (one client).  Nothing is sent to the server yet."""
+def open_store(config: ArchiveConfig, site: str) -> MongoArchiveStore:
+    """A store for one crawl of ``site`` (one client).  Nothing is sent to the server yet."""
     try:
         uri = archive_uri(config)
     except DatabaseError as exc:
-        raise DatabaseError(
+        where = config.data_dir
+        raise DatabaseError(f"cannot start the embedded database in {where}: {exc}") from exc
+    return MongoArchiveStore(uri, config.database, site=site, write_retries=config.write_retries)
+
+
+@contextmanager
+def open_database(config: ArchiveConfig) -> Iterator[Database[dict[str, Any]]]:
+    """The archive's database, checked reachable; :class:`ArchiveUnreachable` when it
+    cannot be started or reached, or when the connection is lost while in use."""
+    try:
+        uri = archive_uri(config)
+    except DatabaseError as exc:
+        raise ArchiveUnreachable(
             f"cannot start the embedded database in {config.data_dir}: {exc}"
-        ) from exc
-    return MongoArchiveStore(uri, config.database, write_retries=config.write_retries)
+        ) from None
+    options: dict[str, Any] = {"tz_aware": True, "appname": "hgcrawler"}
+    if "serverselectiontimeoutms" not in uri.lower():
+        options["serverSelectionTimeoutMS"] = SELECTION_TIMEOUT_MS
+    try:
+        client: MongoClient[dict[str, Any]] = MongoClient(uri, **options)
+    except (PyMongoError, ValueError) as exc:
+        raise ArchiveUnreachable(
+            f"bad MongoDB URI {mask_uri(uri)}: {mongo_error_reason(exc)}"
+        ) from None
+    try:
+        try:
+            client.admin.command("ping")
+        except PyMongoError as exc:
+            raise ArchiveUnreachable(
+                f"cannot reach MongoDB at {mask_uri(uri)}: {mongo_error_reason(exc)}"
+            ) from None
+        try:
+            yield client[config.database]
+        except ConnectionFailure as exc:
+            raise ArchiveUnreachable(
+                f"lost MongoDB at {mask_uri(uri)}: {mongo_error_reason(exc)}"
+            ) from None
+    finally:
+        client.close()
+
+
+@contextmanager
+def open_reader(
+    config: ArchiveConfig, sites: Sequence[str] | None = None
+) -> Iterator[ArchiveReader]:
+    """An :class:`~hgcrawler.storage.reader.ArchiveReader` of the archive (see
+    :func:`open_database`), about ``sites`` (default: all)."""
+    with open_database(config) as db:
+        yield ArchiveReader(db, sites)

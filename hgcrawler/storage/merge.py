@@ -17,9 +17,15 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pymongo.database import Database
+
+from hgcrawler.storage.observations import entries_of, move_entries
+from hgcrawler.storage.series import EDITED, MOVED
+
+if TYPE_CHECKING:
+    from hgcrawler.storage.writer import SiteContext
 
 __all__ = ["absorb_article", "finish_pending_joins"]
 
@@ -36,6 +42,7 @@ CURRENT_FIELDS = (
     "category",
     "updated_on",
     "views",
+    "views_at",
     "content_hash",
     "identity",
     "text_identity",
@@ -66,6 +73,7 @@ def absorb_article(
     crawl_id: str,
     at: dt.datetime,
     from_url: str | None = None,
+    context: SiteContext | None = None,
 ) -> bool:
     """Join article ``absorbed`` into article ``into``; False when either is missing.
 
@@ -82,6 +90,7 @@ def absorb_article(
         {"_id": f"{absorbed}>{into}"},
         {
             "$setOnInsert": {
+                "site": both[into].get("site"),
                 "article_id": into,
                 "absorbed": absorbed,
                 "from_url": from_url or both[into].get("url"),
@@ -94,7 +103,7 @@ def absorb_article(
         },
         upsert=True,
     )
-    _finish(db, into, absorbed)
+    _finish(db, into, absorbed, context)
     logger.info(
         "article %s moved to %s (%s evidence); joined the article first archived there (%s)",
         into,
@@ -105,39 +114,62 @@ def absorb_article(
     return True
 
 
-def finish_pending_joins(db: Db) -> int:
-    """Finish joins cut short; returns how many were pending."""
-    pending = list(db.moves.find({"state": "joining"}, {"article_id": 1, "absorbed": 1}))
+def finish_pending_joins(db: Db, context: SiteContext | None = None) -> int:
+    """Finish joins cut short; returns how many were pending.  With ``context``, only
+    that site's (and its series and postings follow)."""
+    query: dict[str, Any] = {"state": "joining"}
+    if context is not None:
+        query["site"] = context.site
+    pending = list(db.moves.find(query, {"article_id": 1, "absorbed": 1}))
     for move in pending:
-        _finish(db, str(move["article_id"]), str(move["absorbed"]))
+        _finish(db, str(move["article_id"]), str(move["absorbed"]), context)
     return len(pending)
 
 
-def _finish(db: Db, into: str, absorbed: str) -> None:
+def _finish(db: Db, into: str, absorbed: str, context: SiteContext | None) -> None:
     older = db.articles.find_one({"_id": into})
     newer = db.articles.find_one({"_id": absorbed})
     if older is not None and newer is not None:
-        _move_observations(db, into, absorbed)
+        move_entries(db, absorbed, into, str(older.get("site") or ""))
         numbers = _move_revisions(db, into, absorbed)
         _merge_documents(db, older, newer, numbers)
         db.articles.delete_one({"_id": absorbed})
+        if context is not None:
+            _follow(db, context, into, older, newer, edited=len(numbers) > 1)
     db.moves.update_one(
         {"_id": f"{absorbed}>{into}"},
         {"$set": {"state": "done"}, "$currentDate": {"joined_at": True}},
     )
 
 
-def _move_observations(db: Db, into: str, absorbed: str) -> None:
-    for obs in db.observations.find({"article_id": absorbed}):
-        target = f"{into}@{obs['crawl_id']}"
-        moved = {**obs, "_id": target, "article_id": into}
-        existing = db.observations.find_one({"_id": target}, {"status": 1})
-        if existing is None:
-            db.observations.update_one({"_id": target}, {"$setOnInsert": moved}, upsert=True)
-        elif int(existing.get("status") or 0) >= 400 and int(obs.get("status") or 0) < 400:
-            # the old URL's 404 and the new URL's page in one crawl: the page tells more
-            db.observations.replace_one({"_id": target}, moved)
-        db.observations.delete_one({"_id": obs["_id"]})
+def _follow(
+    db: Db,
+    context: SiteContext,
+    into: str,
+    older: dict[str, Any],
+    newer: dict[str, Any],
+    *,
+    edited: bool,
+) -> None:
+    """The site's series and postings follow the join: ``into`` keeps its number and takes
+    the observations; the absorbed article's number is no longer used."""
+    if older.get("n") is None:
+        return
+    n = int(older["n"])
+    series = context.series
+    for entry in entries_of(db, into):
+        if int(entry.get("status") or 0) >= 400:
+            series.remove(n, entry["at"])
+        else:
+            series.observe(n, entry.get("views"), entry["at"])
+    series.mark(n, MOVED | (EDITED if edited else 0))
+    if newer.get("n") is not None:
+        series.forget(int(newer["n"]))
+    joined = db.articles.find_one({"_id": into}, {"title": 1, "search_text": 1, "category": 1})
+    if joined is not None:
+        series.describe(n, category=joined.get("category"), updated_on=newer.get("updated_on"))
+        before = {"title": older.get("title"), "text": older.get("search_text")}
+        context.postings.index(n, joined.get("title"), joined.get("search_text"), before)
 
 
 def _move_revisions(db: Db, into: str, absorbed: str) -> dict[str, int]:
@@ -187,4 +219,6 @@ def _merge_documents(
         update["$addToSet"] = {"old_urls": {"$each": old_urls}}
     if firsts:
         update["$min"] = {"first_seen_at": min(firsts, key=_moment)}
+    if newer.get("views_peak") is not None:
+        update["$max"]["views_peak"] = newer["views_peak"]
     db.articles.update_one({"_id": older["_id"]}, update)

@@ -18,10 +18,11 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 
-from pymongo import ASCENDING, DESCENDING, MongoClient, WriteConcern
+from pymongo import DESCENDING, MongoClient, ReturnDocument, WriteConcern
 from pymongo.database import Database
 from pymongo.errors import AutoReconnect, ConnectionFailure, NetworkTimeout, PyMongoError
 
+from hgcrawler.sites import DEFAULT_SITE
 from hgcrawler.storage.base import (
     CRAWL_STATUSES,
     BatchResult,
@@ -31,6 +32,7 @@ from hgcrawler.storage.base import (
 )
 from hgcrawler.storage.embedded import pid_alive
 from hgcrawler.storage.merge import finish_pending_joins
+from hgcrawler.storage.postings import Postings
 from hgcrawler.storage.records import (
     REVISION_FIELDS,
     as_date,
@@ -38,6 +40,15 @@ from hgcrawler.storage.records import (
     content_hash,
     search_text,
 )
+from hgcrawler.storage.schema import (
+    ARTICLES,
+    META,
+    OBSERVATIONS,
+    SCHEMA_VERSION,
+    SITES,
+    ensure_indexes,
+)
+from hgcrawler.storage.series import SiteSeries
 from hgcrawler.storage.uri import mask_uri
 from hgcrawler.storage.writer import BatchWriter, Record
 from hgcrawler.urls import canonical_url
@@ -45,11 +56,15 @@ from hgcrawler.urls import canonical_url
 __all__ = [
     "REVISION_FIELDS",
     "MongoArchiveStore",
+    "SchemaError",
+    "SiteState",
     "as_date",
     "as_datetime",
+    "check_schema",
     "content_hash",
     "new_crawl_id",
     "pid_alive",
+    "schema_version",
     "search_text",
 ]
 
@@ -67,18 +82,131 @@ def new_crawl_id(now: dt.datetime | None = None) -> str:
     return f"{moment:%Y%m%dT%H%M%SZ}-{secrets.token_hex(2)}"
 
 
+def schema_version(db: Database[dict[str, Any]]) -> int | None:
+    """The archive's schema version; None for an empty database."""
+    meta = db[META].find_one({"_id": "schema"})
+    if meta is not None:
+        return int(meta.get("version") or 1)
+    if db[ARTICLES].find_one({}, {"_id": 1}) is None and db["crawls"].find_one({}) is None:
+        return None
+    return 1
+
+
+def check_schema(db: Database[dict[str, Any]]) -> None:
+    """Mark an empty archive as the current schema; refuse an older one."""
+    version = schema_version(db)
+    if version is None:
+        db[META].update_one(
+            {"_id": "schema"},
+            {"$setOnInsert": {"version": SCHEMA_VERSION, "created_at": dt.datetime.now(UTC)}},
+            upsert=True,
+        )
+        return
+    if version < SCHEMA_VERSION:
+        raise SchemaError(
+            f"the archive in database {db.name!r} has schema {version}, written by an older "
+            f"release; upgrade it in place with `hgcrawler db migrate --database {db.name}`"
+        )
+    if version > SCHEMA_VERSION:
+        raise SchemaError(
+            f"the archive in database {db.name!r} has schema {version}, newer than this "
+            f"release understands ({SCHEMA_VERSION}); upgrade hgcrawler"
+        )
+
+
+class SchemaError(StoreError):
+    """The archive was written by an older release; ``hgcrawler db migrate`` upgrades it."""
+
+
+class SiteState:
+    """What one site's crawl keeps besides documents: its series, pending postings and
+    new article numbers (see :class:`hgcrawler.storage.writer.SiteContext`)."""
+
+    def __init__(self, db: Database[dict[str, Any]], site: str) -> None:
+        self.db = db
+        self.site = site
+        self.series = SiteSeries.load(db, site)
+        self.postings = Postings(site)
+        self.saved_at = time.monotonic()
+
+    def allocate(self, count: int) -> list[int]:
+        """``count`` new article numbers of the site (a replayed batch may leave gaps)."""
+        doc = self.db[SITES].find_one_and_update(
+            {"_id": self.site},
+            {"$inc": {"next_n": count}},
+            upsert=True,
+            return_document=ReturnDocument.AFTER,
+        )
+        assert doc is not None  # upserted
+        end = int(doc["next_n"])
+        return list(range(end - count, end))
+
+    def save(self, crawl_id: str | None, now: dt.datetime, *, day: bool) -> None:
+        """Save the series (and the day's snapshot) and apply pending postings."""
+        self.series.crawl_id = crawl_id or self.series.crawl_id
+        self.series.save(self.db, now, day=day)
+        if len(self.postings):
+            self.postings.flush(self.db)
+        self.db[SITES].update_one({"_id": self.site}, {"$set": {"saved_at": now}}, upsert=True)
+        self.saved_at = time.monotonic()
+
+    def catch_up(self) -> int:
+        """Apply what crawls wrote after the series was last saved (a crawl that died)."""
+        since = self.series.as_of
+        if since is None:
+            if self.db[ARTICLES].find_one({"site": self.site}, {"_id": 1}) is None:
+                return 0
+            since = dt.datetime(1970, 1, 1, tzinfo=UTC)
+        applied = 0
+        buckets = list(self.db[OBSERVATIONS].find({"site": self.site, "last_at": {"$gt": since}}))
+        ids = sorted({str(b["article_id"]) for b in buckets})
+        articles = {
+            str(doc["_id"]): doc
+            for doc in self.db[ARTICLES].find(
+                {"_id": {"$in": ids}},
+                {"n": 1, "category": 1, "updated_on": 1, "title": 1, "search_text": 1},
+            )
+        }
+        for bucket in buckets:
+            doc = articles.get(str(bucket["article_id"]))
+            if doc is None or doc.get("n") is None:
+                continue
+            n = int(doc["n"])
+            self.series.describe(n, category=doc.get("category"), updated_on=doc.get("updated_on"))
+            for entry in sorted(bucket.get("obs") or [], key=lambda e: e["at"]):
+                if entry["at"] <= since:
+                    continue
+                applied += 1
+                if int(entry.get("status") or 0) >= 400:
+                    self.series.remove(n, entry["at"])
+                else:
+                    self.series.observe(n, entry.get("views"), entry["at"])
+            self.postings.index(n, doc.get("title"), doc.get("search_text"), {})
+        if applied:
+            logger.info(
+                "caught up %d observations of site %s written after its series was saved",
+                applied,
+                self.site,
+            )
+        return applied
+
+
 class MongoArchiveStore:
     """:class:`~hgcrawler.storage.base.ArchiveStore` on MongoDB, synchronous pymongo.
 
-    One instance (one client) per crawl.  Not thread-safe by design: the archive
-    pipeline calls it from a single worker thread.
+    One instance (one client) per crawl of one ``site``.  Not thread-safe by design:
+    the crawl session calls it from a single worker thread.
     """
+
+    #: Seconds between saves of the series and postings while a crawl writes.
+    checkpoint_interval = 300.0
 
     def __init__(
         self,
         uri: str,
         database: str,
         *,
+        site: str = DEFAULT_SITE,
         write_retries: int = 3,
         retry_backoff: float = 0.5,
         server_selection_timeout_ms: int = 5000,
@@ -87,6 +215,7 @@ class MongoArchiveStore:
             raise ValueError("write_retries must be >= 0")
         self.uri = uri
         self.database = database
+        self.site = site
         self.write_retries = write_retries
         self.retry_backoff = retry_backoff
         options: dict[str, Any] = {"tz_aware": True, "appname": "hgcrawler"}
@@ -100,9 +229,11 @@ class MongoArchiveStore:
             database, write_concern=WriteConcern(j=True)
         )
         self.host = socket.gethostname()
+        self._sites: dict[str, SiteState] = {}
+        self._crawl_id: str | None = None
 
     def __repr__(self) -> str:
-        return f"MongoArchiveStore({mask_uri(self.uri)!r}, {self.database!r})"
+        return f"MongoArchiveStore({mask_uri(self.uri)!r}, {self.database!r}, site={self.site!r})"
 
     @property
     def db(self) -> Database[dict[str, Any]]:
@@ -137,36 +268,31 @@ class MongoArchiveStore:
     def close(self) -> None:
         self._client.close()
 
+    def state(self, site: str | None = None) -> SiteState:
+        """The series, postings and numbering of ``site`` (default: this store's)."""
+        site = site or self.site
+        if site not in self._sites:
+            self._sites[site] = SiteState(self._db, site)
+        return self._sites[site]
+
     def finish_pending_joins(self) -> int:
         """Finish joins of moved articles that a crash cut short (see ``storage.merge``)."""
-        count = self._retrying("finishing article joins", lambda: finish_pending_joins(self._db))
+        state = self.state()
+        count = self._retrying(
+            "finishing article joins", lambda: finish_pending_joins(self._db, state)
+        )
         if count:
             logger.info("finished %d article join(s) cut short by an earlier crawl", count)
         return count
 
-    # --- indexes and crawls -------------------------------------------------
+    # --- schema, indexes and crawls -----------------------------------------
 
     def ensure_indexes(self) -> None:
+        """Create the indexes; :class:`SchemaError` for an archive of an older schema."""
+
         def create() -> None:
-            db = self._db
-            db.observations.create_index([("article_id", ASCENDING), ("fetched_at", ASCENDING)])
-            db.observations.create_index([("crawl_id", ASCENDING)])
-            db.revisions.create_index(
-                [("article_id", ASCENDING), ("number", ASCENDING)], unique=True
-            )
-            db.articles.create_index([("category", ASCENDING), ("updated_on", ASCENDING)])
-            db.articles.create_index([("views", DESCENDING)])
-            db.articles.create_index([("last_seen_at", ASCENDING)])
-            db.articles.create_index([("removed_at", ASCENDING)])
-            db.articles.create_index([("url", ASCENDING)])
-            db.articles.create_index([("old_urls", ASCENDING)])
-            db.articles.create_index([("key", ASCENDING)])
-            db.articles.create_index([("identity", ASCENDING)])
-            db.moves.create_index([("at", ASCENDING)])
-            db.moves.create_index([("article_id", ASCENDING)])
-            db.moves.create_index([("state", ASCENDING)])
-            db.rejects.create_index([("crawl_id", ASCENDING)])
-            db.crawls.create_index([("started_at", ASCENDING)])
+            check_schema(self._db)
+            ensure_indexes(self._db)
 
         self._retrying("creating indexes", create)
 
@@ -175,6 +301,7 @@ class MongoArchiveStore:
         now = dt.datetime.now(UTC)
         crawl_id = crawl_id or new_crawl_id(now)
         on_insert = {
+            "site": self.site,
             "mode": mode,
             "start_url": start_url,
             "started_at": now,
@@ -189,6 +316,9 @@ class MongoArchiveStore:
                 {"_id": crawl_id}, {"$setOnInsert": on_insert, "$set": running}, upsert=True
             ),
         )
+        self._crawl_id = crawl_id
+        state = self.state()
+        self._retrying("catching up the view count series", state.catch_up)
         return crawl_id
 
     def mark_interrupted(self, *, exclude: Iterable[str] = ()) -> list[str]:
@@ -244,6 +374,11 @@ class MongoArchiveStore:
         }
 
         def finish() -> dict[str, Any]:
+            state = self.state()
+            now = dt.datetime.now(UTC)
+            state.save(crawl_id, now, day=True)
+            total, counted = state.series.total()
+            update["$set"].update(views_total=total, articles_counted=counted)
             self._db.crawls.update_one({"_id": crawl_id}, update)
             return self._db.crawls.find_one({"_id": crawl_id}) or {}
 
@@ -254,12 +389,32 @@ class MongoArchiveStore:
 
         def find() -> list[dict[str, Any]]:
             cursor = self._db.crawls.find(
-                {"status": "finished", "_id": {"$ne": exclude}, "fill": {"$exists": True}},
+                {
+                    "site": self.site,
+                    "status": "finished",
+                    "_id": {"$ne": exclude},
+                    "fill": {"$exists": True},
+                },
                 {"fill": 1, "article_records": 1, "mode": 1, "started_at": 1},
             )
             return list(cursor.sort("started_at", DESCENDING).limit(limit))
 
         return self._retrying("reading the last crawls", find)
+
+    def _write_site(self, state: SiteState, crawl_id: str, records: list[Record]) -> BatchResult:
+        result = self._retrying(
+            f"writing a batch of {len(records)} records",
+            lambda: BatchWriter(self._db, crawl_id, records, state).write(),
+        )
+        # a replayed batch of another crawl or site is saved at once; this crawl's series
+        # at its end (finish_crawl) and every checkpoint_interval seconds until then
+        foreign = state.site != self.site or crawl_id != self._crawl_id
+        if foreign or time.monotonic() - state.saved_at > self.checkpoint_interval:
+            now = dt.datetime.now(UTC)
+            self._retrying(
+                "saving the view count series", lambda: state.save(crawl_id, now, day=foreign)
+            )
+        return result
 
     # --- the plan -----------------------------------------------------------
 
@@ -281,7 +436,7 @@ class MongoArchiveStore:
             "first_seen_at": 1,
             "last_seen_at": 1,
         }
-        for doc in self._db.articles.find({}, fields):
+        for doc in self._db.articles.find({"site": self.site}, fields):
             article_id = str(doc["_id"])
             for url in [doc.get("url"), *(doc.get("old_urls") or [])]:
                 if url:
@@ -297,17 +452,20 @@ class MongoArchiveStore:
                 candidates.append((last, article_id, doc["url"]))
         candidates.sort()
         plan.due = [(article_id, url) for _, article_id, url in candidates]
-        for page in self._db.pages.find({}, {"kind": 1}):
+        for page in self._db.pages.find({"site": self.site}, {"kind": 1}):
             plan.known_pages[str(page["_id"])] = str(page.get("kind") or "other")
         return plan
 
     # --- writing ------------------------------------------------------------
 
     def write_batch(self, crawl_id: str, records: Sequence[Record]) -> BatchResult:
-        """Write article / gone / reject / page records (see DESIGN.md).  Idempotent."""
-        if not records:
-            return BatchResult()
-        return self._retrying(
-            f"writing a batch of {len(records)} records",
-            lambda: BatchWriter(self._db, crawl_id, records).write(),
-        )
+        """Write article / gone / reject / page records (see docs/archive.md).  Idempotent.
+
+        Records carry their ``site`` (older journals do not: this store's site)."""
+        result = BatchResult()
+        by_site: dict[str, list[Record]] = {}
+        for record in records:
+            by_site.setdefault(str(record.get("site") or self.site), []).append(record)
+        for site, group in by_site.items():
+            result += self._write_site(self.state(site), crawl_id, group)
+        return result

@@ -1,0 +1,131 @@
+"""Observations (one per article per crawl), kept in one bucket per article and year.
+
+A bucket is ``{_id: "<article id>|<year>", site, article_id, year, first_at,
+last_at, count, obs: [entry, ...]}`` and an entry is::
+
+    {"at": datetime, "crawl": crawl id, "status": 200, "views": 361 (or absent),
+     "rev": revision number shown, "src": how the count was obtained,
+     "missing": why there is no count, "flags": ["views_down"], "warc": location}
+
+Writing is idempotent: an entry goes in only when its bucket does not yet hold
+one of the same crawl (an update filtered on ``obs.crawl`` ``$ne``, with upsert;
+when the bucket exists and holds it, the upsert's insert fails on the ``_id``
+and that failure means "already written").
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from pymongo import UpdateOne
+from pymongo.database import Database
+from pymongo.errors import BulkWriteError
+
+from hgcrawler.storage.schema import OBSERVATIONS, observation_bucket_id
+
+__all__ = ["DUPLICATE_KEY", "BucketOps", "count_of", "crawl_entries", "entries_of", "move_entries"]
+
+DUPLICATE_KEY = 11000
+
+Db = Database[dict[str, Any]]
+
+
+@dataclass
+class BucketOps:
+    """Bucket updates to run together: the pulls of replaced entries, then the pushes."""
+
+    pulls: list[UpdateOne] = field(default_factory=list)
+    pushes: list[UpdateOne] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.pulls or self.pushes)
+
+    def add(
+        self, site: str, article_id: str, entry: Mapping[str, Any], *, replace: bool = False
+    ) -> None:
+        """File ``entry`` in its bucket unless its crawl is there already; ``replace``:
+        instead of the crawl's entry that is there (a 404 the article's page replaces)."""
+        at: dt.datetime = entry["at"]
+        bucket = observation_bucket_id(article_id, at)
+        if replace:
+            self.pulls.append(
+                UpdateOne({"_id": bucket}, {"$pull": {"obs": {"crawl": entry["crawl"]}}})
+            )
+        self.pushes.append(
+            UpdateOne(
+                {"_id": bucket, "obs.crawl": {"$ne": entry["crawl"]}},
+                {
+                    "$setOnInsert": {"site": site, "article_id": article_id, "year": at.year},
+                    "$push": {"obs": dict(entry)},
+                    "$min": {"first_at": at},
+                    "$max": {"last_at": at},
+                },
+                upsert=True,
+            )
+        )
+
+    def run(self, db: Db) -> None:
+        """Write them, taking "already there" (a duplicate ``_id`` of a filtered upsert)
+        as done: replaying a batch writes nothing twice."""
+        for group in (self.pulls, self.pushes):
+            if not group:
+                continue
+            try:
+                db[OBSERVATIONS].bulk_write(group, ordered=False)
+            except BulkWriteError as exc:
+                errors = exc.details.get("writeErrors") or []
+                if any(error.get("code") != DUPLICATE_KEY for error in errors):
+                    raise
+        self.pulls, self.pushes = [], []
+
+
+def crawl_entries(
+    db: Db, article_ids: Iterable[str], crawl_id: str, years: Iterable[int]
+) -> dict[str, dict[str, Any]]:
+    """Article id -> its entry of ``crawl_id`` (in the buckets of ``years``)."""
+    ids = [observation_bucket_id(a, dt.datetime(y, 1, 1)) for a in article_ids for y in years]
+    found: dict[str, dict[str, Any]] = {}
+    if not ids:
+        return found
+    query = {"_id": {"$in": ids}, "obs.crawl": crawl_id}
+    for doc in db[OBSERVATIONS].find(query, {"article_id": 1, "obs": 1}):
+        for entry in doc.get("obs") or []:
+            if entry.get("crawl") == crawl_id:
+                found[str(doc["article_id"])] = entry
+    return found
+
+
+def entries_of(db: Db, article_id: str) -> list[dict[str, Any]]:
+    """Every observation of an article, oldest first."""
+    entries: list[dict[str, Any]] = []
+    for doc in db[OBSERVATIONS].find({"article_id": article_id}):
+        entries.extend(doc.get("obs") or [])
+    entries.sort(key=lambda entry: entry["at"])
+    return entries
+
+
+def move_entries(db: Db, from_id: str, into_id: str, site: str) -> int:
+    """Observations of article ``from_id`` become observations of ``into_id``: where both
+    have one of the same crawl, the page (status < 400) wins over a 404/410."""
+    moved = 0
+    mine = {entry["crawl"]: entry for entry in entries_of(db, into_id)}
+    ops = BucketOps()
+    for entry in entries_of(db, from_id):
+        existing = mine.get(entry["crawl"])
+        if existing is None:
+            ops.add(site, into_id, entry)
+        elif int(existing.get("status") or 0) >= 400 and int(entry.get("status") or 0) < 400:
+            ops.add(site, into_id, entry, replace=True)
+        moved += 1
+    ops.run(db)
+    db[OBSERVATIONS].delete_many({"article_id": from_id})
+    return moved
+
+
+def count_of(db: Db, article_id: str) -> int:
+    """How many observations an article has."""
+    buckets = db[OBSERVATIONS].find({"article_id": article_id}, {"obs": 1})
+    return sum(len(doc.get("obs") or []) for doc in buckets)

@@ -1,0 +1,104 @@
+"""The archive's schema: collection names, its version, and the indexes every question needs.
+
+``docs/archive.md`` describes each collection; this module is where the code
+names them.  Only ``hgcrawler.storage`` uses these names.
+
+Version history:
+
+1. one ``observations`` document per article per crawl; article ids are the bare
+   key (``"39993"`` or a canonical URL); no ``site``.
+2. every document has a ``site``; article ids are ``<site>:<key>``; observations
+   are kept in one bucket per article per year; articles carry a dense number ``n``
+   per site and summaries (first, peak and latest view count); the view counts of
+   every article as of each day live in ``series``; search uses ``postings``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from pymongo import ASCENDING, DESCENDING
+from pymongo.database import Database
+
+__all__ = [
+    "ARTICLES",
+    "CRAWLS",
+    "META",
+    "MOVES",
+    "OBSERVATIONS",
+    "PAGES",
+    "POSTINGS",
+    "REJECTS",
+    "REVISIONS",
+    "SCHEMA_VERSION",
+    "SERIES",
+    "SERIES_DAYS",
+    "SITES",
+    "article_id_of",
+    "ensure_indexes",
+    "observation_bucket_id",
+]
+
+SCHEMA_VERSION = 2
+
+ARTICLES = "articles"
+OBSERVATIONS = "observations"
+REVISIONS = "revisions"
+CRAWLS = "crawls"
+REJECTS = "rejects"
+PAGES = "pages"
+MOVES = "moves"
+META = "meta"
+SITES = "sites"  # per site: the next article number
+SERIES = "series"  # per site: the current state of every article's count
+SERIES_DAYS = "series_days"  # per site and day: every article's count as of that day
+POSTINGS = "postings"  # per site, word and block of article numbers: who has the word
+
+Db = Database[dict[str, Any]]
+
+
+def article_id_of(site: str, key: str) -> str:
+    """The archive id of the article ``key`` of ``site``.
+
+    >>> article_id_of("haugiang", "39993")
+    'haugiang:39993'
+    """
+    return f"{site}:{key}"
+
+
+def observation_bucket_id(article_id: str, moment: dt.datetime) -> str:
+    """The bucket that holds an article's observations of ``moment``'s year."""
+    return f"{article_id}|{moment.year:04d}"
+
+
+#: (collection, keys, options) of every index.
+INDEXES: tuple[tuple[str, list[tuple[str, int]], dict[str, Any]], ...] = (
+    (ARTICLES, [("site", ASCENDING), ("n", ASCENDING)], {}),
+    (ARTICLES, [("site", ASCENDING), ("views", DESCENDING)], {}),
+    (ARTICLES, [("site", ASCENDING), ("category", ASCENDING), ("views", DESCENDING)], {}),
+    (ARTICLES, [("site", ASCENDING), ("first_seen_at", ASCENDING)], {}),
+    (ARTICLES, [("site", ASCENDING), ("removed_at", ASCENDING)], {}),
+    (ARTICLES, [("site", ASCENDING), ("last_seen_at", ASCENDING)], {}),
+    (ARTICLES, [("url", ASCENDING)], {}),
+    (ARTICLES, [("old_urls", ASCENDING)], {}),
+    (ARTICLES, [("key", ASCENDING)], {}),
+    (ARTICLES, [("identity", ASCENDING)], {}),
+    (OBSERVATIONS, [("article_id", ASCENDING), ("year", ASCENDING)], {}),
+    (OBSERVATIONS, [("site", ASCENDING), ("last_at", ASCENDING)], {}),
+    (REVISIONS, [("article_id", ASCENDING), ("number", ASCENDING)], {"unique": True}),
+    (REVISIONS, [("site", ASCENDING), ("first_seen_at", ASCENDING)], {}),
+    (CRAWLS, [("site", ASCENDING), ("started_at", ASCENDING)], {}),
+    (CRAWLS, [("started_at", ASCENDING)], {}),
+    (REJECTS, [("crawl_id", ASCENDING)], {}),
+    (MOVES, [("site", ASCENDING), ("at", ASCENDING)], {}),
+    (MOVES, [("article_id", ASCENDING)], {}),
+    (MOVES, [("state", ASCENDING)], {}),
+    (SERIES_DAYS, [("site", ASCENDING), ("day", ASCENDING)], {}),
+)
+
+
+def ensure_indexes(db: Db) -> None:
+    """Create every index the archive's writes and questions use (idempotent)."""
+    for collection, keys, options in INDEXES:
+        db[collection].create_index(keys, **options)
