@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-__all__ = ["DEFAULT_SITE", "HAUGIANG", "Labels", "SiteProfile"]
+__all__ = ["DEFAULT_SITE", "HAUGIANG", "Labels", "SiteProfile", "site_names"]
 
 
 @dataclass(frozen=True)
@@ -44,3 +44,8 @@ HAUGIANG = SiteProfile(
     start_url="https://haugiang.dcs.vn/",
 )
 DEFAULT_SITE = HAUGIANG.name
+
+
+def site_names() -> list[str]:
+    """The names of the site profiles (the built-in one until profiles are files)."""
+    return [HAUGIANG.name]

@@ -689,6 +689,11 @@ class ArchiveReader:
             )
         return rows
 
+    def crawls_by_id(self, crawl_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """The crawl records of these ids."""
+        found = self.db[CRAWLS].find({"_id": {"$in": list(crawl_ids)}})
+        return {str(doc["_id"]): doc for doc in found}
+
     def site_views(self) -> list[dict[str, Any]]:
         """The site's views over time from comparable data: per site and day, the sum of
         every article's latest count as of the end of that day (``site``, ``day``, ``at``,
