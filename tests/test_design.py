@@ -29,6 +29,7 @@ class Rule:
     forbidden: tuple[str, ...]
     why: str
     allowed: tuple[str, ...] = ()
+    exempt: tuple[str, ...] = ()  # globs of files the rule does not apply to
 
 
 #: What the pure modules never import: the crawl's machinery, storage, the CLI.
@@ -54,10 +55,24 @@ RULES = (
     ),
     Rule(
         "spiders/*.py",
-        ("hgcrawler.storage", "pymongo"),
-        "spiders yield items and requests; only the pipeline and storage talk to MongoDB",
-        # the crawl plan's plain dataclass (CrawlPlan), no store
-        allowed=("hgcrawler.storage.base",),
+        ("hgcrawler.storage", "pymongo", "bson"),
+        "spiders yield items and requests; only hgcrawler.storage talks to MongoDB",
+    ),
+    Rule(
+        "hgcrawler/*.py",
+        ("pymongo", "bson"),
+        "MongoDB is opened and read only in hgcrawler.storage (one entry point, one reader)",
+        exempt=("hgcrawler/storage/*.py",),
+    ),
+    Rule(
+        "hgcrawler/pipelines/*.py",
+        ("spiders", "hgcrawler.commands", "hgcrawler.cli"),
+        "the pipelines take items and records, whoever made them",
+    ),
+    Rule(
+        "hgcrawler/storage/*.py",
+        ("spiders", "hgcrawler.pipelines", "hgcrawler.commands", "hgcrawler.session", "scrapy"),
+        "storage knows neither the crawl nor the command line",
     ),
     Rule("tests/*.py", ("mongomock",), "tests run against a real SecantusDB server"),
 )
@@ -109,10 +124,14 @@ def violations(relative: str, source: str) -> list[str]:
     for rule in RULES:
         if not fnmatch.fnmatchcase(relative, rule.files):
             continue
+        if any(fnmatch.fnmatchcase(relative, glob) for glob in rule.exempt):
+            continue
         module = module_name(path)
         for imp in imports_of(source, module, is_package=path.name == "__init__.py"):
             if under(imp.name, rule.forbidden) and not under(imp.name, rule.allowed):
-                found.append(f"{relative}:{imp.line} imports {imp.name} ({rule.why})")
+                problem = f"{relative}:{imp.line} imports {imp.name}"
+                if not any(f.startswith(problem + " (") for f in found):
+                    found.append(f"{problem} ({rule.why})")
     return found
 
 
@@ -132,6 +151,76 @@ def test_the_modules_keep_the_design_boundaries() -> None:
         for problem in violations(relative, (ROOT / relative).read_text(encoding="utf-8"))
     ]
     assert not broken, "imports across the boundaries of docs/DESIGN.md:\n" + "\n".join(broken)
+
+
+def own_private_names() -> set[str]:
+    """The ``_names`` our own code defines (functions, methods, attributes it assigns)."""
+    names: set[str] = set()
+    for relative in python_files():
+        for node in ast.walk(ast.parse((ROOT / relative).read_text(encoding="utf-8"))):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+                names.add(node.name)
+            elif isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Store):
+                names.add(node.attr)
+            elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+                names.add(node.id)
+    return {name for name in names if name.startswith("_")}
+
+
+def private_uses(relative: str, source: str, own: frozenset[str] = frozenset()) -> list[str]:
+    """``path:line uses NAME`` for each private name of another library imported, and
+    each ``x._name`` of another library's object (a ``_name`` not in ``own``, on
+    anything but ``self``/``cls``: Scrapy's ``RetryMiddleware._retry`` and the like)."""
+    module = module_name(Path(relative))
+    found = []
+    for imp in imports_of(source, module, is_package=relative.endswith("__init__.py")):
+        foreign = not under(imp.name, ("hgcrawler", "spiders", "tests", "benchmarks"))
+        parts = imp.name.split(".")
+        if foreign and any(p.startswith("_") and not p.startswith("__") for p in parts):
+            found.append(f"{relative}:{imp.line} imports private {imp.name}")
+    for node in ast.walk(ast.parse(source)):
+        if not isinstance(node, ast.Attribute):
+            continue
+        name = node.attr
+        if not name.startswith("_") or name.startswith("__") or name in own:
+            continue
+        owner = node.value
+        if isinstance(owner, ast.Name) and owner.id in ("self", "cls"):
+            continue
+        if isinstance(owner, ast.Call) and getattr(owner.func, "id", None) == "super":
+            found.append(f"{relative}:{node.lineno} uses super().{name}")
+            continue
+        found.append(f"{relative}:{node.lineno} uses private .{name}")
+    return found
+
+
+def test_no_private_api_of_another_object() -> None:
+    """The package and the spiders use other objects through their public API only."""
+    own = frozenset(own_private_names())
+    broken = [
+        problem
+        for relative in python_files()
+        if relative.startswith(("hgcrawler/", "spiders/"))
+        for problem in private_uses(relative, (ROOT / relative).read_text(encoding="utf-8"), own)
+    ]
+    assert not broken, "private APIs used:\n" + "\n".join(broken)
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("x = self._batch\n", []),
+        ("retry = super()._retry(request, reason)\n", ["m.py:1 uses super()._retry"]),
+        ("d = op._doc\n", ["m.py:1 uses private ._doc"]),
+        (
+            "from scrapy.utils._compression import x\n",
+            ["m.py:1 imports private scrapy.utils._compression.x"],
+        ),
+        ("from scrapy.http import Request\n", []),
+    ],
+)
+def test_the_private_check(source: str, expected: list[str]) -> None:
+    assert [p.split(" (", 1)[0] for p in private_uses("m.py", source)] == expected
 
 
 @pytest.mark.parametrize("rule", RULES, ids=lambda rule: rule.files)
@@ -171,15 +260,24 @@ def test_every_rule_applies_to_some_module(rule: Rule) -> None:
         (
             "spiders/haugiang.py",
             "from hgcrawler import storage\nfrom hgcrawler.storage.base import CrawlPlan\n",
-            ["spiders/haugiang.py:1 imports hgcrawler.storage"],
+            [
+                "spiders/haugiang.py:1 imports hgcrawler.storage",
+                "spiders/haugiang.py:2 imports hgcrawler.storage.base.CrawlPlan",
+            ],
         ),
+        (
+            "hgcrawler/commands/query.py",
+            "from pymongo import MongoClient\n",
+            ["hgcrawler/commands/query.py:1 imports pymongo.MongoClient"],
+        ),
+        ("hgcrawler/storage/connect.py", "from pymongo import MongoClient\n", []),
         (
             "spiders/haugiang.py",
             "if TYPE_CHECKING:\n    from pymongo import MongoClient\n",
             ["spiders/haugiang.py:2 imports pymongo.MongoClient"],
         ),
         ("tests/test_x.py", "import mongomock\n", ["tests/test_x.py:1 imports mongomock"]),
-        ("hgcrawler/commands/db.py", "import pymongo\n", []),
+        ("hgcrawler/storage/mongo.py", "import pymongo\n", []),
     ],
 )
 def test_the_check_finds_forbidden_imports(relative: str, source: str, expected: list[str]) -> None:

@@ -60,9 +60,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
         )
         raise SystemExit(EXIT_NO_CHECKOUT)
     module.configure_parser(parser)
-    parser.set_defaults(_benchmarks=module)
+    parser.set_defaults(benchmarks=module)
 
 
 def run(args: argparse.Namespace) -> int:
-    result: int = args._benchmarks.run_from_args(args, prog="hgcrawler bench")
+    result: int = args.benchmarks.run_from_args(args, prog="hgcrawler bench")
     return result

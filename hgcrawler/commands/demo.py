@@ -79,25 +79,16 @@ def explore_commands(args: argparse.Namespace, uri: str, article: str | None) ->
 
 
 def run(args: argparse.Namespace) -> int:
-    from pymongo.errors import PyMongoError
-
     from hgcrawler.commands._archive import archive_config
     from hgcrawler.storage import ArchiveReader, ArchiveUnreachable, archive_uri, open_database
     from hgcrawler.storage.demo import reset_demo_database
-    from hgcrawler.storage.uri import mask_uri, mongo_error_reason
 
     config = archive_config(args)
     data_dir = config.data_dir
     try:
         with open_database(config) as db:
             uri = archive_uri(config)
-            try:
-                refusal = reset_demo_database(db)
-            except PyMongoError as exc:
-                refusal = (
-                    f"cannot prepare {args.database!r} on {mask_uri(uri)}: "
-                    f"{mongo_error_reason(exc)}"
-                )
+            refusal = reset_demo_database(db)
             if refusal is not None:
                 print(f"hgcrawler demo: {refusal}", file=sys.stderr)
                 return 2

@@ -11,9 +11,11 @@ import datetime as dt
 from typing import Any
 
 from pymongo.database import Database
+from pymongo.errors import PyMongoError
 
 from hgcrawler.config import is_loopback
 from hgcrawler.storage.schema import ARTICLES, CRAWLS, META
+from hgcrawler.storage.uri import mongo_error_reason
 
 __all__ = ["DEMO_DATABASE", "DEMO_MARK_ID", "reset_demo_database"]
 
@@ -32,6 +34,13 @@ def reset_demo_database(db: Database[dict[str, Any]]) -> str | None:
     before the mark existed is recognised by its crawls, all of a replica on
     this machine (a loopback start URL).
     """
+    try:
+        return _reset(db)
+    except PyMongoError as exc:
+        return f"cannot prepare {db.name!r}: {mongo_error_reason(exc)}"
+
+
+def _reset(db: Database[dict[str, Any]]) -> str | None:
     from hgcrawler import __version__
 
     name = db.name
