@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -149,3 +151,31 @@ def test_every_default_is_documented() -> None:
     settings_doc = (ROOT / "docs" / "settings.md").read_text(encoding="utf-8")
     undocumented = [name for name in DEFAULTS if name not in settings_doc]
     assert undocumented == []
+
+
+def _crawl(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "hgcrawler.cli", "crawl", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_crawling_a_real_site_without_a_contact_is_refused(tmp_path: Path) -> None:
+    done = _crawl("--start-url", "https://haugiang.dcs.vn/", "--data-dir", str(tmp_path))
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.startswith("hgcrawler crawl: set HGCRAWLER_CONTACT")
+    assert "Traceback" not in done.stderr
+    assert not (tmp_path / "crawl.lock").exists()  # refused before anything started
+
+
+def test_fast_is_for_a_local_replica_only(tmp_path: Path) -> None:
+    done = _crawl(
+        "--fast", "--start-url", "https://haugiang.dcs.vn/",
+        "--contact", "lab@university.edu.vn", "--data-dir", str(tmp_path),
+    )  # fmt: skip
+    assert done.returncode == 2, done.stderr
+    assert "--fast turns politeness delays off and is for a local replica only" in done.stderr
