@@ -12,6 +12,7 @@ import pytest
 from scrapy.settings import Settings
 
 from hgcrawler.config import (
+    DEFAULTS,
     ConfigError,
     HgcrawlerConfig,
     apply_site_settings,
@@ -29,6 +30,7 @@ from hgcrawler.sites import (
     load_profiles,
     profile_files,
 )
+from hgcrawler.sites.profile import POLITENESS_SETTINGS, REVISIT_SETTINGS, TOP_KEYS
 from tests.test_design import PURE, imports_of
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -378,3 +380,18 @@ def test_the_spider_crawls_the_profile_with_its_politeness(sites: Path) -> None:
     assert not spider.on_site("https://sub.tinh.dcs.vn/a.html")
     assert crawler.settings.getfloat("DOWNLOAD_DELAY") == 5.0
     assert crawler.settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN") == 1
+
+
+def test_every_profile_key_is_documented() -> None:
+    sites_doc = (ROOT / "docs" / "sites.md").read_text(encoding="utf-8")
+    for key, setting in REVISIT_SETTINGS.items():
+        assert setting in DEFAULTS and key in sites_doc, key
+    for key, (setting, _) in POLITENESS_SETTINGS.items():
+        assert f"{key} = " in sites_doc and setting in sites_doc, key
+    for key in TOP_KEYS:
+        assert f"{key} = " in sites_doc or f"[{key}]" in sites_doc, key
+    builtin = (BUILTIN_DIR / "haugiang.toml").read_text(encoding="utf-8")
+    shown = [line for line in builtin.splitlines() if line and not line.startswith("#")]
+    assert all(line in sites_doc for line in shown)  # the built-in file, as documented
+    for page in ("crawling.md", "settings.md", "extraction.md"):
+        assert "(sites.md" in (ROOT / "docs" / page).read_text(encoding="utf-8"), page
