@@ -470,9 +470,10 @@ class _LabelMatcher:
     views: tuple[str, ...]
 
     def has_label(self, folded: str) -> bool:
-        return any(label in folded for label in self.date) or any(
-            label in folded for label in self.views
-        )
+        for label in self.date + self.views:
+            if label in folded:
+                return True
+        return False
 
     @staticmethod
     def _first(folded: str, labels: tuple[str, ...]) -> tuple[int, int] | None:
