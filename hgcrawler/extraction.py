@@ -470,10 +470,7 @@ class _LabelMatcher:
     views: tuple[str, ...]
 
     def has_label(self, folded: str) -> bool:
-        for label in self.date + self.views:
-            if label in folded:
-                return True
-        return False
+        return any(label in folded for label in self.date + self.views)
 
     @staticmethod
     def _first(folded: str, labels: tuple[str, ...]) -> tuple[int, int] | None:

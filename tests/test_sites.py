@@ -29,6 +29,7 @@ from hgcrawler.sites import (
     load_profile,
     load_profiles,
     profile_files,
+    site_names,
 )
 from hgcrawler.sites.profile import POLITENESS_SETTINGS, REVISIT_SETTINGS, TOP_KEYS
 from tests.test_design import PURE, imports_of
@@ -234,6 +235,10 @@ def test_user_profiles_add_portals_and_replace_builtin_ones(tmp_path: Path) -> N
     assert by_name["tinh"].labels == Labels()  # the Hậu Giang labels unless said otherwise
     # a missing user directory is an empty one
     assert [p.name for p in load_profiles(tmp_path / "none")[0]] == ["haugiang"]
+    # --all-sites: the enabled ones, and those that cannot be read (their crawl says why)
+    write(tmp_path, "broken", "name = 3\n")
+    assert site_names(tmp_path) == ["broken", "tinh"]
+    assert site_names() == ["haugiang"]
 
 
 def test_a_profile_changed_on_disk_is_read_again(tmp_path: Path) -> None:

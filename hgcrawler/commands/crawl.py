@@ -27,7 +27,7 @@ from hgcrawler.runner import (
     run_crawl,
     run_sites,
 )
-from hgcrawler.sites import ProfileError, profile_files, read_profile
+from hgcrawler.sites import ProfileError, site_names
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -154,18 +154,9 @@ def _sites_to_crawl(args: argparse.Namespace, overrides: dict[str, object]) -> l
     if args.all_sites:
         try:
             directory = sites_dir(project_settings(overrides))
-            files = profile_files(directory)
+            names = [*site_names(directory), *names]
         except (ConfigError, ProfileError) as exc:
             raise CrawlSetupError(str(exc)) from None
-        every = []
-        for name, file in sorted(files.items()):
-            try:
-                enabled = read_profile(file).enabled
-            except ProfileError:
-                enabled = True
-            if enabled:
-                every.append(name)
-        names = [*every, *names]
         if not names:
             raise CrawlSetupError(f"no site profile is enabled (built-in or in {directory})")
     return list(dict.fromkeys(names))

@@ -15,6 +15,7 @@ from hgcrawler.sites.catalog import (
     load_profiles,
     profile_files,
     read_profile,
+    site_names,
 )
 from hgcrawler.sites.profile import Labels, ProfileError, SiteProfile, parse_profile
 
@@ -32,6 +33,7 @@ __all__ = [
     "parse_profile",
     "profile_files",
     "read_profile",
+    "site_names",
 ]
 
 #: The profile crawled when none is named (``HGCRAWLER_SITE``).

@@ -22,6 +22,7 @@ __all__ = [
     "load_profiles",
     "profile_files",
     "read_profile",
+    "site_names",
 ]
 
 #: The built-in profiles: ``hgcrawler/sites/*.toml``.
@@ -118,3 +119,17 @@ def load_profiles(user_dir: Path | None = None) -> tuple[list[SiteProfile], list
         except ProfileError as exc:
             errors.append(exc)
     return profiles, errors
+
+
+def site_names(user_dir: Path | None = None) -> list[str]:
+    """The sites ``--all-sites`` crawls: every profile not marked ``enabled = false``, by
+    name.  A file that cannot be read is named too: its crawl says why it cannot start."""
+    names = []
+    for name, file in sorted(profile_files(user_dir).items()):
+        try:
+            enabled = read_profile(file).enabled
+        except ProfileError:
+            enabled = True
+        if enabled:
+            names.append(name)
+    return names
