@@ -14,6 +14,7 @@ from collections.abc import Sequence
 # name -> (module, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
     "crawl": ("hgcrawler.commands.crawl", "crawl the portal into the archive (for cron)"),
+    "sites": ("hgcrawler.commands.sites", "site profiles: list them, check one against its portal"),
     "demo": ("hgcrawler.commands.demo", "crawl the replica over several days, offline"),
     "db": ("hgcrawler.commands.db", "manage the embedded database"),
     "extract": ("hgcrawler.commands.extract", "extract one article page to JSON"),

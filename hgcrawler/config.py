@@ -7,6 +7,12 @@ Components take the section they need:
 ``config.archive``, ``config.render``, ``config.revisit``, ``config.retry``,
 ``config.warc``, ``config.outcome``.
 
+Which portal is crawled is the site profile ``HGCRAWLER_SITE`` names
+(:mod:`hgcrawler.sites`, ``docs/sites.md``): its values are the defaults of the
+matching settings (start URL, article ids, revisit policy) — a setting given
+explicitly still wins — and its politeness becomes the crawl's Scrapy settings
+(:func:`apply_site_settings`).  ``config.site`` is the profile.
+
 Where the archive is (:meth:`ArchiveConfig.from_settings`) is resolved here for
 the crawl and for every command alike: an explicit setting (``-s`` or a command
 line option), else the environment (``MONGO_URI``, ``HGCRAWLER_MONGO_DATABASE``,
@@ -19,16 +25,18 @@ from __future__ import annotations
 import datetime as dt
 import ipaddress
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from scrapy.settings import BaseSettings
+from scrapy.settings import SETTINGS_PRIORITIES, BaseSettings
 
 from hgcrawler.plan import RevisitPolicy
-from hgcrawler.sites import HAUGIANG, SiteProfile
-from hgcrawler.urls import ArticleKeys
+from hgcrawler.sites import DEFAULT_SITE, ProfileError, SiteProfile, load_profile
+from hgcrawler.sites.profile import NAME_PATTERN
+from hgcrawler.urls import ArticleKeys, start_url_problem
 
 __all__ = [
     "DEFAULTS",
@@ -41,9 +49,12 @@ __all__ = [
     "RenderConfig",
     "RetryConfig",
     "WarcConfig",
+    "apply_site_settings",
     "check_start_url",
     "default_data_dir",
     "is_loopback",
+    "site_profile",
+    "sites_dir",
     "start_url_problem",
     "user_agent",
     "user_agent_for",
@@ -54,8 +65,12 @@ RENDER_MODES = ("auto", "always", "never")
 
 #: Every hgcrawler setting and its default.
 DEFAULTS: dict[str, Any] = {
+    # which portal: a site profile (docs/sites.md), whose values are the defaults of
+    # HGCRAWLER_START_URL, _ARTICLE_ID_PATTERN, _SLUG_IDS and _REVISIT_* below
+    "HGCRAWLER_SITE": DEFAULT_SITE,  # built-in, or <name>.toml in HGCRAWLER_SITES_DIR
+    "HGCRAWLER_SITES_DIR": "",  # empty: <data dir>/sites
     # what to crawl
-    "HGCRAWLER_START_URL": "https://haugiang.dcs.vn/",
+    "HGCRAWLER_START_URL": "",  # empty: the site profile's start_url
     "HGCRAWLER_MODE": "full",  # full | incremental | revisit
     "HGCRAWLER_CONTACT": "",  # e-mail or URL for the portal's operators; required off loopback
     "HGCRAWLER_ARTICLE_ID_PATTERN": "",  # regex with one group: the site's id in a URL
@@ -155,36 +170,6 @@ def is_loopback(url: str) -> bool:
         return False
 
 
-def start_url_problem(url: str) -> str | None:
-    """Why ``url`` cannot be a crawl's start URL, or None: it must be an absolute
-    ``http``/``https`` URL with a host (and, if given, a valid port).
-
-    >>> start_url_problem("https://haugiang.dcs.vn/") is None
-    True
-    >>> start_url_problem("ftp://x")
-    "the scheme must be http or https, not 'ftp'"
-    """
-    if not url.strip():
-        return "it is empty"
-    if any(char.isspace() for char in url):
-        return "it contains white space"
-    try:
-        parts = urlsplit(url)
-        port = parts.port
-    except ValueError as exc:  # "Port out of range 0-65535", "Invalid IPv6 URL"
-        text = str(exc)
-        return text[:1].lower() + text[1:]
-    if not parts.scheme or not url.lower().startswith(f"{parts.scheme.lower()}://"):
-        return "not an absolute URL (expected http://HOST/ or https://HOST/)"
-    if parts.scheme.lower() not in ("http", "https"):
-        return f"the scheme must be http or https, not {parts.scheme!r}"
-    if not parts.hostname:
-        return "it has no host"
-    if port == 0:
-        return "port 0 is not a port to crawl"
-    return None
-
-
 def check_start_url(url: str) -> str:
     """``url`` if a crawl can start there, else :class:`ConfigError` saying why."""
     problem = start_url_problem(url)
@@ -200,13 +185,18 @@ def _placeholder_contact(contact: str) -> bool:
     )
 
 
-def _get(settings: BaseSettings, name: str) -> Any:
-    return settings.get(name, DEFAULTS[name])
+def _get(settings: BaseSettings, name: str, defaults: Mapping[str, Any] = DEFAULTS) -> Any:
+    return settings.get(name, defaults[name])
 
 
-def _float(settings: BaseSettings, name: str, low: float | None = None) -> float:
+def _float(
+    settings: BaseSettings,
+    name: str,
+    low: float | None = None,
+    defaults: Mapping[str, Any] = DEFAULTS,
+) -> float:
     try:
-        value = settings.getfloat(name, DEFAULTS[name])
+        value = settings.getfloat(name, defaults[name])
     except (TypeError, ValueError):
         raise ConfigError(f"{name} must be a number, got {settings.get(name)!r}") from None
     if low is not None and value < low:
@@ -224,9 +214,9 @@ def _int(settings: BaseSettings, name: str, low: int | None = None) -> int:
     return value
 
 
-def _bool(settings: BaseSettings, name: str) -> bool:
+def _bool(settings: BaseSettings, name: str, defaults: Mapping[str, Any] = DEFAULTS) -> bool:
     try:
-        return settings.getbool(name, DEFAULTS[name])
+        return settings.getbool(name, defaults[name])
     except ValueError:
         raise ConfigError(f"{name} must be true or false, got {settings.get(name)!r}") from None
 
@@ -236,6 +226,50 @@ def _share(settings: BaseSettings, name: str) -> float:
     if not 0.0 < value <= 1.0:
         raise ConfigError(f"{name} must be in (0, 1], got {value:g}")
     return value
+
+
+def _site_name(settings: BaseSettings) -> str:
+    name = str(_get(settings, "HGCRAWLER_SITE") or "").strip()
+    if not NAME_PATTERN.fullmatch(name):
+        raise ConfigError(
+            f"HGCRAWLER_SITE must be a site profile's name (lower-case letters, digits, "
+            f"'-', '_'), got {name!r}"
+        )
+    return name
+
+
+def sites_dir(settings: BaseSettings, data_dir: Path | None = None) -> Path:
+    """Where the user's site profiles are: ``HGCRAWLER_SITES_DIR``, else ``<data dir>/sites``."""
+    given = str(_get(settings, "HGCRAWLER_SITES_DIR") or "")
+    if given:
+        return Path(given).expanduser()
+    if data_dir is None:
+        data_dir = ArchiveConfig.from_settings(settings).data_dir
+    return data_dir / "sites"
+
+
+def site_profile(settings: BaseSettings, data_dir: Path | None = None) -> SiteProfile:
+    """The profile ``HGCRAWLER_SITE`` names; :class:`ConfigError` when it is unknown or its
+    file is wrong (the message names the file and the key)."""
+    name = _site_name(settings)
+    try:
+        return load_profile(name, sites_dir(settings, data_dir))
+    except ProfileError as exc:
+        raise ConfigError(f"HGCRAWLER_SITE={name}: {exc}") from None
+
+
+def apply_site_settings(settings: BaseSettings) -> SiteProfile:
+    """Make the selected site's ``[politeness]`` the crawl's Scrapy settings.
+
+    A value set on the command line (``-s``, ``--fast``) or by a spider wins; the
+    project's defaults (``hgcrawler/settings.py``) give way.  Called by the spider
+    before Scrapy freezes the settings; each site's crawl is its own process, so
+    politeness stays per host."""
+    profile = site_profile(settings)
+    for name, value in profile.scrapy_settings().items():
+        if (settings.getpriority(name) or 0) <= SETTINGS_PRIORITIES["project"]:
+            settings.set(name, value, priority="spider")
+    return profile
 
 
 @dataclass(frozen=True)
@@ -249,6 +283,7 @@ class ArchiveConfig:
     write_batch_size: int
     write_retries: int
     flush_interval: float
+    site: str = DEFAULT_SITE  # the site profile's name: its own lock and journal
 
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> ArchiveConfig:
@@ -266,6 +301,7 @@ class ArchiveConfig:
             write_batch_size=_int(settings, "HGCRAWLER_WRITE_BATCH_SIZE", 1),
             write_retries=_int(settings, "HGCRAWLER_WRITE_RETRIES", 0),
             flush_interval=_float(settings, "HGCRAWLER_FLUSH_INTERVAL", 0.0),
+            site=_site_name(settings),
         )
 
     @property
@@ -274,11 +310,19 @@ class ArchiveConfig:
 
     @property
     def journal_dir(self) -> Path:
-        return self.data_dir / "journal" / self.database
+        """``journal/<database>`` for the default site (as before site profiles),
+        ``journal/<database>/<site>`` for the others: never another site's records."""
+        if self.site == DEFAULT_SITE:
+            return self.data_dir / "journal" / self.database
+        return self.data_dir / "journal" / self.database / self.site
 
     @property
     def lock_path(self) -> Path:
-        return self.data_dir / "crawl.lock"
+        """One crawl per site at a time: ``crawl.lock`` for the default site (as before
+        site profiles), ``locks/<site>.lock`` for the others."""
+        if self.site == DEFAULT_SITE:
+            return self.data_dir / "crawl.lock"
+        return self.data_dir / "locks" / f"{self.site}.lock"
 
 
 @dataclass(frozen=True)
@@ -365,18 +409,24 @@ class OutcomeConfig:
         )
 
 
-def _revisit_policy(settings: BaseSettings) -> RevisitPolicy:
+def _revisit_policy(settings: BaseSettings, site: SiteProfile) -> RevisitPolicy:
+    defaults = {**DEFAULTS, **site.setting_defaults()}
+
+    def number(name: str) -> float:
+        return _float(settings, name, defaults=defaults)
+
     try:
         return RevisitPolicy(
-            young_days=_float(settings, "HGCRAWLER_REVISIT_YOUNG_DAYS"),
-            young_interval=dt.timedelta(hours=_float(settings, "HGCRAWLER_REVISIT_YOUNG_HOURS")),
-            mid_interval=dt.timedelta(hours=_float(settings, "HGCRAWLER_REVISIT_MID_HOURS")),
-            old_days=_float(settings, "HGCRAWLER_REVISIT_OLD_DAYS"),
-            old_interval=dt.timedelta(days=_float(settings, "HGCRAWLER_REVISIT_OLD_INTERVAL_DAYS")),
+            young_days=number("HGCRAWLER_REVISIT_YOUNG_DAYS"),
+            young_interval=dt.timedelta(hours=number("HGCRAWLER_REVISIT_YOUNG_HOURS")),
+            mid_interval=dt.timedelta(hours=number("HGCRAWLER_REVISIT_MID_HOURS")),
+            old_days=number("HGCRAWLER_REVISIT_OLD_DAYS"),
+            old_interval=dt.timedelta(days=number("HGCRAWLER_REVISIT_OLD_INTERVAL_DAYS")),
             revisit_all=_bool(settings, "HGCRAWLER_REVISIT_ALL"),
         )
     except ValueError as exc:
-        raise ConfigError(f"HGCRAWLER_REVISIT_* settings: {exc}") from exc
+        given = f" (with site profile {site.name}'s [revisit])" if site.revisit else ""
+        raise ConfigError(f"HGCRAWLER_REVISIT_* settings{given}: {exc}") from exc
 
 
 @dataclass(frozen=True)
@@ -401,29 +451,39 @@ class HgcrawlerConfig:
         mode = str(_get(settings, "HGCRAWLER_MODE"))
         if mode not in MODES:
             raise ConfigError(f"HGCRAWLER_MODE must be one of {MODES}, got {mode!r}")
+        archive = ArchiveConfig.from_settings(settings)
+        site = site_profile(settings, archive.data_dir)
+        # the profile's values are the defaults; a setting given explicitly wins
+        defaults = {**DEFAULTS, **site.setting_defaults()}
         try:
             article_keys = ArticleKeys.from_strings(
-                str(_get(settings, "HGCRAWLER_ARTICLE_ID_PATTERN") or "") or None,
-                slug_ids=_bool(settings, "HGCRAWLER_SLUG_IDS"),
+                str(_get(settings, "HGCRAWLER_ARTICLE_ID_PATTERN", defaults) or "") or None,
+                slug_ids=_bool(settings, "HGCRAWLER_SLUG_IDS", defaults),
             )
         except ValueError as exc:
             raise ConfigError(f"HGCRAWLER_ARTICLE_ID_PATTERN: {exc}") from exc
         return cls(
-            site=HAUGIANG,
-            start_url=check_start_url(str(_get(settings, "HGCRAWLER_START_URL"))),
+            site=site,
+            start_url=check_start_url(str(_get(settings, "HGCRAWLER_START_URL", defaults))),
             mode=mode,
             contact=str(_get(settings, "HGCRAWLER_CONTACT") or "").strip(),
             article_keys=article_keys,
             trap_pages=_int(settings, "HGCRAWLER_TRAP_PAGES", 1),
             progress_interval=_float(settings, "HGCRAWLER_PROGRESS_INTERVAL", 0.0),
             stats_file=str(_get(settings, "HGCRAWLER_STATS_FILE") or ""),
-            archive=ArchiveConfig.from_settings(settings),
+            archive=archive,
             render=RenderConfig.from_settings(settings),
-            revisit=_revisit_policy(settings),
+            revisit=_revisit_policy(settings, site),
             retry=RetryConfig.from_settings(settings),
             warc=WarcConfig.from_settings(settings),
             outcome=OutcomeConfig.from_settings(settings),
         )
+
+    @property
+    def allowed_hosts(self) -> tuple[str, ...]:
+        """The hosts whose pages are the site's: the start URL's and the profile's others."""
+        start = (urlsplit(self.start_url).hostname or "").lower()
+        return tuple(dict.fromkeys([start, *self.site.allowed_hosts]))
 
     def check_politeness(self) -> None:
         """A crawl of a real site (not loopback) must say whom its operators can contact."""

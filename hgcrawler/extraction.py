@@ -4,7 +4,9 @@ The portal's markup is unknown, so nothing here depends on class names or URL
 patterns. Extraction anchors on what every article page of the portal shows
 (see ``shared/seed/article-page-text.txt``):
 
-1. the meta line ``[ Cập nhật vào ngày (dd/mm/yyyy) ] - [ Số lần xem: N ]``;
+1. the meta line ``[ Cập nhật vào ngày (dd/mm/yyyy) ] - [ Số lần xem: N ]``, found by
+   the site's labels (:class:`hgcrawler.sites.Labels`: other portals write
+   ``Ngày đăng: … | Lượt xem: N`` or a bare ``Thứ năm, 18/03/2021 08:15 - Lượt xem: N``);
 2. the title just before it, and the category (breadcrumb) before the title;
 3. after it, a lede, images each followed by a caption, body paragraphs,
    a short author line, then the "Các ý kiến của bạn đọc" comments heading
@@ -17,6 +19,7 @@ browser would lay out as one paragraph, and images), so that tables, divs,
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Container, Iterator
 from dataclasses import dataclass, field
@@ -26,12 +29,13 @@ from urllib.parse import urljoin
 import lxml.etree
 from w3lib.encoding import html_to_unicode
 
-from hgcrawler.text import clean_text, fold, nfc, parse_date, parse_view_count
+from hgcrawler.sites.profile import Labels
+from hgcrawler.text import clean_text, find_dates, fold, nfc, parse_date, parse_view_count
 
-__all__ = ["NotAnArticle", "extract_article", "page_blocks"]
+__all__ = ["DEFAULT_LABELS", "NotAnArticle", "extract_article", "page_blocks"]
 
-UPDATED_LABEL = fold("Cập nhật vào ngày")
-VIEWS_LABEL = fold("Số lần xem")
+#: The Hậu Giang portal's labels: "Cập nhật vào ngày" and "Số lần xem".
+DEFAULT_LABELS = Labels()
 
 # Headings and widgets that end an article's text (folded, compared to a block's start).
 END_MARKERS = tuple(
@@ -337,6 +341,8 @@ class _Flattener:
         if self.skip_depth:
             return
         if tag in FORM_TAGS:
+            if tag == "input" and (el.get("type") or "").strip().lower() == "hidden":
+                return  # ASP.NET's __VIEWSTATE & co. sit anywhere in a page-wide form
             self.flush()
             self.blocks.append(Block(kind="form", element=el))
             self.skip_depth += 1 if tag == "textarea" else 0
@@ -455,54 +461,166 @@ def _common_table(a: Any, b: Any) -> bool:
     return any(any(x is y for y in ancestors) for x in b.iterancestors("table", "figure"))
 
 
-def _parse_meta(blocks: list[Block], start: int) -> tuple[str, int]:
-    """The meta line's text, joined over the blocks it is split across, and its last index."""
+@dataclass(frozen=True)
+class _LabelMatcher:
+    """A site's :class:`Labels`, folded for matching without case or accents."""
+
+    labels: Labels
+    date: tuple[str, ...]
+    views: tuple[str, ...]
+
+    def has_label(self, folded: str) -> bool:
+        return any(label in folded for label in self.date + self.views)
+
+    @staticmethod
+    def _first(folded: str, labels: tuple[str, ...]) -> tuple[int, int] | None:
+        """(start, end) of the first of ``labels`` in ``folded`` (the longest at a tie)."""
+        found = [(pos, -len(label)) for label in labels if (pos := folded.find(label)) >= 0]
+        if not found:
+            return None
+        pos, negative_length = min(found)
+        return pos, pos - negative_length
+
+    def views_label(self, folded: str) -> tuple[int, int] | None:
+        return self._first(folded, self.views)
+
+    def date_label(self, folded: str) -> tuple[int, int] | None:
+        return self._first(folded, self.date)
+
+
+@functools.lru_cache(maxsize=32)
+def _matcher(labels: Labels) -> _LabelMatcher:
+    return _LabelMatcher(
+        labels,
+        date=tuple(fold(nfc(label)) for label in labels.date),
+        views=tuple(fold(nfc(label)) for label in labels.views),
+    )
+
+
+# "Thứ năm, " / "Chủ nhật - " / "T5, " before a bare date; "08:15", "8h15 (GMT+7)" around it.
+_WEEKDAY = re.compile(r"^(?:thu\s+(?:hai|ba|tu|nam|sau|bay)|chu\s+nhat|t[2-7]|cn)\b\s*[,\-–]?\s*")
+_CLOCK = (
+    r"\d{1,2}\s*[:h]\s*\d{2}(?::\d{2})?(?:\s*(?:am|pm|sa|ch))?"
+    r"(?:\s*\(?gmt\s*[+-]\s*\d{1,2}\)?)?"
+)
+_CLOCK_AFTER = re.compile(rf"[\s,\-–|]*{_CLOCK}$")
+_CLOCK_BEFORE = re.compile(rf"^{_CLOCK}[\s,\-–|]*")
+_BARE_DATE_EDGES = " []()|-–,"
+MAX_BARE_DATE_CHARS = 60
+
+
+def _bare_date(text: str, formats: tuple[str, ...]) -> Any:
+    """The date when ``text`` is nothing but a date (a weekday before it, a time of day
+    around it allowed): ``Thứ năm, 18/03/2021 08:15``; else None."""
+    if len(text) > MAX_BARE_DATE_CHARS or not any(ch.isdigit() for ch in text):
+        return None
+    rest = fold(text).strip(_BARE_DATE_EDGES)
+    rest = _WEEKDAY.sub("", rest, count=1)
+    rest = _CLOCK_BEFORE.sub("", _CLOCK_AFTER.sub("", rest, count=1), count=1)
+    rest = rest.strip(_BARE_DATE_EDGES)
+    dates = find_dates(rest, formats)
+    if len(dates) == 1 and dates[0][0] == 0 and dates[0][1] == len(rest):
+        return dates[0][2]
+    return None
+
+
+def _follows_title(blocks: list[Block], index: int, folded_page_title: str) -> bool:
+    """True when the nearest text before ``blocks[index]`` reads as an article's title:
+    a heading, bold text, or the text the page's ``<title>`` repeats."""
+    for block in reversed(blocks[max(0, index - 3) : index]):
+        if block.kind == "image":
+            continue
+        if block.kind != "text" or block.link_density > 0.5:
+            return False
+        in_title = len(block.folded) >= 10 and block.folded in folded_page_title
+        return block.heading or block.is_bold or in_title
+    return False
+
+
+def _meta_indexes(blocks: list[Block], labels: _LabelMatcher, folded_page_title: str) -> list[int]:
+    """Where meta lines are: blocks with a date or views label; failing that, with
+    ``bare_date``, a bare date right under a title (a page without a view count)."""
+    found = [i for i, b in enumerate(blocks) if b.kind == "text" and labels.has_label(b.folded)]
+    if found or not labels.labels.bare_date:
+        return found
+    formats = labels.labels.date_formats
+    return [
+        i
+        for i, b in enumerate(blocks)
+        if b.kind == "text"
+        and _bare_date(b.text, formats) is not None
+        and _follows_title(blocks, i, folded_page_title)
+    ]
+
+
+def _parse_meta(blocks: list[Block], start: int, labels: _LabelMatcher) -> tuple[str, int, int]:
+    """The meta line's text, joined over the blocks it is split across, its first and
+    its last index.  With bare dates, a date alone in the block before a views label
+    belongs to the line."""
+    formats = labels.labels.date_formats
     text = blocks[start].text
-    end = start
+    first = end = start
+    if labels.labels.bare_date and start > 0 and not find_dates(text, formats):
+        before = blocks[start - 1]
+        if before.kind == "text" and _bare_date(before.text, formats) is not None:
+            text, first = f"{before.text} {text}", start - 1
     for i in range(start + 1, min(start + MAX_META_PARTS, len(blocks))):
         block = blocks[i]
         if block.kind != "text":
             break
-        has_date = parse_date(text) is not None
-        has_views_label = VIEWS_LABEL in fold(text)
-        candidate = block.folded
+        folded = fold(text)
+        views = labels.views_label(folded)
         is_fragment = len(block.text) <= 40 and (
             re.fullmatch(r"[\[\]\(\)\d/.,:\-\s]+", block.text) is not None
-            or VIEWS_LABEL in candidate
-            or UPDATED_LABEL in candidate
+            or labels.has_label(block.folded)
         )
         if not is_fragment or (
-            has_date
-            and has_views_label
-            and parse_view_count(fold(text).split(VIEWS_LABEL, 1)[1]) is not None
+            views is not None
+            and parse_date(text, formats) is not None
+            and parse_view_count(folded[views[1] :]) is not None
         ):
             break
         text = f"{text} {block.text}"
         end = i
-    return text, end
+    return text, first, end
 
 
-def _views_from_meta(meta: str) -> tuple[int | None, bool]:
-    """(views, label_present) read after the "Số lần xem" label."""
-    folded = fold(meta)
-    pos = folded.find(VIEWS_LABEL)
-    if pos < 0:
+def _views_from_meta(meta: str, labels: _LabelMatcher) -> tuple[int | None, bool]:
+    """(views, label_present) read after the first views label."""
+    found = labels.views_label(fold(meta))
+    if found is None:
         return None, False
-    after = meta[pos + len(VIEWS_LABEL) :]
-    after = after.split("]", 1)[0]
+    after = meta[found[1] :].split("]", 1)[0]
     return parse_view_count(after), True
 
 
-def _date_from_meta(meta: str) -> tuple[Any, bool]:
+def _date_from_meta(meta: str, labels: _LabelMatcher) -> Any:
+    """The date after a date label; with ``bare_date`` and no date label, the date
+    nearest the views label (or the line's only date)."""
+    formats = labels.labels.date_formats
     folded = fold(meta)
-    pos = folded.find(UPDATED_LABEL)
-    if pos < 0:
-        return None, False
-    after = meta[pos + len(UPDATED_LABEL) :]
-    views_pos = fold(after).find(VIEWS_LABEL)
-    if views_pos >= 0:
-        after = after[:views_pos]
-    return parse_date(after), True
+    found = labels.date_label(folded)
+    if found is not None:
+        after = meta[found[1] :]
+        views = labels.views_label(fold(after))
+        if views is not None:
+            after = after[: views[0]]
+        return parse_date(after, formats)
+    if not labels.labels.bare_date:
+        return None
+    dates = find_dates(meta, formats)
+    if not dates:
+        return None
+    views = labels.views_label(folded)
+    if views is None:
+        return dates[0][2]
+    anchor_start, anchor_end = views
+
+    def distance(found_date: tuple[int, int, Any]) -> int:
+        start, end, _ = found_date
+        return anchor_start - end if end <= anchor_start else max(0, start - anchor_end)
+
+    return min(dates, key=distance)[2]
 
 
 def _page_title(root: Any) -> str:
@@ -548,7 +666,12 @@ def _find_title(
     # Prefer a candidate that the page's <title>/og:title repeats, then a heading.
     for i in candidates:
         folded = blocks[i].folded
-        long_enough = len(folded) >= 10 or blocks[i].heading  # a short title is a heading
+        # a short title ("Tin vắn") is a heading, or bold text the <title> starts with
+        long_enough = (
+            len(folded) >= 10
+            or blocks[i].heading
+            or (blocks[i].is_bold and folded_page_title.startswith(folded))
+        )
         if folded_page_title and long_enough and folded in folded_page_title:
             return i, blocks[i].text
     nearest = candidates[0]
@@ -643,8 +766,14 @@ def _content_blocks(blocks: list[Block], start: int) -> Iterator[Block]:
 # --------------------------------------------------------------------------- entry point
 
 
-def extract_article(html: str | bytes, url: str, *, encoding: str | None = None) -> dict[str, Any]:
+def extract_article(
+    html: str | bytes, url: str, *, encoding: str | None = None, labels: Labels = DEFAULT_LABELS
+) -> dict[str, Any]:
     """Extract an article page into a record.
+
+    ``labels``: the words the site puts before the date and the view count (the
+    site profile's, :attr:`hgcrawler.sites.SiteProfile.labels`; by default the
+    Hậu Giang portal's).
 
     Returns ``url``, ``title``, ``category``, ``updated_on`` ("YYYY-MM-DD" or None),
     ``views`` (int or None), ``lede``, ``body`` (paragraphs separated by a blank
@@ -658,12 +787,10 @@ def extract_article(html: str | bytes, url: str, *, encoding: str | None = None)
     base_href = root.xpath("//base/@href")
     base_url = urljoin(url, str(base_href[0])) if base_href else url
     blocks = page_blocks(root)
+    matcher = _matcher(labels)
+    page_title = _page_title(root)
 
-    meta_indexes = [
-        i
-        for i, b in enumerate(blocks)
-        if b.kind == "text" and (UPDATED_LABEL in b.folded or VIEWS_LABEL in b.folded)
-    ]
+    meta_indexes = _meta_indexes(blocks, matcher, fold(page_title))
     if not meta_indexes:
         looks = any(
             b.kind == "text"
@@ -672,20 +799,18 @@ def extract_article(html: str | bytes, url: str, *, encoding: str | None = None)
             for b in blocks
         )
         raise NotAnArticle(
-            "no 'Cập nhật vào ngày' / 'Số lần xem' line: not an article page",
-            looks_like_article=looks,
+            f"no {labels.describe()} line: not an article page", looks_like_article=looks
         )
-    meta_index = meta_indexes[0]
-    meta_text, meta_end = _parse_meta(blocks, meta_index)
+    meta_text, meta_index, meta_end = _parse_meta(blocks, meta_indexes[0], matcher)
     later = [i for i in meta_indexes if i > meta_end + 1]
     if len(later) >= 2:
         raise NotAnArticle(f"{len(later) + 1} meta lines: a listing page, not an article")
 
-    updated_on, _ = _date_from_meta(meta_text)
-    views, views_label = _views_from_meta(meta_text)
+    updated_on = _date_from_meta(meta_text, matcher)
+    views, views_label = _views_from_meta(meta_text, matcher)
 
     link_texts = _LinkTexts(root)
-    title_index, title = _find_title(blocks, meta_index, _page_title(root), link_texts)
+    title_index, title = _find_title(blocks, meta_index, page_title, link_texts)
     category = _find_category(blocks, title_index if title_index is not None else meta_index)
     lede = ""
     paragraphs: list[str] = []

@@ -1,9 +1,13 @@
-"""Running one crawl the way cron does: settings, database, log file, summary, exit code.
+"""Running crawls the way cron does: settings, database, log file, summary, exit code.
 
 Used by ``hgcrawler crawl`` and ``hgcrawler demo``.  The crawl itself is the
 ordinary ``haugiang`` spider with the project's pipelines and its crawl session
-(:mod:`hgcrawler.session`, which takes the crawl lock), so ``scrapy crawl
+(:mod:`hgcrawler.session`, which takes the site's crawl lock), so ``scrapy crawl
 haugiang`` behaves the same apart from the summary.
+
+Several sites (:func:`run_sites`) are crawled each in its own ``hgcrawler crawl
+--site NAME`` process — its own Scrapy settings (the site's politeness), reactor
+and lock — a few at a time, and give one exit code (:func:`combined_exit_code`).
 
 Exit codes (also those of ``scrapy crawl``, see :mod:`hgcrawler.scrapy_commands`):
 
@@ -14,6 +18,11 @@ Exit codes (also those of ``scrapy crawl``, see :mod:`hgcrawler.scrapy_commands`
 3           another crawl holds the lock
 128 + N     interrupted by signal N: 130 for Ctrl-C (SIGINT), 143 for SIGTERM
 ==========  ==================================================================
+
+For several sites, 0 only when every site finished; otherwise the most severe
+of the sites' codes, in this order: 3 (a site was being crawled already) <
+1 (a site's crawl failed or is degraded) < 2 (a site could not start: settings,
+profile, database) < 128 + N (the run was interrupted).
 """
 
 from __future__ import annotations
@@ -23,15 +32,21 @@ import datetime as dt
 import logging
 import os
 import signal
-from collections.abc import Mapping
+import subprocess
+import sys
+import tempfile
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from scrapy.settings import Settings
 from scrapy.utils.project import get_project_settings
 
-from hgcrawler.config import ConfigError, HgcrawlerConfig, is_loopback
+from hgcrawler.config import ArchiveConfig, ConfigError, HgcrawlerConfig, is_loopback
+from hgcrawler.sites import DEFAULT_SITE
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +55,11 @@ EXIT_CRAWL_FAILED = 1  # failed or degraded
 EXIT_CONFIG = 2  # bad settings, database unreachable
 EXIT_LOCKED = 3  # another crawl holds the lock
 EXIT_SIGNAL_BASE = 128  # + the signal's number when interrupted
+
+#: Several sites: how severe each exit code is (higher wins; interrupted is above all).
+EXIT_SEVERITY = {EXIT_OK: 0, EXIT_LOCKED: 1, EXIT_CRAWL_FAILED: 2, EXIT_CONFIG: 3}
+#: Several sites: how many crawl at once by default.
+DEFAULT_PARALLEL = 4
 
 FAST_SETTINGS = {
     # For the local replica only: no politeness delays.
@@ -63,6 +83,7 @@ class CrawlOutcome:
     exit_code: int
     crawl: dict[str, Any] = field(default_factory=dict)
     log_file: str | None = None
+    site: str = DEFAULT_SITE
 
 
 def project_settings(overrides: Mapping[str, Any] | None = None) -> Settings:
@@ -114,17 +135,17 @@ def exit_code_for(crawl: Mapping[str, Any], interrupted_by: str | None = None) -
     return EXIT_CRAWL_FAILED
 
 
-def check_database(config: HgcrawlerConfig) -> str:
+def check_database(config: ArchiveConfig) -> str:
     """The archive's URI, the embedded server started if needed, checked reachable."""
     from hgcrawler.storage import DatabaseError, archive_uri, mask_uri
     from hgcrawler.storage.mongo import MongoArchiveStore
     from hgcrawler.storage.uri import mongo_error_reason
 
     try:
-        uri = archive_uri(config.archive)
+        uri = archive_uri(config)
     except DatabaseError as exc:
         raise CrawlSetupError(f"cannot start the embedded database: {exc}") from exc
-    store = MongoArchiveStore(uri, config.archive.database, write_retries=0)
+    store = MongoArchiveStore(uri, config.database, write_retries=0)
     try:
         store.ensure_indexes()
     except Exception as exc:  # StoreError and what pymongo raises before it
@@ -158,13 +179,14 @@ def run_crawl(
             f"cannot use data directory {config.archive.data_dir}: {reason}"
         ) from None
     check_writable(config.archive.journal_dir, "spill journal")
-    uri = check_database(config)
+    uri = check_database(config.archive)
     settings.set("HGCRAWLER_MONGO_URI", uri, priority="cmdline")
     if log_file is None and not settings.get("LOG_FILE"):
         stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
         log_dir = config.archive.data_dir / "logs"
         log_dir.mkdir(parents=True, exist_ok=True)
-        log_file = str(log_dir / f"crawl-{stamp}.log")
+        site = "" if config.site.name == DEFAULT_SITE else f"{config.site.name}-"
+        log_file = str(log_dir / f"crawl-{site}{stamp}.log")
     if log_file:
         settings.set("LOG_FILE", log_file, priority="cmdline")
     if config.progress_interval > 0:
@@ -182,7 +204,10 @@ def run_crawl(
     crawl = dict(summary) if summary else {"status": "failed", "problems": ["the crawl never ran"]}
     interrupted_by = session.interrupted_by if session is not None else None
     return CrawlOutcome(
-        exit_code=exit_code_for(crawl, interrupted_by), crawl=crawl, log_file=log_file
+        exit_code=exit_code_for(crawl, interrupted_by),
+        crawl=crawl,
+        log_file=log_file,
+        site=config.site.name,
     )
 
 
@@ -207,9 +232,13 @@ def check_writable(directory: Path, what: str) -> None:
         ) from None
 
 
-def format_summary(crawl: Mapping[str, Any], log_file: str | None = None) -> str:
-    """The one-screen summary printed at the end of a crawl."""
+def format_summary(
+    crawl: Mapping[str, Any], log_file: str | None = None, site: str | None = None
+) -> str:
+    """The one-screen summary printed at the end of a crawl (of ``site``, when named)."""
     counts = crawl.get("counts") or {}
+    site = site or crawl.get("site")
+    of_site = f", site {site}" if site else ""
     started, finished = crawl.get("started_at"), crawl.get("finished_at")
     duration = ""
     if isinstance(started, dt.datetime) and isinstance(finished, dt.datetime):
@@ -222,7 +251,7 @@ def format_summary(crawl: Mapping[str, Any], log_file: str | None = None) -> str
         )
 
     lines = [
-        f"crawl {crawl.get('_id', '?')} ({crawl.get('mode', '?')}): "
+        f"crawl {crawl.get('_id', '?')} ({crawl.get('mode', '?')}{of_site}): "
         f"{str(crawl.get('status', '?')).upper()}{duration}",
         "  pages fetched  {pages:>7}    articles   {articles:>7}".format(
             pages=counts.get("pages", 0), articles=counts.get("articles", 0)
@@ -244,3 +273,159 @@ def format_summary(crawl: Mapping[str, Any], log_file: str | None = None) -> str
     if log_file:
         lines.append(f"  log: {log_file}")
     return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------- several sites
+
+
+def combined_exit_code(codes: Iterable[int]) -> int:
+    """One exit code for several sites' crawls (see the module doc): 0 only when all
+    finished, else the most severe; an interrupted run exits 128 + N.
+
+    >>> combined_exit_code([0, 0]), combined_exit_code([0, 3, 1]), combined_exit_code([2, 1])
+    (0, 1, 2)
+    >>> combined_exit_code([1, 130, 0])
+    130
+    """
+    codes = list(codes)
+    interrupted = [code for code in codes if code >= EXIT_SIGNAL_BASE]
+    if interrupted:
+        return max(interrupted)
+    unknown = EXIT_SEVERITY[EXIT_CONFIG]
+    return max(codes, key=lambda code: EXIT_SEVERITY.get(code, unknown), default=EXIT_OK)
+
+
+def describe_exit(code: int) -> str:
+    """A site's outcome in a word or two, from its exit code."""
+    if code >= EXIT_SIGNAL_BASE:
+        try:
+            return f"interrupted ({signal.Signals(code - EXIT_SIGNAL_BASE).name})"
+        except ValueError:
+            return "interrupted"
+    return {
+        EXIT_OK: "finished",
+        EXIT_CRAWL_FAILED: "failed or degraded",
+        EXIT_CONFIG: "not started (settings, profile or database)",
+        EXIT_LOCKED: "already being crawled",
+    }.get(code, f"failed (exit {code})")
+
+
+@dataclass
+class SiteRun:
+    """One site's crawl process and what it printed."""
+
+    site: str
+    exit_code: int | None = None
+    stdout: str = ""
+    stderr: str = ""
+    started: bool = False
+
+
+def _child_environment() -> dict[str, str]:
+    """This process's environment, with this checkout of hgcrawler first on the path."""
+    import hgcrawler
+
+    root = str(Path(hgcrawler.__file__).resolve().parents[1])
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH", "")) if p)
+    return env
+
+
+def _read_back(handle: IO[bytes]) -> str:
+    handle.seek(0)
+    return handle.read().decode("utf-8", "replace")
+
+
+class _SiteProcess:
+    """A running ``hgcrawler crawl --site NAME`` with its output in temporary files."""
+
+    def __init__(self, run: SiteRun, command: list[str], env: dict[str, str]) -> None:
+        self.run = run
+        self.stack = contextlib.ExitStack()
+        self.out = self.stack.enter_context(tempfile.TemporaryFile())  # noqa: SIM115
+        self.err = self.stack.enter_context(tempfile.TemporaryFile())  # noqa: SIM115
+        # a session of its own: a terminal's Ctrl-C reaches the crawl once, from us
+        self.process = subprocess.Popen(
+            command,
+            stdin=subprocess.DEVNULL,
+            stdout=self.out,
+            stderr=self.err,
+            env=env,
+            start_new_session=True,
+        )
+        run.started = True
+
+    def finished(self) -> bool:
+        if self.process.poll() is None:
+            return False
+        code = self.process.returncode
+        self.run.exit_code = EXIT_SIGNAL_BASE - code if code < 0 else code  # killed: -N
+        self.run.stdout, self.run.stderr = _read_back(self.out), _read_back(self.err)
+        self.stack.close()
+        return True
+
+    def signal(self, signum: int) -> None:
+        if self.process.poll() is None:
+            with contextlib.suppress(OSError):
+                self.process.send_signal(signum)
+
+    def abandon(self) -> None:
+        self.signal(signal.SIGTERM)
+        self.stack.close()
+
+
+def run_sites(
+    sites: Sequence[str],
+    crawl_args: Sequence[str],
+    *,
+    parallel: int = DEFAULT_PARALLEL,
+    on_done: Callable[[SiteRun], None] | None = None,
+    environment: Mapping[str, str] | None = None,
+) -> list[SiteRun]:
+    """Crawl each site in its own ``hgcrawler crawl --site NAME CRAWL_ARGS`` process,
+    at most ``parallel`` at once; ``on_done`` is called as each one ends.
+    ``environment``: variables added to the crawls' environment.
+
+    SIGINT and SIGTERM are passed on to the running crawls (which stop and record
+    themselves as interrupted); sites not started yet are not started.
+    """
+    runs = [SiteRun(site) for site in sites]
+    waiting = deque(runs)
+    running: list[_SiteProcess] = []
+    received: list[int] = []
+    env = {**_child_environment(), **(environment or {})}
+
+    def forward(signum: int, frame: Any) -> None:
+        received.append(signum)
+        for child in running:
+            child.signal(signum)
+
+    def done(run: SiteRun) -> None:
+        if on_done is not None:
+            on_done(run)
+
+    previous = {}
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(ValueError):  # not the main thread
+            previous[signum] = signal.signal(signum, forward)
+    try:
+        while waiting or running:
+            while waiting and len(running) < max(1, parallel) and not received:
+                run = waiting.popleft()
+                command = [sys.executable, "-m", "hgcrawler.cli", "crawl", "--site", run.site]
+                running.append(_SiteProcess(run, [*command, *crawl_args], env))
+            while received and waiting:
+                run = waiting.popleft()
+                run.exit_code = EXIT_SIGNAL_BASE + received[0]
+                run.stderr = "hgcrawler crawl: not started: the run was interrupted\n"
+                done(run)
+            for child in [child for child in running if child.finished()]:
+                running.remove(child)
+                done(child.run)
+            time.sleep(0.05)
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+        for child in running:  # only after an error here: leave no crawl behind
+            child.abandon()
+    return runs

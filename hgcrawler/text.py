@@ -14,6 +14,7 @@ import datetime as dt
 import functools
 import re
 import unicodedata
+from collections.abc import Iterator
 
 # zero-width characters and soft hyphens that CMS editors leave in text
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
@@ -84,23 +85,61 @@ _CACHED_FOLD_CHARS = 160
 _fold_short = functools.lru_cache(maxsize=8192)(_fold)
 
 
-def parse_date(text: str) -> dt.date | None:
-    """The first valid dd/mm/yyyy (or d/m/yyyy, with / . -) date in ``text``, else None.
+#: Date formats a site profile may name (``[labels] date_formats``): the regular
+#: expression (searched in :func:`fold`-ed text) and the groups of day, month, year.
+_DATE_FORMATS: dict[str, tuple[re.Pattern[str], tuple[int, int, int]]] = {
+    "dd/mm/yyyy": (_DATE, (1, 2, 3)),
+    "yyyy-mm-dd": (_ISO_DATE, (3, 2, 1)),
+    "ngày d tháng m năm yyyy": (
+        re.compile(r"\bngay\s+(\d{1,2})\s+thang\s+(\d{1,2})\s*(?:,\s*)?nam\s+(\d{4})(?!\d)"),
+        (1, 2, 3),
+    ),
+}
+#: The names of the date formats hgcrawler can read.
+DATE_FORMATS = tuple(_DATE_FORMATS)
+#: What the portals show unless a profile says otherwise: dd/mm/yyyy (d/m/yyyy, with
+#: ``/ . -``), else an ISO date.
+DEFAULT_DATE_FORMATS = ("dd/mm/yyyy", "yyyy-mm-dd")
 
-    An impossible date such as 32/13/2021 is skipped, not guessed.
-    """
-    for match in _DATE.finditer(text):
-        day, month, year = (int(g) for g in match.groups())
+
+def _dates(folded: str, name: str) -> Iterator[tuple[int, int, dt.date]]:
+    pattern, (day, month, year) = _DATE_FORMATS[name]
+    for match in pattern.finditer(folded):
         try:
-            return dt.date(year, month, day)
+            date = dt.date(int(match.group(year)), int(match.group(month)), int(match.group(day)))
         except ValueError:
             continue
-    iso = _ISO_DATE.search(text)
-    if iso:
-        try:
-            return dt.date(*(int(g) for g in iso.groups()))
-        except ValueError:
-            return None
+        yield match.start(), match.end(), date
+
+
+def find_dates(
+    text: str, formats: tuple[str, ...] = DEFAULT_DATE_FORMATS
+) -> list[tuple[int, int, dt.date]]:
+    """Every valid date of ``formats`` in ``text`` as ``(start, end, date)``, in text order.
+
+    Positions are those of the NFC text (:func:`fold` keeps them).  Impossible
+    dates (32/13/2021) are skipped.
+
+    >>> [d.isoformat() for _, _, d in find_dates("Thứ năm, 18/03/2021 - 32/13/2021")]
+    ['2021-03-18']
+    """
+    folded = fold(text)
+    return sorted(found for name in formats for found in _dates(folded, name))
+
+
+def parse_date(text: str, formats: tuple[str, ...] = DEFAULT_DATE_FORMATS) -> dt.date | None:
+    """The first valid date in ``text``, trying ``formats`` in order, else None.
+
+    By default dd/mm/yyyy (or d/m/yyyy, with / . -), else yyyy-mm-dd.  An
+    impossible date such as 32/13/2021 is skipped, not guessed.
+
+    >>> parse_date("Ngày 8 tháng 3 năm 2021", ("ngày d tháng m năm yyyy",))
+    datetime.date(2021, 3, 8)
+    """
+    folded = fold(text)
+    for name in formats:
+        for _, _, date in _dates(folded, name):
+            return date
     return None
 
 

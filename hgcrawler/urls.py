@@ -35,6 +35,7 @@ __all__ = [
     "canonical_url",
     "is_url_key",
     "page_family",
+    "start_url_problem",
 ]
 
 #: Query parameters (compared case-insensitively) whose numeric value is the
@@ -206,3 +207,33 @@ def page_family(url: str, other: str) -> bool:
     names_a = {name.lower() for name, _ in parse_qsl(a.query, keep_blank_values=True)}
     names_b = {name.lower() for name, _ in parse_qsl(b.query, keep_blank_values=True)}
     return names_a <= names_b or names_b <= names_a
+
+
+def start_url_problem(url: str) -> str | None:
+    """Why ``url`` cannot be a crawl's start URL, or None: it must be an absolute
+    ``http``/``https`` URL with a host (and, if given, a valid port).
+
+    >>> start_url_problem("https://haugiang.dcs.vn/") is None
+    True
+    >>> start_url_problem("ftp://x")
+    "the scheme must be http or https, not 'ftp'"
+    """
+    if not url.strip():
+        return "it is empty"
+    if any(char.isspace() for char in url):
+        return "it contains white space"
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as exc:  # "Port out of range 0-65535", "Invalid IPv6 URL"
+        text = str(exc)
+        return text[:1].lower() + text[1:]
+    if not parts.scheme or not url.lower().startswith(f"{parts.scheme.lower()}://"):
+        return "not an absolute URL (expected http://HOST/ or https://HOST/)"
+    if parts.scheme.lower() not in ("http", "https"):
+        return f"the scheme must be http or https, not {parts.scheme!r}"
+    if not parts.hostname:
+        return "it has no host"
+    if port == 0:
+        return "port 0 is not a port to crawl"
+    return None

@@ -1,8 +1,11 @@
-"""The ``haugiang`` spider: discovers every article of the portal and extracts it.
+"""The ``haugiang`` spider: discovers every article of a portal and extracts it.
 
-Articles are recognised by their content (the "Cập nhật vào ngày" / "Số lần
-xem" line, see :mod:`hgcrawler.extraction`), never by URL patterns. Discovery
-follows in-site links: menus, listings, pagination, sidebars.
+Which portal is the site profile's (``HGCRAWLER_SITE``, :mod:`hgcrawler.sites`;
+the Hậu Giang portal by default): its start URL, its hosts, the labels of its
+article pages.  Articles are recognised by their content (the "Cập nhật vào
+ngày" / "Số lần xem" line, or the profile's labels, see
+:mod:`hgcrawler.extraction`), never by URL patterns. Discovery follows in-site
+links: menus, listings, pagination, sidebars.
 
 Modes (``-s HGCRAWLER_MODE=...`` or ``-a mode=...``):
 
@@ -40,7 +43,14 @@ from twisted.internet.error import TimeoutError as ConnectionTimeoutError
 from twisted.python.failure import Failure
 
 from hgcrawler import signals
-from hgcrawler.config import MODES, ConfigError, HgcrawlerConfig, RenderConfig, user_agent_for
+from hgcrawler.config import (
+    MODES,
+    ConfigError,
+    HgcrawlerConfig,
+    RenderConfig,
+    apply_site_settings,
+    user_agent_for,
+)
 from hgcrawler.discovery import PageLink, next_page, same_site
 from hgcrawler.extraction import NotAnArticle, extract_article
 from hgcrawler.items import ArticleItem
@@ -82,9 +92,10 @@ class HaugiangSpider(scrapy.Spider):
 
     @classmethod
     def update_settings(cls, settings: Any) -> None:
-        """A User-Agent naming whom to contact; scrapy-playwright wired in when rendering
-        is wanted and Chromium is there."""
+        """The site profile's politeness; a User-Agent naming whom to contact;
+        scrapy-playwright wired in when rendering is wanted and Chromium is there."""
         super().update_settings(settings)
+        apply_site_settings(settings)
         if settings.get("USER_AGENT") == default_settings.USER_AGENT:  # not chosen by the user
             settings.set("USER_AGENT", user_agent_for(settings), priority="spider")
         render = RenderConfig.from_settings(settings)
@@ -113,7 +124,9 @@ class HaugiangSpider(scrapy.Spider):
         self.mode = config.mode
         self.start_url = config.start_url
         self.host = (urlsplit(self.start_url).hostname or "").lower()
-        self.allowed_domains = [self.host]
+        self.hosts = config.allowed_hosts  # the start URL's host first
+        self.allowed_domains = list(self.hosts)
+        self.labels = config.site.labels
         self.link_extractor = LinkExtractor(unique=False, canonicalize=False)
         self.plan = CrawlPlan(mode=self.mode)
         self.session: CrawlSession | None = None
@@ -159,6 +172,9 @@ class HaugiangSpider(scrapy.Spider):
                 priority=10,
             )
         for article_id, url in self.plan.due:
+            if not self.on_site(url):  # another site's article in a shared archive
+                stats.inc_value("hgcrawler/requests/revisit_other_site")
+                continue
             stats.inc_value("hgcrawler/requests/revisit")
             self.requested.add(canonical_url(url))
             yield self.article_request(url, article_id)
@@ -190,7 +206,10 @@ class HaugiangSpider(scrapy.Spider):
             return
         try:
             record = extract_article(
-                response.body, response.url, encoding=self.page_encoding(response)
+                response.body,
+                response.url,
+                encoding=self.page_encoding(response),
+                labels=self.labels,
             )
         except NotAnArticle as exc:
             yield from self.handle_other_page(response, exc)
@@ -408,11 +427,15 @@ class HaugiangSpider(scrapy.Spider):
 
     # ------------------------------------------------------------------ discovery
 
+    def on_site(self, url: str) -> bool:
+        """True for http(s) URLs on one of the site's hosts (not their sub-domains)."""
+        return any(same_site(url, host) for host in self.hosts)
+
     def page_links(self, response: TextResponse) -> list[PageLink]:
         """In-site links, one per URL; a URL any of whose anchors is a pager keeps that anchor."""
         links: dict[str, PageLink] = {}
         for link in self.link_extractor.extract_links(response):
-            if not same_site(link.url, self.host):
+            if not self.on_site(link.url):
                 continue
             page_link = PageLink(url=link.url, text=link.text.strip())
             if link.url not in links or (

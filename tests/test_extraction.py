@@ -4,15 +4,21 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import subprocess
 import sys
 import unicodedata
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from hgcrawler.extraction import NotAnArticle, extract_article
+from hgcrawler.replica import ReplicaServer, ReplicaSite
+from hgcrawler.sites import Labels
 from hgcrawler.text import clean_text, fold, parse_date, parse_view_count
+from tests.crawling import expected_record
+from tests.test_replica import fetch
 
 PAGES = Path(__file__).parent / "pages"
 SEED = PAGES / "seed-article-page-text.txt"  # a copy of the one real page (shared/seed)
@@ -334,3 +340,208 @@ def test_a_short_title_in_a_heading_is_the_title() -> None:
     record = extract_article(html, "https://tinh.dcs.vn/tin-tuc/tin-van-2.html")
     assert record["title"] == "Tin vắn"
     assert record["category"] == "Tin tức"
+
+
+def test_a_short_bold_title_the_page_title_starts_with_is_the_title() -> None:
+    html = (
+        "<html><head><title>Tin vắn - Cổng thông tin</title></head><body>"
+        "<div>Trang chủ » Tin tức</div><table><tr><td><b>Tin vắn</b></td></tr>"
+        "<tr><td>[ Cập nhật vào ngày (18/03/2021) ] - [ Số lần xem: 12 ]</td></tr></table>"
+        "<p><b>Sáng nay, tỉnh tổ chức hội nghị tổng kết công tác năm.</b></p>"
+        "<p>Hội nghị đánh giá kết quả thực hiện nhiệm vụ và đề ra phương hướng năm tới.</p>"
+        "<p>Minh Anh</p><h3>Các ý kiến của bạn đọc</h3></body></html>"
+    )
+    record = extract_article(html, "https://tinh.dcs.vn/tin-tuc/tin-van-2.html")
+    assert (record["title"], record["category"]) == ("Tin vắn", "Tin tức")
+    # bold but not what the page's <title> starts with: a crumb, not a title
+    other = html.replace("<title>Tin vắn - ", "<title>Điểm tin - ")
+    assert extract_article(other, "https://tinh.dcs.vn/tin-tuc/tin-van-2.html")["title"] == ""
+
+
+# ---------------------------------------------------------------- labels of other portals
+
+#: The labels of each replica theme, as a site profile would give them.
+REDESIGN = Labels(date=("Ngày đăng",), views=("Lượt xem",))
+PROVINCE2 = Labels(date=(), views=("Lượt xem",), bare_date=True)
+THEME_LABELS = {"classic": Labels(), "redesign": REDESIGN, "province2": PROVINCE2}
+
+
+def seed_with_meta(meta: str, *, title: str = '<h1 class="title">') -> str:
+    html = page("seed_div.html").replace(
+        "[ Cập nhật vào ngày (18/03/2021) ] - [ Số lần xem: 361 ]", meta
+    )
+    return html.replace('<h1 class="title">', title)
+
+
+@pytest.mark.parametrize(
+    ("meta", "labels", "date", "views"),
+    [
+        ("Ngày đăng: <time>18/03/2021 08:15</time> | Lượt xem: 1.234", REDESIGN,
+         "2021-03-18", 1234),
+        ("NGÀY ĐĂNG: 8/3/2021 | LƯỢT XEM: 7", REDESIGN, "2021-03-08", 7),
+        ("Thứ năm, 18/03/2021 08:15 - Lượt xem: 361", PROVINCE2, "2021-03-18", 361),
+        ("Chủ nhật, 7/3/2021 - Lượt xem: 5", PROVINCE2, "2021-03-07", 5),
+        # several dates: the one nearest the views label
+        ("Đăng 01/01/2020, sửa 18/03/2021 08:15 - Lượt xem: 361", PROVINCE2, "2021-03-18", 361),
+        ("Lượt xem: 361 - 18/03/2021 (trước: 01/01/2020)", PROVINCE2, "2021-03-18", 361),
+        # a bare date alone in the block before the views label
+        ("<div>Thứ năm, 18/03/2021</div><div>Lượt xem: 361</div>", PROVINCE2, "2021-03-18", 361),
+        # any of several labels
+        ("Cập nhật: 18/03/2021 | Số lượt xem: 9",
+         Labels(date=("Ngày đăng", "Cập nhật"), views=("Lượt xem", "Số lượt xem")),
+         "2021-03-18", 9),
+        # a date written in words, where the profile says so
+        ("Ngày 18 tháng 3 năm 2021 - Lượt xem: 361",
+         Labels(date=(), views=("Lượt xem",), bare_date=True,
+                date_formats=("dd/mm/yyyy", "ngày d tháng m năm yyyy")),
+         "2021-03-18", 361),
+        ("Ngày 18 tháng 3 năm 2021 - Lượt xem: 361", PROVINCE2, None, 361),
+    ],
+)  # fmt: skip
+def test_meta_lines_of_other_portals(
+    meta: str, labels: Labels, date: str | None, views: int
+) -> None:
+    record = extract_article(seed_with_meta(meta), URL, labels=labels)
+    assert (record["updated_on"], record["views"]) == (date, views)
+    assert record["title"] == seed_parts()["title"]
+    assert record["lede"] == seed_parts()["lede"]
+    assert record["body"] == seed_parts()["body"]
+
+
+def test_a_bare_date_needs_a_label_next_to_it_or_a_title_above_it() -> None:
+    # no views label: a bare date right under the title is the meta line
+    record = extract_article(seed_with_meta("Thứ năm, 18/03/2021 08:15"), URL, labels=PROVINCE2)
+    assert (record["updated_on"], record["views"]) == ("2021-03-18", None)
+    assert record["title"] == seed_parts()["title"] and record["body"] == seed_parts()["body"]
+    # not under a title (the header's date of the day, a listing's dates): no article
+    header = (
+        "<html><body><div><img src='/banner.jpg'><div>Thứ sáu, 19/03/2021</div></div>"
+        "<div><a href='/a.html'>Tin thứ nhất của tỉnh hôm nay</a></div><div>18/03/2021</div>"
+        "<p>Một đoạn mô tả dài của tin thứ nhất trong danh sách tin của chuyên mục.</p>"
+        "</body></html>"
+    )
+    with pytest.raises(NotAnArticle, match=r"no 'Lượt xem' \(or a bare date\) line"):
+        extract_article(header, "https://tinh.dcs.vn/", labels=PROVINCE2)
+    # a date with other words is no bare date, and without bare_date no date is read
+    with pytest.raises(NotAnArticle):
+        extract_article(seed_with_meta("Hội nghị ngày 18/03/2021"), URL, labels=PROVINCE2)
+    without = Labels(date=("Ngày đăng",), views=("Lượt xem",))
+    record = extract_article(seed_with_meta("18/03/2021 - Lượt xem: 3"), URL, labels=without)
+    assert (record["updated_on"], record["views"]) == (None, 3)
+    assert "updated_on" in record["problems"]
+
+
+def test_the_hau_giang_labels_do_not_read_other_portals_meta_lines() -> None:
+    for meta in (
+        "Ngày đăng: 18/03/2021 08:15 | Lượt xem: 361",
+        "Thứ năm, 18/03/2021 08:15 - Lượt xem: 361",
+    ):
+        with pytest.raises(NotAnArticle, match="no 'Cập nhật vào ngày' / 'Số lần xem' line"):
+            extract_article(seed_with_meta(meta), URL)
+
+
+def aspnet_page(content_extra: str = "", after: str = "") -> str:
+    """An ASP.NET page: everything inside one page-wide <form>, hidden fields around."""
+    seed = seed_parts()
+    return (
+        "<html><head><title>" + seed["title"] + " - Tỉnh ủy</title></head><body>"
+        '<form method="post" action="/Default.aspx" id="Form">'
+        '<input type="hidden" name="__VIEWSTATE" value="dDwtMTA4MTc=" />'
+        '<div id="dnn_Header"><input type="text" name="q" /> Tìm kiếm</div>'
+        '<div class="ArticleCategory"><a href="/tin-trong-tinh/">Tin trong tỉnh</a></div>'
+        f'<h2 class="ArticleTitle">{seed["title"]}</h2>'
+        "<div><span>Thứ năm, 18/03/2021 08:15</span> - <span>Lượt xem: 361</span></div>"
+        f"<div><b>{seed['lede']}</b></div>"
+        '<input type="hidden" name="dnn$ctr$ArticleID" value="318" />'
+        + "".join(f'<div class="Normal">{p}</div>' for p in seed["body"].split("\n\n"))
+        + content_extra
+        + f'<div align="right"><b>{seed["author"]}</b></div>'
+        + after
+        + '<input type="hidden" name="__EVENTVALIDATION" value="x" /></form></body></html>'
+    )
+
+
+def test_an_article_inside_a_page_wide_form_is_read_whole() -> None:
+    seed = seed_parts()
+    record = extract_article(aspnet_page(), URL, labels=PROVINCE2)
+    assert (record["title"], record["lede"], record["body"], record["author"]) == (
+        seed["title"],
+        seed["lede"],
+        seed["body"],
+        seed["author"],
+    )
+    assert (record["category"], record["updated_on"], record["views"]) == (
+        "Tin trong tỉnh",
+        "2021-03-18",
+        361,
+    )
+    assert record["problems"] == []
+    # a comment box inside the same form still ends the article
+    comments = (
+        "<div>Gửi ý kiến của bạn</div><div>Họ tên <input type='text' name='ten' /></div>"
+        "<textarea name='noi-dung'>Ý kiến</textarea><div>Một đoạn chữ sau ô ý kiến.</div>"
+    )
+    record = extract_article(aspnet_page(after=comments), URL, labels=PROVINCE2)
+    assert record["body"] == seed["body"] and record["author"] == seed["author"]
+    assert "Một đoạn chữ" not in record["body"]
+    boxed = aspnet_page(after="<div><input type='text' name='ten' /> Họ tên</div><p>Chữ sau.</p>")
+    record = extract_article(boxed, URL, labels=PROVINCE2)
+    assert record["author"] == seed["author"] and "Chữ sau" not in record["body"]
+
+
+@pytest.fixture(
+    scope="module",
+    params=[("classic", "ids"), ("redesign", "ids"), ("province2", "ids"), ("province2", "slugs")],
+    ids=lambda param: "-".join(param),
+)
+def theme_site(request: pytest.FixtureRequest) -> Iterator[tuple[str, ReplicaSite, str, dict]]:
+    """Every page of a 60-article replica in one theme: article pages by truth, others."""
+    theme, scheme = request.param
+    site = ReplicaSite(articles=60, day=3, seed=2, theme=theme, url_scheme=scheme)
+    with ReplicaServer(site) as server:
+        articles = {
+            truth.id: (truth, fetch(truth.absolute_url(server.base_url))[2])
+            for truth in site.live_articles()
+        }
+        paths = ["/", "/gioi-thieu.html", "/lien-he.html", "/khong-co"]
+        paths += [f"/{slug}/{query}" for slug, _ in site.categories for query in ("", "?trang=2")]
+        others = {path: fetch(server.url(path))[2] for path in paths}
+        yield theme, site, server.base_url, {"articles": articles, "others": others}
+
+
+def test_every_theme_is_read_right_with_its_labels(
+    theme_site: tuple[str, ReplicaSite, str, dict],
+) -> None:
+    theme, _, base_url, pages = theme_site
+    labels = THEME_LABELS[theme]
+    variants = set()
+    for truth, body in pages["articles"].values():
+        url = truth.absolute_url(base_url)
+        record = extract_article(body, url, labels=labels)
+        if truth.malformed:
+            expected_problem = {
+                "malformed_truncated": "truncated",
+                "malformed_no_title": "title",
+                "malformed_bad_date": "updated_on",
+            }[truth.variant]
+            assert expected_problem in record["problems"], (url, record["problems"])
+            continue
+        expected = expected_record(truth, base_url)
+        assert {key: record[key] for key in expected} == expected, (truth.variant, url)
+        variants.add(truth.variant)
+    assert {"plain", "no_views", "split_meta", "short_date", "table", "js", "nfd"} <= variants
+    for path, body in pages["others"].items():
+        with pytest.raises(NotAnArticle):
+            extract_article(body, base_url.rstrip("/") + path, labels=labels)
+
+
+def test_labels_of_another_portal_read_no_article_page(
+    theme_site: tuple[str, ReplicaSite, str, dict],
+) -> None:
+    """A redesign or another portal is noticed (no article), never silently misread:
+    the Hậu Giang labels on the other themes, the province2 labels on the classic one."""
+    theme, _, base_url, pages = theme_site
+    foreign = PROVINCE2 if theme == "classic" else Labels()
+    for truth, body in pages["articles"].values():
+        with pytest.raises(NotAnArticle, match=f"no {re.escape(foreign.describe())} line"):
+            extract_article(body, truth.absolute_url(base_url), labels=foreign)

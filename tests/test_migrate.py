@@ -114,7 +114,9 @@ def test_migrate_from_the_command_line(client: Any, mongo_uri: str) -> None:
         obs["article_id"] == latest["_id"] for obs in old["observations"]
     )
     word = latest["title"].split()[0]
-    assert any(row["article_id"] == f"haugiang:{latest['_id']}" for row in reader.search(word, limit=50))
+    assert any(
+        row["article_id"] == f"haugiang:{latest['_id']}" for row in reader.search(word, limit=50)
+    )
     edited = {d["article_id"] for d in old["revisions"] if d["number"] > 1}
     assert reader.totals()["edited"] == len(edited)
     assert reader.totals()["removed"] == sum(d["removed_at"] is not None for d in old["articles"])
@@ -162,6 +164,4 @@ def test_a_migration_cut_short_resumes(client: Any, stop_at: int, monkeypatch: A
     got, want = state(db), state(reference)
     for name in ("observations", "revisions", "crawls", "moves"):
         assert got[name] == want[name], name
-    assert [dict(d, n=None) for d in got["articles"]] == [
-        dict(d, n=None) for d in want["articles"]
-    ]
+    assert [dict(d, n=None) for d in got["articles"]] == [dict(d, n=None) for d in want["articles"]]

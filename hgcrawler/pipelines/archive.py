@@ -168,6 +168,7 @@ class ArchivePipeline:
         if self._closed:
             logger.warning("archive record after the crawl was closed, not stored: %r", record)
             return
+        record.setdefault("site", self.config.site.name)  # the site profile crawled
         if record.get("type") == "reject":
             reason = str(record.get("reason") or "unknown")
             self.stats.inc_value(f"hgcrawler/rejected/{reason}")
