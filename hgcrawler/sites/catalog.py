@@ -10,6 +10,8 @@ from __future__ import annotations
 import functools
 import tomllib
 from dataclasses import dataclass, replace
+from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 
 from hgcrawler.sites.profile import NAME_PATTERN, ProfileError, SiteProfile, parse_profile
@@ -25,8 +27,9 @@ __all__ = [
     "site_names",
 ]
 
-#: The built-in profiles: ``hgcrawler/sites/*.toml``.
-BUILTIN_DIR = Path(__file__).resolve().parent
+#: The built-in profiles: ``hgcrawler/sites/*.toml``, read as package resources (so
+#: they are found in an egg Scrapyd runs, too).
+BUILTIN_DIR: Traversable = resources.files("hgcrawler.sites")
 SUFFIX = ".toml"
 
 
@@ -39,7 +42,7 @@ class ProfileFile:
     """A profile's file, before it is read."""
 
     name: str
-    path: Path
+    path: Path | Traversable
     builtin: bool
     overrides: bool = False  # a user file that replaces the built-in one of its name
 
@@ -55,12 +58,18 @@ def _files_in(directory: Path) -> list[Path]:
     return sorted(path for path in directory.glob(f"*{SUFFIX}") if path.is_file())
 
 
+def _builtin_files() -> list[Traversable]:
+    found = [item for item in BUILTIN_DIR.iterdir() if item.name.endswith(SUFFIX)]
+    return sorted(found, key=lambda item: item.name)
+
+
 def profile_files(user_dir: Path | None = None) -> dict[str, ProfileFile]:
     """Every profile file by name: the built-in ones, then the user directory's
     (which replace built-in ones of the same name).  A missing user directory
     is an empty one."""
     files = {
-        path.stem: ProfileFile(path.stem, path, builtin=True) for path in _files_in(BUILTIN_DIR)
+        item.name[: -len(SUFFIX)]: ProfileFile(item.name[: -len(SUFFIX)], item, builtin=True)
+        for item in _builtin_files()
     }
     if user_dir is None or not user_dir.exists():
         return files
@@ -73,6 +82,8 @@ def profile_files(user_dir: Path | None = None) -> dict[str, ProfileFile]:
 
 def read_profile(file: ProfileFile) -> SiteProfile:
     """The profile in ``file``, checked (:class:`ProfileError` naming the file and key)."""
+    if not isinstance(file.path, Path):  # a built-in resource: it never changes
+        return _read(file, 0, 0)
     try:
         stat = file.path.stat()
     except OSError as exc:
@@ -88,8 +99,7 @@ def _read(file: ProfileFile, mtime_ns: int, size: int) -> SiteProfile:
             "letters, digits, '-' or '_'"
         )
     try:
-        with open(file.path, "rb") as handle:
-            data = tomllib.load(handle)
+        data = tomllib.loads(file.path.read_bytes().decode("utf-8"))
     except OSError as exc:
         raise ProfileError(f"{file.path}: cannot read: {exc.strerror or exc}") from None
     except tomllib.TOMLDecodeError as exc:
