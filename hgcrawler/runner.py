@@ -137,7 +137,7 @@ def exit_code_for(crawl: Mapping[str, Any], interrupted_by: str | None = None) -
 
 def check_database(config: ArchiveConfig) -> str:
     """The archive's URI, the embedded server started if needed, checked reachable."""
-    from hgcrawler.storage import DatabaseError, archive_uri, mask_uri
+    from hgcrawler.storage import DatabaseError, SchemaError, archive_uri, mask_uri
     from hgcrawler.storage.mongo import MongoArchiveStore
     from hgcrawler.storage.uri import mongo_error_reason
 
@@ -148,6 +148,8 @@ def check_database(config: ArchiveConfig) -> str:
     store = MongoArchiveStore(uri, config.database, write_retries=0)
     try:
         store.ensure_indexes()
+    except SchemaError as exc:  # an archive of an earlier release: `db migrate`
+        raise CrawlSetupError(str(exc)) from None
     except Exception as exc:  # StoreError and what pymongo raises before it
         cause = exc.__cause__ if exc.__cause__ is not None else exc
         raise CrawlSetupError(

@@ -165,3 +165,28 @@ def test_a_migration_cut_short_resumes(client: Any, stop_at: int, monkeypatch: A
     for name in ("observations", "revisions", "crawls", "moves"):
         assert got[name] == want[name], name
     assert [dict(d, n=None) for d in got["articles"]] == [dict(d, n=None) for d in want["articles"]]
+
+
+def test_a_crawl_of_an_old_archive_says_to_migrate(
+    client: Any, mongo_uri: str, tmp_path: Path
+) -> None:
+    db = client.load_v1()
+    done = subprocess.run(
+        [sys.executable, "-m", "hgcrawler.cli", "crawl", "--mode", "full", "--fast",
+         "--start-url", "http://127.0.0.1:9/", "--mongo-uri", mongo_uri,
+         "--data-dir", str(tmp_path), "-s", f"HGCRAWLER_MONGO_DATABASE={db.name}"],
+        cwd=ROOT, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert done.stderr.strip() == (
+        f"hgcrawler crawl: the archive in database {db.name!r} has schema 1, written by an "
+        f"older release; upgrade it in place with `hgcrawler db migrate --database {db.name}`"
+    )
+    assert db.crawls.count_documents({}) == 3  # nothing was written
+    query = subprocess.run(
+        [sys.executable, "-m", "hgcrawler.cli", "query", "top",
+         "--mongo-uri", mongo_uri, "--database", db.name],
+        cwd=ROOT, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert query.returncode == 2
+    assert "hgcrawler db migrate" in query.stderr and "Traceback" not in query.stderr
