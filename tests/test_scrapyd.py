@@ -11,6 +11,7 @@ article of both sites is right, and a run dispatched twice duplicates nothing.
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 import shutil
@@ -167,7 +168,7 @@ def test_one_job_per_site_on_the_nodes_with_every_article_right(world: dict[str,
     lines = {
         site: [ln for ln in done.stdout.splitlines() if f"site {site} (job" in ln] for site in DELAY
     }
-    for site, found in lines.items():
+    for found in lines.values():
         assert len(found) == 1 and "FINISHED" in found[0], done.stdout
     # one job per site, one on each node (the least loaded one takes the next site)
     jobs = jobs_of(world)
@@ -197,7 +198,7 @@ def test_one_job_per_site_on_the_nodes_with_every_article_right(world: dict[str,
     for name, server in world["servers"].items():
         arrivals = sorted(entry.at for entry in server.request_log)
         assert len(arrivals) > 20
-        gaps = [b - a for a, b in zip(arrivals, arrivals[1:], strict=False)]
+        gaps = [b - a for a, b in itertools.pairwise(arrivals)]
         assert min(gaps) >= DELAY[name] * 0.5 - 0.05, (name, min(gaps))
         rate = (len(arrivals) - 1) / (arrivals[-1] - arrivals[0])
         assert rate <= 1 / (DELAY[name] * 0.5), (name, rate)
