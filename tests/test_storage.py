@@ -187,6 +187,26 @@ def test_gone_and_back(store: MongoArchiveStore) -> None:
     assert store.db.articles.count_documents({}) == 1
 
 
+def test_a_page_replacing_a_404_of_its_crawl_leaves_the_bucket_bounded_by_its_entries(
+    store: MongoArchiveStore,
+) -> None:
+    first = crawl(store, article(fetched_at="2026-11-01T08:00:00Z"))
+    second = store.begin_crawl("full", "x")
+    gone = {"type": "gone", "url": URL, "status": 404, "fetched_at": "2026-11-02T20:00:00Z"}
+    store.write_batch(second, [gone])
+    # the article's page, reached by a redirect later in the same crawl, fetched earlier
+    moved = "https://haugiang.dcs.vn/tin/hoi-nghi-tinh-uy-1234-moi.html"
+    store.write_batch(
+        second,
+        [article(url=moved, redirect_urls=[URL], fetched_at="2026-11-02T06:00:00Z", views=130)],
+    )
+    bucket = store.db.observations.find_one({"_id": "haugiang:1234|2026"})
+    assert bucket is not None
+    assert [(e["crawl"], e["status"]) for e in bucket["obs"]] == [(first, 200), (second, 200)]
+    assert bucket["first_at"] == dt.datetime(2026, 11, 1, 8, tzinfo=UTC)
+    assert bucket["last_at"] == dt.datetime(2026, 11, 2, 6, tzinfo=UTC)  # not the 404's time
+
+
 def test_gone_for_unknown_article_writes_nothing(store: MongoArchiveStore) -> None:
     crawl_id = store.begin_crawl("revisit", "x")
     result = store.write_batch(crawl_id, [{"type": "gone", "url": URL, "status": 410}])
