@@ -207,6 +207,33 @@ def test_a_page_replacing_a_404_of_its_crawl_leaves_the_bucket_bounded_by_its_en
     assert bucket["last_at"] == dt.datetime(2026, 11, 2, 6, tzinfo=UTC)  # not the 404's time
 
 
+def test_a_replayed_journal_leaves_nothing_out_of_the_view_count_series(
+    store: MongoArchiveStore, mongo_uri: str, archive_db_name: str
+) -> None:
+    """A crawl dies (its series never saved) after writing some batches; its journal,
+    replayed by the next run before that run's crawl starts, holds its later records."""
+    from hgcrawler.storage import ArchiveReader
+
+    dead = store.begin_crawl("full", "https://haugiang.dcs.vn/")
+    store.write_batch(dead, [article(fetched_at="2026-11-01T08:00:00Z", views=120)])
+    store.close()  # killed: no finish_crawl, no checkpoint
+    later = MongoArchiveStore(mongo_uri, archive_db_name, write_retries=1)
+    try:
+        other = "https://haugiang.dcs.vn/tin/bai-khac-55.html"
+        journalled = article(url=other, requested_url=other, title="Khác", views=7)
+        later.write_batch(dead, [{**journalled, "fetched_at": "2026-11-01T09:00:00Z"}])
+        later.begin_crawl("incremental", "https://haugiang.dcs.vn/")
+        reader = ArchiveReader(later.db)
+        totals = reader.totals()
+        assert (totals["articles"], totals["live"], totals["observations"]) == (2, 2, 2)
+        assert [(row["article_id"], row["views"]) for row in reader.top()] == [
+            (aid(1234), 120),
+            (aid(55), 7),
+        ]
+    finally:
+        later.close()
+
+
 def test_gone_for_unknown_article_writes_nothing(store: MongoArchiveStore) -> None:
     crawl_id = store.begin_crawl("revisit", "x")
     result = store.write_batch(crawl_id, [{"type": "gone", "url": URL, "status": 410}])

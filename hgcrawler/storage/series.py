@@ -16,8 +16,9 @@ observation it writes, and saves it:
     thinned to the last saved day of each ISO week.
 
 A number in the series is always one a page showed (``-1``: none yet).  A crawl
-that died before saving is caught up from the observation buckets when the next
-crawl of the site starts (:meth:`hgcrawler.storage.mongo.MongoArchiveStore.begin_crawl`).
+that died before saving is caught up from the observation buckets when a store next
+opens the site's series, before it writes anything (a journal replay included):
+:meth:`hgcrawler.storage.mongo.MongoArchiveStore.state`.
 """
 
 from __future__ import annotations
