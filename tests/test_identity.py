@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from hgcrawler.storage import MongoArchiveStore
+from hgcrawler.storage import ArchiveReader, MongoArchiveStore
 from hgcrawler.storage.merge import finish_pending_joins
 from hgcrawler.storage.records import same_article
 from hgcrawler.storage.writer import urls_of
@@ -365,3 +365,61 @@ def test_an_id_found_at_a_new_url_after_its_old_url_died_is_a_move(
     assert [(o["status"], o["views"]) for o in seen] == [(200, 10), (200, 25)]
     move = store.db.moves.find_one({"article_id": aid(4321)})
     assert move is not None and (move["from_url"], move["evidence"]) == (old, "id")
+
+
+def crawled(store: MongoArchiveStore, *batches: list[dict[str, Any]]) -> None:
+    """A whole crawl: its batches, then its end (which saves the view count series)."""
+    crawl_id = store.begin_crawl("full", H)
+    for records in batches:
+        store.write_batch(crawl_id, records)
+    store.finish_crawl(crawl_id, "finished", {}, [])
+
+
+@pytest.mark.parametrize(
+    "how",
+    [
+        "redirect, one batch",
+        "redirect, two batches",
+        "content, gone first",
+        "content, new page first",
+        "id, 404 in an earlier batch",
+    ],
+)
+def test_the_series_counts_each_observation_of_a_moved_article_once(
+    store: MongoArchiveStore, how: str
+) -> None:
+    """A page whose crawl had seen a 404 of its article replaces that observation, and a
+    join takes the absorbed article's observations: the series' count of observations
+    (``stats``) is the number of observations kept, as the other articles' are."""
+    old, new = f"{H}/tin-tuc/hoi-nghi.html", f"{H}/kinh-te/hoi-nghi.html"
+    if how.startswith("id"):
+        old, new = f"{H}/DetailView/4321/22/Hoi-nghi.html", f"{H}/DetailView/4321/31/Hoi-nghi.html"
+    other = f"{H}/tin-tuc/bai-khac.html"
+    crawled(store, [page(old, "Hội nghị", views=10, at="2026-11-01T00:00Z"), page(other, "Khác")])
+    later = "2026-11-02T01:00Z"
+    if how == "redirect, one batch":
+        crawled(store, [page(new, "Hội nghị", views=20, at=later)])
+        crawled(store, [page(new, "Hội nghị", via=[old], views=30, at="2026-11-03T01:00Z")])
+    elif how == "redirect, two batches":
+        crawled(
+            store,
+            [page(new, "Hội nghị", views=20, at=later)],
+            [page(new, "Hội nghị", via=[old], views=20, at="2026-11-02T02:00Z")],
+        )
+    elif how == "content, gone first":
+        crawled(store, [gone(old, old)], [page(new, "Hội nghị", views=20, at=later)])
+    elif how == "content, new page first":
+        crawled(store, [page(new, "Hội nghị", views=20, at=later)], [gone(old, old)])
+    else:
+        crawled(store, [gone(old, "4321")], [page(new, "Hội nghị", views=20, at=later)])
+    key = "4321" if how.startswith("id") else old
+    assert sorted(articles(store)) == sorted([aid(key), aid(other)])
+    totals = ArchiveReader(store.db).totals()
+    assert totals["observations"] == count(store.db)
+    assert (totals["articles"], totals["live"], totals["moved"]) == (2, 2, 1)
+    latest = observations(store.db, article_id=aid(key))[-1]["views"]
+    top = ArchiveReader(store.db).top()
+    assert [(row["article_id"], row["views"]) for row in top] == [
+        (aid(other), 100),
+        (aid(key), latest),
+    ]

@@ -177,11 +177,13 @@ class SiteSeries:
         self.flags[n] |= flag
         self.changed = True
 
-    def observe(self, n: int, views: int | None, at: dt.datetime) -> None:
-        """An observation: a count (or none) seen at ``at``; the article is live."""
+    def observe(self, n: int, views: int | None, at: dt.datetime, *, counted: bool = True) -> None:
+        """An observation: a count (or none) seen at ``at``; the article is live.
+        ``counted=False``: one already counted in :attr:`observations` (applied again, or
+        replacing another of its crawl)."""
         self._grow(n)
         self.flags[n] &= ~REMOVED & 0xFF
-        self.observations += 1
+        self.observations += counted
         stamp = seconds(at)
         if views is not None and views >= 0 and stamp >= self.seen[n]:
             self.views[n] = views
@@ -193,10 +195,10 @@ class SiteSeries:
             self.as_of = at
         self.changed = True
 
-    def remove(self, n: int, at: dt.datetime) -> None:
+    def remove(self, n: int, at: dt.datetime, *, counted: bool = True) -> None:
         self._grow(n)
         self.flags[n] |= REMOVED
-        self.observations += 1
+        self.observations += counted
         if self.as_of is None or at > self.as_of:
             self.as_of = at
         self.changed = True
