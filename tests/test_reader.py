@@ -17,6 +17,7 @@ c4      11-03 20:00       A 200 (B not visited)
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -170,3 +171,17 @@ def test_growth_in_a_window_of_days(db: Any) -> None:
     # only counts seen before "until": A's count of 11-03 was seen at 20:00
     assert growth(db, until=at(3, 12)) == [(ID["B"], 50, 310, 2.0)]
     assert growth(db, category="Kinh tế") == [(ID["A"], 100, 200, 2.5)]
+
+
+def test_an_article_is_found_by_id_key_or_url(db: Any) -> None:
+    reader = ArchiveReader(db)
+    for ref in (
+        ID["A"],
+        "1",
+        URLS["A"],
+        URLS["A"].replace("https://", "HTTPS://"),
+        f" {URLS['A']} ",
+    ):
+        assert reader.find_article(ref)["_id"] == ID["A"], ref
+    with pytest.raises(LookupError, match=re.escape("no article 'https://haugiang.dcs.vn/x.html'")):
+        reader.find_article("https://haugiang.dcs.vn/x.html")

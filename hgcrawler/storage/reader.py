@@ -261,7 +261,7 @@ class ArchiveReader:
         ref = ref.strip()
         articles = self.db[ARTICLES]
         doc = articles.find_one({"_id": ref})
-        if doc is None and "://" in ref.split(":", 1)[-1] and ref.startswith("http"):
+        if doc is None and re.match(r"https?://", ref, re.IGNORECASE):
             urls = sorted({ref, canonical_url(ref)})
             # indexed lookups one after the other: SecantusDB scans the whole collection
             # for a $or
