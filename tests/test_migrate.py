@@ -376,3 +376,35 @@ def test_db_migrate_command(client: Any, mongo_server: Any, tmp_path: Any) -> No
     )  # fmt: skip
     assert top.returncode == 0, top.stderr
     assert f'"article_id": "{aid(A)}"' in top.stdout
+
+
+def test_a_join_cut_short_before_the_upgrade_is_finished_after_it(
+    client: Any, mongo_server: Any
+) -> None:
+    """A crash of schema 1 left a join pending (its ``moves`` document says ``joining``):
+    the next crawl after the upgrade finishes it, once."""
+    from hgcrawler.storage import MongoArchiveStore
+
+    db = client.fresh()
+    newer = "90001"
+    db.articles.insert_one(article(newer, url=B_NOW, first_seen_at=at(3), views=60))
+    db.observations.insert_one(seen(newer, 3, 60, url=B_NOW))
+    db.moves.insert_one(
+        {"_id": f"{newer}>{B}", "article_id": B, "absorbed": newer, "from_url": B,
+         "to_url": B_NOW, "evidence": "content", "crawl_id": crawl_id(3), "at": at(3),
+         "state": "joining"}
+    )  # fmt: skip
+    migration.migrate(db)
+    store = MongoArchiveStore(mongo_server.uri, db.name, write_retries=1)
+    try:
+        assert store.finish_pending_joins() == 1
+        assert store.finish_pending_joins() == 0
+    finally:
+        store.close()
+    assert db.articles.find_one({"_id": aid(newer)}) is None
+    join = db.moves.find_one({"absorbed": aid(newer)})
+    assert join is not None and join["state"] == "done" and join["article_id"] == aid(B)
+    assert join["_id"] == f"{aid(newer)}>{aid(B)}"
+    assert [o["crawl_id"] for o in observations(db, article_id=aid(B))] == [
+        crawl_id(1), crawl_id(2), crawl_id(3)
+    ]  # fmt: skip
