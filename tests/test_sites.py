@@ -13,6 +13,7 @@ import pytest
 
 from hgcrawler.cli import main
 from hgcrawler.storage import (
+    ArchiveQueryError,
     ArchiveReader,
     MongoArchiveStore,
     UnknownSite,
@@ -117,6 +118,14 @@ def test_questions_of_all_sites_and_of_one(archive: tuple[str, Any, str]) -> Non
     assert every.find_article(ST_77)["_id"] == "soctrang:77"
 
 
+def test_a_key_of_several_sites_is_not_answered_with_one_of_them(
+    archive: tuple[str, Any, str],
+) -> None:
+    _, db, _ = archive
+    with pytest.raises(ArchiveQueryError, match=r"haugiang:1234.*soctrang:1234"):
+        ArchiveReader(db).find_article("1234")
+
+
 def test_an_unknown_site_names_the_known_ones(archive: tuple[str, Any, str]) -> None:
     _, db, _ = archive
     with pytest.raises(UnknownSite, match=r"no site 'vinhlong'.*known: haugiang, soctrang"):
@@ -135,5 +144,7 @@ def test_the_site_option(archive: tuple[str, Any, str], capsys: pytest.CaptureFi
     assert main(["query", "top", "--site", "vinhlong", *where]) == 1
     out, err = capsys.readouterr()
     assert not out and err.startswith("hgcrawler query top: no site 'vinhlong'")
+    assert main(["query", "history", "1234", *where]) == 1
+    assert "several sites" in capsys.readouterr().err
     assert main(["query", "history", "1234", "--site", HG, "--json", *where]) == 0
     assert json.loads(capsys.readouterr().out)["article"]["article_id"] == "haugiang:1234"

@@ -270,7 +270,13 @@ class ArchiveReader:
             )
         if doc is None:
             ids = [f"{site}:{ref}" for site in self.sites]
-            doc = articles.find_one({"_id": {"$in": ids}}) if ids else None
+            found = list(articles.find({"_id": {"$in": ids}})) if ids else []
+            if len(found) > 1:
+                which = ", ".join(sorted(str(d["_id"]) for d in found))
+                raise ArchiveQueryError(
+                    f"article {ref!r} is in several sites ({which}): give its id, or --site"
+                )
+            doc = found[0] if found else None
         if doc is None:
             raise UnknownArticle(
                 f"no article {ref!r} in the archive (give an article id or its URL)"
