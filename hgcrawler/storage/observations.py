@@ -1,7 +1,8 @@
 """Observations (one per article per crawl), kept in one bucket per article and year.
 
 A bucket is ``{_id: "<article id>|<year>", site, article_id, year, first_at,
-last_at, count, obs: [entry, ...]}`` and an entry is::
+last_at, obs: [entry, ...]}`` (``first_at``/``last_at``: the first and last entry's
+time) and an entry is::
 
     {"at": datetime, "crawl": crawl id, "status": 200, "views": 361 (or absent),
      "rev": revision number shown, "src": how the count was obtained,
