@@ -1,4 +1,4 @@
-"""``hgcrawler db migrate``: an archive of schema 1 (bare article keys, one observation
+"""``hgcrawler db migrate`` step by step: an archive of schema 1 (bare article keys, one observation
 document per visit, no site) upgraded in place to schema 2, then asked every question.
 
 The schema 1 archive is written here as that release wrote it (``docs/archive.md`` of
