@@ -21,6 +21,7 @@ from hgcrawler.pipelines.archive import ArchivePipeline
 from hgcrawler.reasons import Reason, RejectItem
 from hgcrawler.session import ArchiveUnavailable, CrawlSession
 from hgcrawler.storage import SpillJournal, StoreError
+from tests.archive_view import aid, count
 
 
 def make_item(number: int, **overrides: Any) -> ArticleItem:
@@ -142,8 +143,8 @@ def test_a_crawl_end_to_end(tmp_path: Path, mongo_uri: str, archive_db_name: str
 
     archive = db(mongo_uri, archive_db_name)
     crawl_id = session.crawl_id
-    assert archive.articles.count_documents({}) == 5
-    assert archive.observations.count_documents({"crawl_id": crawl_id}) == 5
+    assert archive.articles.count_documents({"site": "haugiang"}) == 5
+    assert count(archive, crawl_id) == 5
     assert archive.pages.count_documents({}) == 1
     reasons = sorted(doc["reason"] for doc in archive.rejects.find({"crawl_id": crawl_id}))
     assert reasons == ["missing_title", "not_parsable"]
@@ -152,6 +153,10 @@ def test_a_crawl_end_to_end(tmp_path: Path, mongo_uri: str, archive_db_name: str
     assert dropped["url"] == "https://haugiang.dcs.vn/tin/bai-viet-99.html"
     record = archive.crawls.find_one({"_id": crawl_id})
     assert record["status"] == "finished", record["problems"]
+    assert record["site"] == "haugiang"
+    assert {doc["site"] for doc in archive.rejects.find({})} == {"haugiang"}
+    # the sum of every article's latest count, from the site's series
+    assert (record["views_total"], record["articles_counted"]) == (150, 5)
     assert record["counts"]["new"] == 5 and record["counts"]["pages"] == 8
     assert record["counts"]["rejected"] == 2
     # five stored, one rejected for its missing title, one that looked like an article
@@ -172,13 +177,13 @@ def test_a_crawl_end_to_end(tmp_path: Path, mongo_uri: str, archive_db_name: str
         await again.open()
         plan = await again.session.plan()
         assert len(plan.due) == 5
-        assert plan.known_articles["https://haugiang.dcs.vn/tin/bai-viet-3.html"] == "3"
+        assert plan.known_articles["https://haugiang.dcs.vn/tin/bai-viet-3.html"] == aid(3)
         assert plan.known_pages == {"https://haugiang.dcs.vn/": "listing"}
         await again.item(make_item(3, body="Nội dung đã sửa"))
         await again.close()
 
     asyncio.run(second())
-    assert archive.revisions.count_documents({"article_id": "3"}) == 2
+    assert archive.revisions.count_documents({"article_id": aid(3)}) == 2
     assert again.session.summary is not None
     assert again.session.summary["counts"]["changed"] == 1
     archive.client.close()
@@ -226,7 +231,7 @@ def test_degraded_when_views_are_missing(
     record = archive.crawls.find_one({"_id": crawl_.session.crawl_id})
     assert record["status"] == "degraded"
     assert any("3 of 4 article pages lack the view count" in p for p in record["problems"])
-    article = archive.articles.find_one({"_id": "2"})
+    article = archive.articles.find_one({"_id": aid(2)})
     assert article["views"] is None
     assert article["views_missing_reason"] == "counter_is_javascript"
     archive.client.close()
@@ -272,7 +277,7 @@ def test_database_gone_spills_to_the_journal_then_replays(
 
     asyncio.run(next_crawl())
     assert archive.articles.count_documents({}) == 4
-    assert archive.observations.count_documents({"crawl_id": crawl_.session.crawl_id}) == 4
+    assert count(archive, crawl_.session.crawl_id) == 4
     assert list(journal.pending()) == []
     archive.client.close()
 

@@ -195,8 +195,14 @@ def test_an_empty_archive_names_the_databases_that_hold_articles(
     )
     assert done.returncode == 1
 
-    client.hgcrawler_demo.articles.insert_many([{"_id": str(n)} for n in range(250)])
-    client.hgcrawler_demo.crawls.insert_one({"_id": "c1"})
+    # an archive of the current schema, as a crawl leaves it
+    demo = client.hgcrawler_demo
+    demo.meta.insert_one({"_id": "schema", "version": 2})
+    demo.sites.insert_one({"_id": "haugiang", "next_n": 250})
+    demo.articles.insert_many(
+        [{"_id": f"haugiang:{n}", "site": "haugiang", "key": str(n), "n": n} for n in range(250)]
+    )
+    demo.crawls.insert_one({"_id": "c1", "site": "haugiang"})
     done = hgcrawler(*ask)
     assert one_line(done) == (
         "hgcrawler query top: the archive (database 'hgcrawler') is empty; "
@@ -206,13 +212,76 @@ def test_an_empty_archive_names_the_databases_that_hold_articles(
     assert hgcrawler(*ask, "--database", "hgcrawler_demo").returncode == 0
 
     client.other.articles.insert_one({"_id": "1"})
-    client.hgcrawler.crawls.insert_one({"_id": "c2"})  # crawled, nothing archived
+    # crawled (which marks the archive's schema), nothing archived
+    client.hgcrawler.meta.insert_one({"_id": "schema", "version": 2})
+    client.hgcrawler.crawls.insert_one({"_id": "c2", "site": "haugiang"})
     done = hgcrawler("export", "articles", "--out", "-", "--data-dir", str(data_dir))
     assert one_line(done) == (
         "hgcrawler export: the archive (database 'hgcrawler') is empty; databases "
         "'hgcrawler_demo' (250 articles), 'other' (1 article) hold articles: add --database NAME"
     )
     assert done.returncode == 1 and done.stdout == ""
+
+
+# --- an archive of an older release -----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("prog", "args"),
+    [
+        ("query top", ["query", "top"]),
+        ("query history", ["query", "history", "39993"]),
+        ("query stats", ["query", "stats"]),
+        ("export", ["export", "articles", "--out", "-"]),
+        ("plot", ["plot", "39993", "--out", "{tmp}/views.png"]),
+        ("report", ["report", "--out", "{tmp}/report.html"]),
+        ("warc show", ["warc", "show", "39993"]),
+    ],
+)
+def test_an_archive_of_schema_1_is_refused_naming_db_migrate(
+    own_server: tuple[Path, Any], prog: str, args: list[str], tmp_path: Path
+) -> None:
+    data_dir, client = own_server
+    old = client.schema_one
+    if old.articles.estimated_document_count() == 0:  # as schema 1 kept it: bare keys
+        old.articles.insert_one({"_id": "39993", "title": "Tin", "views": 1})
+        old.observations.insert_one({"_id": "39993@c1", "article_id": "39993", "crawl_id": "c1"})
+        old.crawls.insert_one({"_id": "c1"})
+    args = [arg.replace("{tmp}", str(tmp_path)) for arg in args]
+    done = hgcrawler(*args, "--data-dir", str(data_dir), "--database", "schema_one")
+    assert one_line(done) == (
+        f"hgcrawler {prog}: the archive in database 'schema_one' has schema 1, written by an "
+        "older release; upgrade it in place with `hgcrawler db migrate --database schema_one`"
+    )
+    assert done.returncode == 2 and done.stdout == ""
+    assert old.articles.find_one({"_id": "39993"}) is not None  # untouched
+    assert old.meta.count_documents({}) == 0
+    assert not list(tmp_path.iterdir())
+
+
+def test_a_crawl_into_an_archive_of_schema_1_is_refused_before_anything_is_fetched(
+    own_server: tuple[Path, Any], tmp_path: Path
+) -> None:
+    from hgcrawler.replica import ReplicaServer, ReplicaSite
+
+    data_dir, client = own_server
+    old = client.schema_one_crawl
+    old.articles.insert_one({"_id": "39993", "title": "Tin", "views": 1})
+    with ReplicaServer(ReplicaSite(articles=5, day=1, seed=1)) as server:
+        done = hgcrawler(
+            "crawl", "--mode", "full", "--start-url", server.base_url,
+            "--data-dir", str(data_dir), "-s", "HGCRAWLER_MONGO_DATABASE=schema_one_crawl",
+        )  # fmt: skip
+        requests = len(server.requests)
+    line = one_line(done)
+    assert line.startswith("hgcrawler crawl: ")
+    assert line.endswith(
+        "the archive in database 'schema_one_crawl' has schema 1, written by an older "
+        "release; upgrade it in place with `hgcrawler db migrate --database schema_one_crawl`"
+    )
+    assert done.returncode == 2 and done.stdout == ""
+    assert requests == 0
+    assert sorted(old.list_collection_names()) == ["articles"]  # nothing written
 
 
 # --- addresses to serve on --------------------------------------------------------------

@@ -16,12 +16,8 @@ from typing import Any
 
 import pytest
 
-from hgcrawler.commands.demo import (
-    DEMO_DATABASE,
-    DEMO_MARK_ID,
-    explore_commands,
-    reset_demo_database,
-)
+from hgcrawler.commands.demo import explore_commands
+from hgcrawler.storage.demo import DEMO_DATABASE, DEMO_MARK_ID, reset_demo_database
 from tests.conftest import MongoServer
 from tests.crawling import ROOT
 
@@ -70,10 +66,11 @@ def test_demo_crawls_several_days_and_reports_what_changed(
 
 def test_the_suggested_commands_point_at_the_demo_archive() -> None:
     on_disk = argparse.Namespace(database="hgcrawler_demo", mongo_uri=None, data_dir="/srv/my data")
-    assert explore_commands(on_disk, "mongodb://127.0.0.1:40123/", "39993") == [
+    assert explore_commands(on_disk, "mongodb://127.0.0.1:40123/", "haugiang:39993") == [
         "hgcrawler query top --database hgcrawler_demo --data-dir '/srv/my data'",
         "hgcrawler query changes --database hgcrawler_demo --data-dir '/srv/my data'",
-        "hgcrawler query history 39993 --database hgcrawler_demo --data-dir '/srv/my data'",
+        "hgcrawler query history haugiang:39993 --database hgcrawler_demo "
+        "--data-dir '/srv/my data'",
         "hgcrawler report --database hgcrawler_demo --data-dir '/srv/my data'",
     ]
     secret = "mongodb://demo:s3cret@db.example.org/"
@@ -105,16 +102,16 @@ def name(client: Any) -> Iterator[str]:
 
 
 def test_a_new_or_empty_database_is_marked(client: Any, name: str) -> None:
-    assert reset_demo_database(client, name) is None
+    assert reset_demo_database(client[name]) is None
     mark = client[name].meta.find_one({"_id": DEMO_MARK_ID})
     assert mark is not None and mark["by"].startswith("hgcrawler demo")
 
 
 def test_a_marked_database_is_dropped_and_marked_again(client: Any, name: str) -> None:
-    assert reset_demo_database(client, name) is None
+    assert reset_demo_database(client[name]) is None
     client[name].crawls.insert_one({"_id": "c1", "start_url": "https://haugiang.dcs.vn/"})
-    client[name].articles.insert_one({"_id": "39993"})
-    assert reset_demo_database(client, name) is None
+    client[name].articles.insert_one({"_id": "haugiang:39993", "site": "haugiang"})
+    assert reset_demo_database(client[name]) is None
     assert client[name].crawls.count_documents({}) == 0
     assert client[name].articles.count_documents({}) == 0
     assert client[name].meta.count_documents({"_id": DEMO_MARK_ID}) == 1
@@ -122,8 +119,8 @@ def test_a_marked_database_is_dropped_and_marked_again(client: Any, name: str) -
 
 def test_a_database_with_other_crawls_is_never_dropped(client: Any, name: str) -> None:
     client[name].crawls.insert_many([{"_id": "c1"}, {"_id": "c2"}])
-    client[name].articles.insert_one({"_id": "39993"})
-    assert reset_demo_database(client, name) == (
+    client[name].articles.insert_one({"_id": "haugiang:39993", "site": "haugiang"})
+    assert reset_demo_database(client[name]) == (
         f"database {name!r} holds 2 crawls and 1 article that hgcrawler demo did not write; "
         "refusing to drop it: choose another --database"
     )
@@ -139,12 +136,12 @@ def test_an_unmarked_hgcrawler_demo_of_replica_crawls_is_an_earlier_demo(client:
         client.drop_database(DEMO_DATABASE)
         db.crawls.insert_one({"_id": "c1", "start_url": "http://127.0.0.1:41234/"})
         db.crawls.insert_one({"_id": "c2", "start_url": "http://localhost:41234/"})
-        assert reset_demo_database(client, DEMO_DATABASE) is None
+        assert reset_demo_database(db) is None
         assert db.crawls.count_documents({}) == 0
         db.meta.drop()
         db.crawls.insert_one({"_id": "c1", "start_url": "http://127.0.0.1:41234/"})
         db.crawls.insert_one({"_id": "c3", "start_url": "https://haugiang.dcs.vn/"})
-        assert reset_demo_database(client, DEMO_DATABASE) is not None
+        assert reset_demo_database(db) is not None
         assert db.crawls.count_documents({}) == 2
     finally:
         client.drop_database(DEMO_DATABASE)

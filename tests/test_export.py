@@ -19,7 +19,9 @@ import pytest
 
 from hgcrawler.cli import main
 from hgcrawler.export import COLLECTIONS, export, iter_documents
+from hgcrawler.storage import ArchiveReader
 from tests.archive_fixture import DAYS, Archive, archive_for
+from tests.archive_view import aid, count, observations
 from tests.conftest import MongoServer
 from tests.crawling import ROOT
 
@@ -42,17 +44,29 @@ def test_jsonl_exports_every_document(
         assert code == 0
         assert f"written to {out}" in capsys.readouterr().err
         rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
-        assert len(rows) == db[collection].count_documents({})
+        if collection == "observations":  # one row per observation, out of the buckets
+            assert len(rows) == count(db)
+        else:
+            assert len(rows) == db[collection].count_documents({})
         assert [*rows[0]] == list(COLLECTIONS[collection])
         assert not list(tmp_path.glob(".*.part"))
     articles = {row["_id"]: row for row in map(json.loads, (tmp_path / "articles.jsonl").open())}
-    seed = articles["39993"]
+    seed = articles[aid(39993)]
     truth = archive.truth[DAYS]["39993"]
+    assert (seed["site"], seed["key"]) == ("haugiang", "39993")
     assert seed["title"] == truth.title and seed["views"] == truth.views
+    assert seed["views_peak"] == truth.views  # the replica's counts only grow
     assert seed["updated_on"] == truth.updated_on.isoformat()
     assert seed["first_seen_at"].endswith("Z")
-    observations = (tmp_path / "observations.jsonl").read_text().splitlines()
-    assert sum('"article_id": "39993"' in line for line in observations) == DAYS
+    exported = [json.loads(line) for line in (tmp_path / "observations.jsonl").open()]
+    seed_rows = [row for row in exported if row["article_id"] == aid(39993)]
+    assert [row["views"] for row in seed_rows] == [
+        archive.truth[day]["39993"].views for day in range(1, DAYS + 1)
+    ]
+    assert [row["crawl_id"] for row in seed_rows] == archive.crawl_ids
+    assert sorted(
+        (r["article_id"], r["crawl_id"], r["status"], r["views"]) for r in exported
+    ) == sorted((o["article_id"], o["crawl_id"], o["status"], o["views"]) for o in observations(db))
 
 
 def test_csv_flattens_lists_to_json(
@@ -67,17 +81,21 @@ def test_csv_flattens_lists_to_json(
     assert len(rows) == archive.db().articles.count_documents({})
     by_id = {row["_id"]: row for row in rows}
     truth = archive.truth[DAYS]["39993"]
-    seed = by_id["39993"]
+    seed = by_id[aid(39993)]
     assert seed["title"] == truth.title
     assert seed["body"].split("\n\n") == list(truth.body)  # paragraphs survive in one cell
     images = json.loads(seed["images"])
     assert [image["caption"] for image in images] == [caption for _, caption in truth.images]
     assert json.loads(seed["old_urls"]) == []
     moved = [key for key, t in archive.truth[DAYS].items() if t.status == "moved"]
-    assert all(by_id[key]["url"].endswith(archive.truth[DAYS][key].url) for key in moved)
+    assert moved and all(
+        by_id[aid(key)]["url"].endswith(archive.truth[DAYS][key].url) for key in moved
+    )
     removed = [row for row in rows if row["removed_at"]]
     assert {row["_id"] for row in removed} == {
-        key for key, t in archive.truth[DAYS].items() if t.status == "deleted" and not t.malformed
+        aid(key)
+        for key, t in archive.truth[DAYS].items()
+        if t.status == "deleted" and not t.malformed
     }
 
 
@@ -100,7 +118,7 @@ def test_since_and_stdout(
         key for key, t in archive.truth[DAYS].items()
         if not t.malformed and (key not in before or t.revision > before[key].revision)
     }  # fmt: skip
-    assert {row["article_id"] for row in revisions} == changed_last_day
+    assert {row["article_id"] for row in revisions} == {aid(key) for key in changed_last_day}
 
     assert main(["export", "articles", "--since", "someday", *archive.args()]) == 2
     assert "bad date" in capsys.readouterr().err
@@ -150,7 +168,8 @@ def test_an_export_into_a_missing_directory_is_refused(
 
 def test_export_streams_from_a_cursor(archive: Archive) -> None:
     db = archive.db()
-    documents = iter_documents(db, "observations", batch_size=7)
+    reader = ArchiveReader(db)
+    documents = iter_documents(reader, "observations")
     assert isinstance(documents, types.GeneratorType)
     first = next(documents)
     assert first["article_id"] and isinstance(first["fetched_at"], dt.datetime)
@@ -167,11 +186,11 @@ def test_export_streams_from_a_cursor(archive: Archive) -> None:
             return len(text)
 
     writer = CountingWriter()
-    count = export(db, "observations", writer, "jsonl")  # type: ignore[arg-type]
-    assert count == writer.writes == db.observations.count_documents({})
+    written = export(reader, "observations", writer, "jsonl")  # type: ignore[arg-type]
+    assert written == writer.writes == count(db)
     assert writer.largest < 2000  # one line at a time, never the whole file
     with pytest.raises(ValueError, match="cannot export"):
-        next(iter_documents(db, "crawls"))
+        next(iter_documents(reader, "crawls"))
 
 
 def test_csv_feed_exporter_writes_nested_values_as_json() -> None:

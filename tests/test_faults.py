@@ -16,6 +16,7 @@ from pymongo import MongoClient
 
 from hgcrawler.replica import ReplicaServer, ReplicaSite
 from hgcrawler.replica.faults import FaultTruth, fault_truths
+from tests.archive_view import aid, count
 from tests.crawling import hgcrawler_crawl, reachable
 
 pytestmark = pytest.mark.slow
@@ -81,7 +82,7 @@ def test_crawl_finishes_with_exact_counts(fc: FaultCrawl) -> None:
     db = fc.db
     assert db.articles.count_documents({}) == expected_articles
     assert db.revisions.count_documents({}) == expected_articles
-    assert db.observations.count_documents({}) == expected_articles
+    assert count(db) == expected_articles
     expected_rejects = Counter(
         MALFORMED_REASONS[t.variant] for t in reachable(fc.site, malformed=True)
     )
@@ -106,11 +107,11 @@ def test_transient_errors_are_retried_then_stored(fc: FaultCrawl, name: str) -> 
     truth = fc.truths[name]
     path = truth.path.removeprefix("/kiem-thu/")
     assert fc.server.fault_hits[path] == {"retry_503": 3, "retry_429": 2, "drop_once": 2}[name]
-    article = fc.db.articles.find_one({"_id": str(truth.article_id)})
+    article = fc.db.articles.find_one({"_id": aid(truth.article_id)})
     assert article is not None and article["title"] == truth.title
     assert article["body"] == "\n\n".join(truth.body) and article["views"] == truth.views
-    assert fc.db.observations.count_documents({"article_id": str(truth.article_id)}) == 1
-    assert fc.db.revisions.count_documents({"article_id": str(truth.article_id)}) == 1
+    assert count(fc.db, article_id=aid(truth.article_id)) == 1
+    assert fc.db.revisions.count_documents({"article_id": aid(truth.article_id)}) == 1
     assert not fc.db.rejects.find_one({"url": truth.absolute_url(fc.base)})
 
 
@@ -133,7 +134,7 @@ def test_permanent_failures_are_rejected_with_their_reason(fc: FaultCrawl, name:
     ours = [r for r in rejects if stem in r["url"]]
     assert len(ours) == 1, rejects
     if truth.article_id is not None:
-        assert fc.db.articles.find_one({"_id": str(truth.article_id)}) is None
+        assert fc.db.articles.find_one({"_id": aid(truth.article_id)}) is None
     if name in ("http_500", "hang", "drop_always"):
         assert fc.server.fault_hits[truth.path.removeprefix("/kiem-thu/")] == 1 + RETRY_TIMES
     if name == "http_500":
@@ -153,13 +154,13 @@ def test_redirect_loop_is_rejected(fc: FaultCrawl) -> None:
 @pytest.mark.parametrize("name", ["cp1258", "no_charset", "wrong_charset"])
 def test_charsets_are_decoded_right(fc: FaultCrawl, name: str) -> None:
     truth = fc.truths[name]
-    article = fc.db.articles.find_one({"_id": str(truth.article_id)})
+    article = fc.db.articles.find_one({"_id": aid(truth.article_id)})
     assert article is not None
     assert article["title"] == truth.title
     assert article["lede"] == truth.lede
     assert article["body"] == "\n\n".join(truth.body)
     assert article["author"] == truth.author
-    assert fc.db.revisions.count_documents({"article_id": str(truth.article_id)}) == 1
+    assert fc.db.revisions.count_documents({"article_id": aid(truth.article_id)}) == 1
 
 
 def test_wrong_charset_is_counted(fc: FaultCrawl) -> None:
@@ -182,11 +183,11 @@ def test_duplicate_urls_are_fetched_once(fc: FaultCrawl) -> None:
     truth = fc.truths["duplicates"]
     assert len(truth.spellings) == 3
     assert fc.server.fault_hits["tin.aspx"] == 1
-    assert fc.db.articles.count_documents({"_id": "90012"}) == 1
-    article = fc.db.articles.find_one({"_id": "90012"})
+    assert fc.db.articles.count_documents({"_id": aid(90012)}) == 1
+    article = fc.db.articles.find_one({"_id": aid(90012)})
     assert article is not None and article["url"] == truth.absolute_url(fc.base)
-    assert fc.db.observations.count_documents({"article_id": "90012"}) == 1
-    assert fc.db.revisions.count_documents({"article_id": "90012"}) == 1
+    assert count(fc.db, article_id=aid(90012)) == 1
+    assert fc.db.revisions.count_documents({"article_id": aid(90012)}) == 1
 
 
 def test_only_the_portal_is_crawled_robots_obeyed_no_script_run(fc: FaultCrawl) -> None:

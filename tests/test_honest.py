@@ -18,6 +18,7 @@ from pymongo import MongoClient
 
 from hgcrawler.lock import SingleInstanceLock
 from hgcrawler.replica import ReplicaServer, ReplicaSite
+from tests.archive_view import count, observations
 from tests.crawling import ROOT, hgcrawler_crawl, scrapy_crawl
 
 pytestmark = pytest.mark.slow
@@ -110,7 +111,7 @@ def test_a_signal_stops_the_crawl_as_interrupted(
     assert crawl["status"] == "interrupted"
     assert crawl["problems"][0].startswith(f"interrupted by {signum.name}")
     # every article it counted is in the archive; it stopped well before the end
-    observed = db.observations.count_documents({"crawl_id": crawl["_id"]})
+    observed = count(db, crawl["_id"])
     assert 0 < crawl["counts"]["articles"] == observed < 300
     assert "INTERRUPTED" in out and f"{observed}" in out
 
@@ -169,8 +170,14 @@ def test_a_start_url_nobody_answers_fails(mongo_server: Any, db: Any, tmp_path: 
 
 def test_a_portal_that_stops_answering_fails(mongo_server: Any, db: Any, tmp_path: Path) -> None:
     with ReplicaServer(ReplicaSite(articles=120, day=1, seed=2)) as server:
-        timer = threading.Timer(1.5, server.stop_answering)
-        timer.start()
+        # it stops once the crawl is under way (a fixed delay raced the crawl's start-up
+        # on a busy machine: nothing fetched at all is another failure)
+        def stop_after_some_pages() -> None:
+            wait_for_requests(server, 10)
+            server.stop_answering()
+
+        stopper = threading.Thread(target=stop_after_some_pages, daemon=True)
+        stopper.start()
         try:
             done = hgcrawler_crawl(
                 server.base_url, mongo_server.uri, db.name, tmp_path, "full",
@@ -178,12 +185,14 @@ def test_a_portal_that_stops_answering_fails(mongo_server: Any, db: Any, tmp_pat
                 "-s", "DOWNLOAD_TIMEOUT=1", "-s", "RETRY_TIMES=0",
             )  # fmt: skip
         finally:
-            timer.cancel()
+            stopper.join(1)
             server.resume()
     assert done.returncode == 1, done.stdout + done.stderr[-2000:]
     crawl = db.crawls.find_one({})
     assert crawl["status"] == "failed"
-    assert any(p.startswith("the site stopped answering") for p in crawl["problems"])
+    assert any(p.startswith("the site stopped answering") for p in crawl["problems"]), crawl[
+        "problems"
+    ]
 
 
 def test_a_redesign_mid_history_fails_loudly_and_keeps_the_last_good_state(
@@ -217,7 +226,7 @@ def test_a_redesign_mid_history_fails_loudly_and_keeps_the_last_good_state(
     for article_id, doc in before.items():
         assert after[article_id]["title"] == doc["title"]
         assert after[article_id]["views"] == doc["views"]
-    observed = list(db.observations.find({"crawl_id": crawl["_id"]}))
+    observed = observations(db, crawl["_id"])
     assert [obs["status"] for obs in observed] == [404] * len(removed)
     changed = db.rejects.count_documents({"crawl_id": crawl["_id"], "reason": "layout_changed"})
     assert changed == len(before) - len(removed)

@@ -12,11 +12,12 @@ from typing import Any
 
 import pytest
 
-from hgcrawler.storage import MongoArchiveStore
+from hgcrawler.storage import ArchiveReader, MongoArchiveStore
 from hgcrawler.storage.merge import finish_pending_joins
 from hgcrawler.storage.records import same_article
 from hgcrawler.storage.writer import urls_of
 from hgcrawler.urls import ArticleKeys
+from tests.archive_view import aid, count, observations
 
 H = "https://tinh.dcs.vn"
 SLUGS = ArticleKeys()  # the default: no ids in slugs
@@ -65,8 +66,9 @@ def page(
     return record
 
 
-def gone(url: str, article_id: str, at: str = "2026-11-02T08:00:00+00:00") -> dict[str, Any]:
-    return {"type": "gone", "url": url, "status": 404, "fetched_at": at, "article_id": article_id}
+def gone(url: str, key: str, at: str = "2026-11-02T08:00:00+00:00") -> dict[str, Any]:
+    """A 404 of a known article, as the spider reports it: with the article's archive id."""
+    return {"type": "gone", "url": url, "status": 404, "fetched_at": at, "article_id": aid(key)}
 
 
 def crawl(store: MongoArchiveStore, *records: dict[str, Any]) -> Any:
@@ -82,7 +84,8 @@ def test_slugs_ending_in_the_same_year_stay_apart(store: MongoArchiveStore) -> N
     urls = [f"{H}/tin-tuc/{slug}-nam-2021.html" for slug in ("hoi-nghi", "dai-hoi", "le-hoi")]
     result = crawl(store, *(page(u, f"Bài {n}") for n, u in enumerate(urls)))
     assert (result.new, result.collisions) == (3, 0)
-    assert set(articles(store)) == set(urls)  # keyed by their canonical URLs
+    assert set(articles(store)) == {aid(u) for u in urls}  # keyed by their canonical URLs
+    assert {d["key"] for d in articles(store).values()} == set(urls)
 
 
 def test_a_misconfigured_id_pattern_keeps_pages_apart_and_records_it(
@@ -101,16 +104,18 @@ def test_a_misconfigured_id_pattern_keeps_pages_apart_and_records_it(
     assert (result.new, result.revisited, result.collisions) == (2, 0, 2)
     docs = articles(store)
     assert {d["url"]: i for i, d in docs.items()} == {
-        first: "2021",
-        second: "2021#2",
-        third: "2021#3",
+        first: aid("2021"),
+        second: aid("2021#2"),
+        third: aid("2021#3"),
     }
+    assert {d["key"] for d in docs.values()} == {"2021"}  # the key they were filed under
     # no revision of the first article was made from the others
-    assert [r["title"] for r in store.db.revisions.find({"article_id": "2021"})] == ["Hội nghị"]
+    revisions = store.db.revisions.find({"article_id": aid("2021")})
+    assert [r["title"] for r in revisions] == ["Hội nghị"]
     collisions = list(store.db.rejects.find({"reason": "key_collision"}).sort("kept_as", 1))
     assert [(c["url"], c["other_url"], c["kept_as"]) for c in collisions] == [
-        (second, first, "2021#2"),
-        (third, first, "2021#3"),
+        (second, first, aid("2021#2")),
+        (third, first, aid("2021#3")),
     ]
     # the next crawl finds each page's own article again, by URL
     again = crawl(
@@ -127,9 +132,9 @@ def test_an_unambiguous_id_follows_a_move(store: MongoArchiveStore) -> None:
     crawl(store, page(old, "Hội nghị Tỉnh ủy"))
     result = crawl(store, page(new, "Hội nghị Tỉnh ủy", at="2026-11-02T00:00:00Z"))
     assert (result.new, result.revisited, result.moved) == (0, 1, 1)
-    doc = articles(store)["4321"]
+    doc = articles(store)[aid(4321)]
     assert doc["url"] == new and doc["old_urls"] == [old]
-    move = store.db.moves.find_one({"article_id": "4321"})
+    move = store.db.moves.find_one({"article_id": aid(4321)})
     assert move is not None
     assert (move["from_url"], move["to_url"], move["evidence"]) == (old, new, "id")
 
@@ -141,7 +146,7 @@ def test_the_same_id_with_other_content_is_a_collision(store: MongoArchiveStore)
         page(f"{H}/DetailView/7/2/b.html", "Bài hai", updated_on=dt.date(2022, 1, 1)),
     )
     assert (result.new, result.collisions, result.moved) == (1, 1, 0)
-    assert set(articles(store)) == {"7", "7#2"}
+    assert set(articles(store)) == {aid(7), aid("7#2")}
 
 
 def test_a_title_edit_under_the_same_id_is_the_same_article() -> None:
@@ -175,14 +180,14 @@ def test_redirect_joins_the_page_a_listing_found_first(store: MongoArchiveStore)
     assert (first.new + second.new, first.revisited + second.revisited) == (0, 1)
     assert (first.articles + second.articles, second.moved) == (1, 1)
     docs = articles(store)
-    assert list(docs) == [old]  # the older key stays
-    assert docs[old]["url"] == new and docs[old]["old_urls"] == [old]
-    observations = store.db.observations.find({"article_id": old}).sort("fetched_at")
-    assert [o["views"] for o in observations] == [10, 20]
-    assert store.db.observations.count_documents({"article_id": new}) == 0
-    assert store.db.revisions.count_documents({"article_id": old}) == 1
-    assert store.db.revisions.count_documents({"article_id": new}) == 0
-    joined = store.db.moves.find_one({"absorbed": new})
+    assert list(docs) == [aid(old)]  # the older key stays
+    assert docs[aid(old)]["url"] == new and docs[aid(old)]["old_urls"] == [old]
+    assert [o["views"] for o in observations(store.db, article_id=aid(old))] == [10, 20]
+    assert count(store.db, article_id=aid(new)) == 0
+    assert store.db.observations.count_documents({"article_id": aid(new)}) == 0  # no bucket
+    assert store.db.revisions.count_documents({"article_id": aid(old)}) == 1
+    assert store.db.revisions.count_documents({"article_id": aid(new)}) == 0
+    joined = store.db.moves.find_one({"absorbed": aid(new)})
     assert joined is not None and joined["evidence"] == "redirect" and joined["state"] == "done"
     assert (joined["from_url"], joined["to_url"]) == (old, new)
     assert store.db.moves.count_documents({}) == 1  # the join is the move's one record
@@ -200,12 +205,12 @@ def test_same_content_leaving_one_url_for_another_is_a_move(
     result = crawl(store, *records)
     assert result.moved == 1 and result.new == 0
     docs = articles(store)
-    assert list(docs) == [old]
-    assert docs[old]["url"] == new and docs[old]["removed_at"] is None
-    assert old in docs[old]["old_urls"]
-    views = [o["views"] for o in store.db.observations.find({"article_id": old}).sort("fetched_at")]
+    assert list(docs) == [aid(old)]
+    assert docs[aid(old)]["url"] == new and docs[aid(old)]["removed_at"] is None
+    assert old in docs[aid(old)]["old_urls"]
+    views = [o["views"] for o in observations(store.db, article_id=aid(old))]
     assert views == [10, 25]
-    move = store.db.moves.find_one({"absorbed": new})
+    move = store.db.moves.find_one({"absorbed": aid(new)})
     assert move is not None and move["evidence"] == "content"
 
 
@@ -219,7 +224,7 @@ def test_same_content_across_crawls_joins_when_the_old_url_dies(store: MongoArch
     # a later full crawl: the old URL is gone
     result = crawl(store, gone(old, old, at="2026-11-03T00:00Z"), page(new, "Hội nghị"))
     assert result.moved == 1
-    assert list(articles(store)) == [old]
+    assert list(articles(store)) == [aid(old)]
 
 
 def test_identical_content_at_two_live_urls_stays_two_articles(store: MongoArchiveStore) -> None:
@@ -235,7 +240,7 @@ def test_a_removed_article_with_other_content_is_not_joined(store: MongoArchiveS
     result = crawl(store, gone(old, old), page(new, "Bài hai"))
     assert (result.new, result.removed, result.moved) == (1, 1, 0)
     docs = articles(store)
-    assert docs[old]["removed_at"] is not None and docs[new]["removed_at"] is None
+    assert docs[aid(old)]["removed_at"] is not None and docs[aid(new)]["removed_at"] is None
 
 
 def test_an_old_url_reused_for_another_article_is_kept_apart(store: MongoArchiveStore) -> None:
@@ -245,8 +250,8 @@ def test_an_old_url_reused_for_another_article_is_kept_apart(store: MongoArchive
     result = crawl(store, page(first, "Bài khác", updated_on=dt.date(2022, 5, 5)))
     assert (result.new, result.collisions, result.moved) == (1, 1, 0)
     docs = articles(store)
-    assert docs[first]["url"] == moved_to and docs[first]["title"] == "Bài một"
-    assert docs[f"{first}#2"]["title"] == "Bài khác"
+    assert docs[aid(first)]["url"] == moved_to and docs[aid(first)]["title"] == "Bài một"
+    assert docs[aid(f"{first}#2")]["title"] == "Bài khác"
 
 
 def test_a_join_cut_short_is_finished(store: MongoArchiveStore) -> None:
@@ -255,11 +260,17 @@ def test_a_join_cut_short_is_finished(store: MongoArchiveStore) -> None:
     crawl(store, page(new, "Bài", views=2, at="2026-11-02T00:00Z"))
     # a crash right after the join was recorded, before anything moved
     store.db.moves.insert_one(
-        {"_id": f"{new}>{old}", "article_id": old, "absorbed": new, "state": "joining"}
+        {
+            "_id": f"{aid(new)}>{aid(old)}",
+            "site": "haugiang",
+            "article_id": aid(old),
+            "absorbed": aid(new),
+            "state": "joining",
+        }
     )
     assert finish_pending_joins(store.db) == 1
-    assert list(articles(store)) == [old]
-    assert store.db.observations.count_documents({"article_id": old}) == 2
+    assert list(articles(store)) == [aid(old)]
+    assert [o["views"] for o in observations(store.db, article_id=aid(old))] == [1, 2]
     assert finish_pending_joins(store.db) == 0
 
 
@@ -280,12 +291,12 @@ def test_a_redirect_to_a_page_archived_first_is_one_move(store: MongoArchiveStor
     crawl(store, page(new, "Hội nghị", at="2026-11-02T00:00Z"))  # a listing led there first
     result = crawl(store, page(new, "Hội nghị", via=[old], at="2026-11-03T00:00Z"))
     assert (result.new, result.revisited, result.moved) == (0, 1, 1)
-    assert list(articles(store)) == [old]
+    assert list(articles(store)) == [aid(old)]
     moves = list(store.db.moves.find({}))
     assert [(m["article_id"], m["from_url"], m["to_url"], m["evidence"]) for m in moves] == [
-        (old, old, new, "redirect")
+        (aid(old), old, new, "redirect")
     ]
-    assert moves[0]["absorbed"] == new and moves[0]["state"] == "done"
+    assert moves[0]["absorbed"] == aid(new) and moves[0]["state"] == "done"
 
 
 def test_a_crawl_that_reaches_both_urls_of_a_redirected_move_counts_one_article(
@@ -304,8 +315,8 @@ def test_a_crawl_that_reaches_both_urls_of_a_redirected_move_counts_one_article(
     assert [total(results, name) for name in ("articles", "new", "revisited", "moved")] == [
         1, 0, 1, 1
     ]  # fmt: skip
-    assert list(articles(store)) == [old]
-    assert store.db.observations.count_documents({"article_id": old}) == 3
+    assert list(articles(store)) == [aid(old)]
+    assert count(store.db, article_id=aid(old)) == 3
 
 
 @pytest.mark.parametrize("split", [False, True], ids=["one batch", "two batches"])
@@ -314,14 +325,15 @@ def test_a_content_move_found_in_one_crawl_is_no_removal(
 ) -> None:
     old = f"{H}/tin-tuc/hoi-nghi.html"
     new = f"{H}/kinh-te/hoi-nghi-tong-ket.html"
-    crawl(store, page(old, "Hội nghị", at="2026-11-01T00:00Z"))
-    records = [gone(old, old), page(new, "Hội nghị", at="2026-11-02T01:00Z")]
+    crawl(store, page(old, "Hội nghị", views=10, at="2026-11-01T00:00Z"))
+    records = [gone(old, old), page(new, "Hội nghị", views=25, at="2026-11-02T01:00Z")]
     results = batches(store, *([r] for r in records)) if split else batches(store, records)
     assert (total(results, "removed"), total(results, "moved"), total(results, "new")) == (0, 1, 0)
     assert (total(results, "articles"), total(results, "revisited")) == (1, 1)
-    assert articles(store)[old]["removed_at"] is None
-    seen = list(store.db.observations.find({"article_id": old}).sort("fetched_at", 1))
-    assert [(o["status"], o["url"]) for o in seen] == [(200, old), (200, new)]
+    assert articles(store)[aid(old)]["removed_at"] is None
+    # observations keep no page URL: the view counts tell the old page from the new one
+    seen = observations(store.db, article_id=aid(old))
+    assert [(o["status"], o["views"]) for o in seen] == [(200, 10), (200, 25)]
 
 
 def test_a_content_move_after_a_removal_leaves_that_removal_counted(
@@ -333,7 +345,7 @@ def test_a_content_move_after_a_removal_leaves_that_removal_counted(
     assert crawl(store, gone(old, old, at="2026-11-02T00:00Z")).removed == 1
     later = crawl(store, page(new, "Hội nghị", at="2026-11-03T00:00Z"))
     assert (later.removed, later.moved, later.new) == (0, 1, 0)
-    assert articles(store)[old]["removed_at"] is None
+    assert articles(store)[aid(old)]["removed_at"] is None
 
 
 @pytest.mark.parametrize("split", [False, True], ids=["one batch", "two batches"])
@@ -346,10 +358,68 @@ def test_an_id_found_at_a_new_url_after_its_old_url_died_is_a_move(
     records = [gone(old, "4321"), page(new, "Hội nghị", views=25, at="2026-11-02T01:00Z")]
     results = batches(store, *([r] for r in records)) if split else batches(store, records)
     assert (total(results, "removed"), total(results, "moved"), total(results, "new")) == (0, 1, 0)
-    doc = articles(store)["4321"]
+    doc = articles(store)[aid(4321)]
     assert doc["url"] == new and doc["old_urls"] == [old] and doc["removed_at"] is None
     assert doc["views"] == 25
-    seen = list(store.db.observations.find({"article_id": "4321"}).sort("fetched_at", 1))
-    assert [(o["status"], o["views"], o["url"]) for o in seen] == [(200, 10, old), (200, 25, new)]
-    move = store.db.moves.find_one({"article_id": "4321"})
+    seen = observations(store.db, article_id=aid(4321))
+    assert [(o["status"], o["views"]) for o in seen] == [(200, 10), (200, 25)]
+    move = store.db.moves.find_one({"article_id": aid(4321)})
     assert move is not None and (move["from_url"], move["evidence"]) == (old, "id")
+
+
+def crawled(store: MongoArchiveStore, *batches: list[dict[str, Any]]) -> None:
+    """A whole crawl: its batches, then its end (which saves the view count series)."""
+    crawl_id = store.begin_crawl("full", H)
+    for records in batches:
+        store.write_batch(crawl_id, records)
+    store.finish_crawl(crawl_id, "finished", {}, [])
+
+
+@pytest.mark.parametrize(
+    "how",
+    [
+        "redirect, one batch",
+        "redirect, two batches",
+        "content, gone first",
+        "content, new page first",
+        "id, 404 in an earlier batch",
+    ],
+)
+def test_the_series_counts_each_observation_of_a_moved_article_once(
+    store: MongoArchiveStore, how: str
+) -> None:
+    """A page whose crawl had seen a 404 of its article replaces that observation, and a
+    join takes the absorbed article's observations: the series' count of observations
+    (``stats``) is the number of observations kept, as the other articles' are."""
+    old, new = f"{H}/tin-tuc/hoi-nghi.html", f"{H}/kinh-te/hoi-nghi.html"
+    if how.startswith("id"):
+        old, new = f"{H}/DetailView/4321/22/Hoi-nghi.html", f"{H}/DetailView/4321/31/Hoi-nghi.html"
+    other = f"{H}/tin-tuc/bai-khac.html"
+    crawled(store, [page(old, "Hội nghị", views=10, at="2026-11-01T00:00Z"), page(other, "Khác")])
+    later = "2026-11-02T01:00Z"
+    if how == "redirect, one batch":
+        crawled(store, [page(new, "Hội nghị", views=20, at=later)])
+        crawled(store, [page(new, "Hội nghị", via=[old], views=30, at="2026-11-03T01:00Z")])
+    elif how == "redirect, two batches":
+        crawled(
+            store,
+            [page(new, "Hội nghị", views=20, at=later)],
+            [page(new, "Hội nghị", via=[old], views=20, at="2026-11-02T02:00Z")],
+        )
+    elif how == "content, gone first":
+        crawled(store, [gone(old, old)], [page(new, "Hội nghị", views=20, at=later)])
+    elif how == "content, new page first":
+        crawled(store, [page(new, "Hội nghị", views=20, at=later)], [gone(old, old)])
+    else:
+        crawled(store, [gone(old, "4321")], [page(new, "Hội nghị", views=20, at=later)])
+    key = "4321" if how.startswith("id") else old
+    assert sorted(articles(store)) == sorted([aid(key), aid(other)])
+    totals = ArchiveReader(store.db).totals()
+    assert totals["observations"] == count(store.db)
+    assert (totals["articles"], totals["live"], totals["moved"]) == (2, 2, 1)
+    latest = observations(store.db, article_id=aid(key))[-1]["views"]
+    top = ArchiveReader(store.db).top()
+    assert [(row["article_id"], row["views"]) for row in top] == [
+        (aid(other), 100),
+        (aid(key), latest),
+    ]

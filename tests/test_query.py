@@ -17,9 +17,10 @@ from hgcrawler.commands._archive import CommandError, parse_when
 from hgcrawler.diffing import paragraphs, revision_changes, word_diff
 from hgcrawler.text import fold
 from tests.archive_fixture import DAYS, Archive, archive_for
+from tests.archive_view import aid, count, observations
 from tests.conftest import MongoServer
 
-SEED_ID = "39993"
+SEED_ID = "39993"  # the replica's key of an article; its archive id is aid(SEED_ID)
 
 
 @pytest.fixture(scope="module")
@@ -55,6 +56,30 @@ def crawl_started(archive: Archive, day: int) -> str:
     return crawl["started_at"].replace(microsecond=0).isoformat()
 
 
+def key_of(article_id: str) -> str:
+    """The replica's key of an archive id (``haugiang:39993`` → ``39993``)."""
+    site, key = article_id.split(":", 1)
+    assert site == "haugiang"
+    return key
+
+
+def counted(truth: Any) -> bool:
+    """The page showed a view count the crawler could read (no rendering in these crawls)."""
+    return (
+        truth.status in ("live", "moved") and truth.views_in_static_html and truth.views is not None
+    )
+
+
+def last_count(archive: Archive, key: str, up_to: int = DAYS) -> tuple[int, int] | None:
+    """(day, views) of the last count an article's page showed by that replica day."""
+    shown = [
+        (day, archive.truth[day][key].views)
+        for day in range(1, up_to + 1)
+        if key in archive.truth[day] and counted(archive.truth[day][key])
+    ]
+    return shown[-1] if shown else None
+
+
 # --- top ---------------------------------------------------------------------
 
 
@@ -68,14 +93,15 @@ def test_top_orders_by_the_views_the_replica_served(
         (t for t in truth.values() if t.views_in_static_html and t.views is not None),
         key=lambda t: (-t.views, str(t.id)),
     )
-    assert [r["article_id"] for r in rows] == [str(t.id) for t in expected]
+    assert [r["article_id"] for r in rows] == [aid(t.id) for t in expected]
     assert [r["views"] for r in rows] == [t.views for t in expected]
+    assert {r["site"] for r in rows} == {"haugiang"}
 
     code, out, _ = run_cli(capsys, "query", "top", "-n", "3", *archive.args())
     assert code == 0
     lines = out.splitlines()
     assert lines[0].split() == ["#", "id", "views", "updated", "category", "title"]
-    assert str(expected[0].id) in lines[2] and f"{expected[0].views:,}" in lines[2]
+    assert aid(expected[0].id) in lines[2] and f"{expected[0].views:,}" in lines[2]
     assert len(lines) == 2 + 3
 
 
@@ -89,7 +115,7 @@ def test_top_by_category_and_date(
         t for t in truth.values()
         if t.category == "Kinh tế" and t.views_in_static_html and t.views is not None
     ]  # fmt: skip
-    assert {r["article_id"] for r in rows} == {str(t.id) for t in expected}
+    assert {r["article_id"] for r in rows} == {aid(t.id) for t in expected}
     assert all(r["category"] == "Kinh tế" for r in rows)
 
     rows = query_json(capsys, archive, "top", "--updated-since", "2021-03-20", "-n", "500")
@@ -97,17 +123,43 @@ def test_top_by_category_and_date(
         t for t in truth.values()
         if t.updated_on >= dt.date(2021, 3, 20) and t.views_in_static_html and t.views is not None
     ]  # fmt: skip
-    assert {r["article_id"] for r in rows} == {str(t.id) for t in expected}
+    assert {r["article_id"] for r in rows} == {aid(t.id) for t in expected}
 
-    # the count observed in the window of the first crawl: day 1's views
-    second = crawl_started(archive, 2)
-    rows = query_json(capsys, archive, "top", "--seen-until", second, "-n", "5")
-    day1 = online(archive.truth[1])
-    top_day1 = sorted(
-        (t for t in day1.values() if t.views_in_static_html and t.views is not None),
-        key=lambda t: -t.views,
-    )[:5]
-    assert [r["views"] for r in rows] == [t.views for t in top_day1]
+
+def test_top_seen_in_a_window_of_crawls(
+    capsys: pytest.CaptureFixture[str],
+    archive: Archive,
+) -> None:
+    """``--seen-*`` rank the count each article showed last as the window's last day ended
+    (day snapshots).  The four crawls ran on one test day: its snapshot holds every
+    article's latest count and when it was seen, so a window of crawls lists the articles
+    whose latest count one of its crawls saw (those removed since included), with that
+    count."""
+    starts = [crawl_started(archive, day) for day in range(1, DAYS + 1)]
+
+    def expected(first: int, last: int) -> list[tuple[str, int]]:
+        """Articles whose last count was shown on a replica day in [first, last]."""
+        found = []
+        for key in archived(archive.truth[DAYS]):
+            shown = last_count(archive, key)
+            if shown is not None and first <= shown[0] <= last:
+                found.append((aid(key), shown[1]))
+        return sorted(found, key=lambda pair: (-pair[1], pair[0]))
+
+    def top(*window: str) -> list[tuple[str, int]]:
+        rows = query_json(capsys, archive, "top", *window, "-n", "500")
+        return [(r["article_id"], r["views"]) for r in rows]
+
+    first_only = expected(1, 1)  # removed on day 2: the first crawl saw them last
+    assert first_only, "the replica removed nothing on day 2"
+    assert top("--seen-until", starts[1]) == first_only
+    middle = expected(2, DAYS - 1)
+    assert middle, "the replica removed nothing on days 3 and 4"
+    assert top("--seen-since", starts[1], "--seen-until", starts[DAYS - 1]) == middle
+    assert top("--seen-since", starts[DAYS - 1]) == expected(DAYS, DAYS)
+    assert top("--seen-since", starts[0]) == expected(1, DAYS)
+    rows = query_json(capsys, archive, "top", "--seen-until", starts[1])
+    assert all(r["removed_at"] is not None for r in rows)  # removed since, listed
 
 
 # --- history -----------------------------------------------------------------
@@ -118,15 +170,20 @@ def test_history_has_one_observation_per_crawl_with_the_replica_views(
     archive: Archive,
 ) -> None:
     history = query_json(capsys, archive, "history", SEED_ID)
+    assert history["article"]["article_id"] == aid(SEED_ID)
     views = [obs["views"] for obs in history["observations"]]
     assert [obs["crawl_id"] for obs in history["observations"]] == archive.crawl_ids
     assert views == [archive.truth[day][SEED_ID].views for day in range(1, DAYS + 1)]
+    assert history["article"]["views"] == views[-1]
+    assert history["article"]["views_peak"] == max(views)
     assert history["article"]["title"].startswith("Thường trực Tỉnh ủy làm việc định kỳ")
     assert [r["number"] for r in history["revisions"]] == [1]
 
-    # by URL, as the crawler saw it
+    # by its archive id, and by URL as the crawler saw it
+    by_id = query_json(capsys, archive, "history", aid(SEED_ID))
+    assert by_id["observations"] == history["observations"]
     url = history["article"]["url"]
-    assert query_json(capsys, archive, "history", url)["article"]["article_id"] == SEED_ID
+    assert query_json(capsys, archive, "history", url)["article"]["article_id"] == aid(SEED_ID)
 
     code, out, _ = run_cli(capsys, "query", "history", SEED_ID, *archive.args())
     assert code == 0
@@ -199,7 +256,7 @@ def test_word_diff_and_paragraph_diff() -> None:
 # --- growth ------------------------------------------------------------------
 
 
-def test_growth_ranks_by_views_gained_per_day_from_observations(
+def test_growth_ranks_by_views_gained_per_day_from_first_to_latest_count(
     capsys: pytest.CaptureFixture[str],
     archive: Archive,
 ) -> None:
@@ -208,32 +265,42 @@ def test_growth_ranks_by_views_gained_per_day_from_observations(
     day_of = {crawl_id: day for day, crawl_id in enumerate(archive.crawl_ids, 1)}
     assert rows
     for row in rows:
-        first = db.observations.find_one({"article_id": row["article_id"], "views": {"$ne": None}},
-                                         sort=[("fetched_at", 1)])  # fmt: skip
-        last = db.observations.find_one({"article_id": row["article_id"], "views": {"$ne": None}},
-                                        sort=[("fetched_at", -1)])  # fmt: skip
+        key = key_of(row["article_id"])
+        shown = [
+            o for o in observations(db, article_id=row["article_id"]) if o["views"] is not None
+        ]
+        first, last = shown[0], shown[-1]
         first_day, last_day = day_of[first["crawl_id"]], day_of[last["crawl_id"]]
-        assert row["first_views"] == archive.truth[first_day][row["article_id"]].views
-        assert row["last_views"] == archive.truth[last_day][row["article_id"]].views
-        seconds = (last["fetched_at"] - first["fetched_at"]).total_seconds()
+        assert row["first_views"] == archive.truth[first_day][key].views
+        assert row["last_views"] == archive.truth[last_day][key].views
+        # the view count series keeps whole seconds
+        first_at = first["fetched_at"].replace(microsecond=0)
+        last_at = last["fetched_at"].replace(microsecond=0)
+        assert (row["first_at"], row["last_at"]) == (
+            first_at.isoformat().replace("+00:00", "Z"),
+            last_at.isoformat().replace("+00:00", "Z"),
+        )
+        seconds = (last_at - first_at).total_seconds()
         assert row["gained"] == row["last_views"] - row["first_views"]
         assert row["per_day"] == pytest.approx(row["gained"] / (seconds / 86400))
     per_day = [row["per_day"] for row in rows]
     assert per_day == sorted(per_day, reverse=True)
     # every article observed at least twice with a count is ranked
     truth = archived(archive.truth[DAYS])
-    counted = {
-        key for key in truth
+    twice = {
+        aid(key) for key in truth
         if sum(1 for d in range(1, DAYS + 1) if key in archive.truth[d]
-               and archive.truth[d][key].status != "deleted"
-               and archive.truth[d][key].views_in_static_html
-               and archive.truth[d][key].views is not None) >= 2
+               and counted(archive.truth[d][key])) >= 2
     }  # fmt: skip
-    assert {row["article_id"] for row in rows} == counted
+    assert {row["article_id"] for row in rows} == twice
 
-    # a window holding only the first crawl ranks nothing
+    # a window holding only the first crawl ranks nothing: no count seen before it closes
+    # is later than the first
     second = crawl_started(archive, 2)
     assert query_json(capsys, archive, "growth", "--until", second) == []
+    # a window opening on the test day: no day before it has a snapshot, so it opens at
+    # each article's first count (the four crawls ran on one day)
+    assert query_json(capsys, archive, "growth", "--since", second, "-n", "500") == rows
 
 
 # --- changes -----------------------------------------------------------------
@@ -246,19 +313,22 @@ def test_changes_since_a_date(capsys: pytest.CaptureFixture[str], archive: Archi
     deleted = {key for key, t in last.items() if t.status == "deleted"}
     moved = {key for key, t in last.items() if t.status == "moved"}
     assert deleted and moved
-    assert {d["_id"] for d in found["removed"]} == deleted
-    assert {d["_id"] for d in found["moved"]} == moved
+    assert {d["_id"] for d in found["removed"]} == {aid(key) for key in deleted}
+    assert {d["_id"] for d in found["moved"]} == {aid(key) for key in moved}
     for doc in found["moved"]:
-        old_url = last[doc["_id"]].old_url
+        old_url = last[key_of(doc["_id"])].old_url
         assert any(url.endswith(old_url) for url in doc["moved_from"])
-    assert {d["_id"] for d in found["new"]} == set(last) - set(day1)
-    assert {d["_id"] for d in found["edited"]} == {key for key, _ in _edited(archive)}
+    assert {d["_id"] for d in found["new"]} == {aid(key) for key in set(last) - set(day1)}
+    assert {d["_id"] for d in found["edited"]} == {aid(key) for key, _ in _edited(archive)}
+    assert found["counts"] == {
+        name: len(found[name]) for name in ("new", "edited", "removed", "moved")
+    }
 
     code, out, _ = run_cli(capsys, "query", "changes", "--since", since, *archive.args())
     assert code == 0
     assert f"Removed: {len(deleted)}" in out and f"Moved: {len(moved)}" in out
     for key in deleted | moved:
-        assert key in out
+        assert aid(key) in out
 
 
 def test_changes_since_the_last_crawl(
@@ -270,12 +340,12 @@ def test_changes_since_the_last_crawl(
     removed_last_day = {
         k for k, t in last.items() if t.status == "deleted" and before[k].status != "deleted"
     }
-    assert {d["_id"] for d in found["removed"]} == removed_last_day
-    assert {d["_id"] for d in found["new"]} == set(last) - set(before)
+    assert {d["_id"] for d in found["removed"]} == {aid(k) for k in removed_last_day}
+    assert {d["_id"] for d in found["new"]} == {aid(k) for k in set(last) - set(before)}
     edited_last_day = {
         k for k, t in last.items() if k in before and t.revision > before[k].revision
     }
-    assert {d["_id"] for d in found["edited"]} == edited_last_day
+    assert {d["_id"] for d in found["edited"]} == {aid(k) for k in edited_last_day}
 
 
 # --- search ------------------------------------------------------------------
@@ -283,18 +353,25 @@ def test_changes_since_the_last_crawl(
 
 def test_search_is_accent_insensitive(capsys: pytest.CaptureFixture[str], archive: Archive) -> None:
     rows = query_json(capsys, archive, "search", "thuong truc tinh uy", "-n", "500")
-    assert SEED_ID in [r["article_id"] for r in rows]
-    words = ["thuong", "truc", "tinh", "uy"]
+    assert aid(SEED_ID) in [r["article_id"] for r in rows]
+    words = {"thuong", "truc", "tinh", "uy"}
     truth = archived(archive.truth[DAYS])
-    expected = {
-        key for key, t in truth.items()
-        if all(w in fold("\n".join([t.title, t.lede, *t.body])) for w in words)
-    }  # fmt: skip
-    assert {r["article_id"] for r in rows} == expected
+
+    def text(t: Any) -> str:
+        return fold("\n".join([t.title, t.lede, *t.body]))
+
+    # whole words: "uy" is not found in "huyen" (the search reads postings of words)
+    expected = {key for key, t in truth.items() if words <= set(re.findall(r"[0-9a-z]+", text(t)))}
+    inside_words = {key for key, t in truth.items() if all(w in text(t) for w in words)}
+    assert expected < inside_words
+    assert {r["article_id"] for r in rows} == {aid(key) for key in expected}
     assert rows[0]["in_title"]
+    for row in rows:
+        title_words = set(re.findall(r"[0-9a-z]+", fold(truth[key_of(row["article_id"])].title)))
+        assert row["in_title"] == (words <= title_words), row["article_id"]
     # accents, case and word order do not matter; all words must match
     same = query_json(capsys, archive, "search", "TỈNH", "Ủy", "thường", "trực", "-n", "500")
-    assert {r["article_id"] for r in same} == expected
+    assert {r["article_id"] for r in same} == {aid(key) for key in expected}
     seed_title = "Thường trực Tỉnh ủy làm việc định kỳ"
     only = query_json(capsys, archive, "search", "lam viec dinh ky voi cac co quan tham muu")
     assert any(r["title"].startswith(seed_title) for r in only)
@@ -302,11 +379,13 @@ def test_search_is_accent_insensitive(capsys: pytest.CaptureFixture[str], archiv
     code, out, _ = run_cli(
         capsys, "query", "search", "thuong", "truc", "tinh", "uy", *archive.args()
     )
-    assert code == 0 and SEED_ID in out and seed_title in out
+    assert code == 0 and aid(SEED_ID) in out and seed_title in out
     code, out, _ = run_cli(capsys, "query", "search", "xyzzy khong co", *archive.args())
     assert code == 0 and "No article contains" in out
-    # regex characters are literal
-    assert query_json(capsys, archive, "search", ".*") == []
+    # regex characters are no wildcards, and a query without a word is refused
+    assert query_json(capsys, archive, "search", "t.nh") == []
+    code, out, err = run_cli(capsys, "query", "search", ".*", *archive.args())
+    assert code == 1 and "nothing to search for" in err and not out
 
 
 # --- stats -------------------------------------------------------------------
@@ -327,12 +406,27 @@ def test_stats_counts_match_the_replica(
     assert {(r["category"], r["month"]): r["articles"] for r in found["by_month"]} == dict(by_month)
     assert [c["crawl_id"] for c in found["crawls"]] == archive.crawl_ids[::-1]
     assert all(c["status"] == "finished" for c in found["crawls"])
-    for point, day in zip(found["site_views"], range(1, DAYS + 1), strict=True):
-        served = online(archive.truth[day])
-        assert point["views"] == sum(
-            t.views for t in served.values() if t.views_in_static_html and t.views is not None
-        )
-    assert found["totals"]["articles"] == len(truth)
+    # the site's views per UTC day: every article's latest count as that day ended (those
+    # of removed articles included), as the day's last crawl left them
+    last_crawl_of_day: dict[str, int] = {}
+    for day, crawl in enumerate(found["crawls"][::-1], 1):
+        last_crawl_of_day[crawl["finished_at"][:10]] = day
+    expected_points = []
+    for day_text, day in sorted(last_crawl_of_day.items()):
+        shown = [last_count(archive, key, day) for key in archived(archive.truth[day])]
+        counts = [views for _, views in filter(None, shown)]
+        expected_points.append(("haugiang", f"{day_text}T00:00:00Z", sum(counts), len(counts)))
+    assert [
+        (p["site"], p["day"], p["views"], p["articles"]) for p in found["site_views"]
+    ] == expected_points
+    totals = found["totals"]
+    deleted = {key for key, t in truth.items() if t.status == "deleted"}
+    assert totals["articles"] == len(truth)
+    assert (totals["live"], totals["removed"]) == (len(truth) - len(deleted), len(deleted))
+    assert totals["moved"] == sum(t.status == "moved" for t in truth.values())
+    assert totals["edited"] == len(_edited(archive))
+    assert totals["observations"] == count(archive.db())
+    assert totals["crawls"] == DAYS
 
     code, out, _ = run_cli(capsys, "query", "stats", *archive.args())
     assert code == 0

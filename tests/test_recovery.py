@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 import uuid
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,9 @@ from pymongo import MongoClient
 
 from hgcrawler.lock import SingleInstanceLock
 from hgcrawler.replica import ReplicaServer, ReplicaSite
+from hgcrawler.storage import ArchiveReader
 from hgcrawler.storage.embedded import EmbeddedDatabase
+from tests.archive_view import count, observations
 from tests.crawling import ROOT, hgcrawler_crawl, reachable
 
 pytestmark = pytest.mark.slow
@@ -158,7 +161,7 @@ def test_database_killed_mid_crawl_spills_then_replays_exactly_once(
         assert any("wait in the spill journal" in problem for problem in first["problems"])
         assert db.articles.count_documents({}) == articles
         assert db.revisions.count_documents({}) == articles
-        assert db.observations.count_documents({"crawl_id": first["_id"]}) == articles
+        assert count(db, first["_id"]) == articles
         assert db.rejects.count_documents({}) == malformed
         again = subprocess.run(replay, cwd=ROOT, capture_output=True, text=True, timeout=120)
         assert again.returncode == 0 and "nothing to replay" in again.stdout
@@ -169,8 +172,13 @@ def test_database_killed_mid_crawl_spills_then_replays_exactly_once(
         assert second is not None and second["status"] == "finished"
         assert db.articles.count_documents({}) == articles
         assert db.revisions.count_documents({}) == articles
-        assert db.observations.count_documents({}) == 2 * articles
+        assert count(db) == 2 * articles
         assert db.rejects.count_documents({}) == 2 * malformed
+        # the view count series holds every observation, those of the batches written
+        # before the database died included
+        totals = ArchiveReader(db).totals()
+        assert (totals["articles"], totals["live"]) == (articles, articles)
+        assert totals["observations"] == 2 * articles
     finally:
         client.close()
         embedded.stop()
@@ -233,11 +241,16 @@ def test_sigkilled_crawl_is_interrupted_and_the_next_run_completes(
     assert any(str(k["first_pid"]) in problem for problem in crawls[0]["problems"])
     assert db.articles.count_documents({}) == articles
     assert db.revisions.count_documents({}) == articles
-    assert db.observations.count_documents({"crawl_id": crawls[1]["_id"]}) == articles
-    first_observations = db.observations.count_documents({"crawl_id": crawls[0]["_id"]})
+    assert count(db, crawls[1]["_id"]) == articles
+    first_observations = count(db, crawls[0]["_id"])
     assert 10 <= first_observations <= articles
-    pipeline = [{"$group": {"_id": {"a": "$article_id", "c": "$crawl_id"}, "n": {"$sum": 1}}}]
-    assert max(row["n"] for row in db.observations.aggregate(pipeline)) == 1
+    # never two observations of one article by one crawl
+    seen = Counter((o["article_id"], o["crawl_id"]) for o in observations(db))
+    assert max(seen.values()) == 1
+    # the killed crawl's series was never saved: the next run caught it up
+    totals = ArchiveReader(db).totals()
+    assert (totals["articles"], totals["live"]) == (articles, articles)
+    assert totals["observations"] == first_observations + articles
     assert db.rejects.count_documents({"crawl_id": crawls[1]["_id"]}) == malformed
 
 
@@ -359,7 +372,8 @@ def test_layout_drift_marks_the_crawl_degraded(
         stored = reachable(site, malformed=False)
         assert db.articles.count_documents({}) == len(stored)
         assert db.articles.count_documents({"views": None}) == len(stored)
-        assert db.observations.count_documents({"views": None}) == len(stored)
+        seen = observations(db)
+        assert len(seen) == len(stored) and all(o["views"] is None for o in seen)
     else:  # without a date nothing can be stored: every page is a reject with its reason
         assert db.articles.count_documents({}) == 0
         assert db.observations.count_documents({}) == 0

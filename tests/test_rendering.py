@@ -14,6 +14,7 @@ from scrapy.settings import Settings
 from hgcrawler.config import RenderConfig
 from hgcrawler.rendering import browser_rss_bytes, chromium_args, playwright_settings
 from hgcrawler.replica import ReplicaServer, ReplicaSite
+from tests.archive_view import aid, observations
 from tests.crawling import hgcrawler_crawl, reachable
 
 CHROMIUM = "/usr/bin/chromium"
@@ -36,16 +37,16 @@ def crawl_into(
     assert done.returncode == 0, done.stderr[-3000:] + done.stdout
     client: MongoClient[dict[str, Any]] = MongoClient(uri)
     try:
-        observations = list(client[database].observations.find())
+        seen = observations(client[database])
         crawl = client[database].crawls.find_one()
     finally:
         client.drop_database(database)
         client.close()
-    return (done, crawl), observations
+    return (done, crawl), seen
 
 
 def js_truths(site: ReplicaSite) -> dict[str, Any]:
-    return {str(t.id): t for t in reachable(site) if t.js_counter != "none"}
+    return {aid(t.id): t for t in reachable(site) if t.js_counter != "none"}
 
 
 @pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium")
@@ -157,7 +158,7 @@ def test_always_mode_renders_every_article_page(mongo_server: Any, tmp_path: Pat
     by_id = {o["article_id"]: o for o in observations}
     for truth in reachable(site):
         if truth.js_counter in ("none", "ok", "slow"):
-            assert by_id[str(truth.id)]["views"] == truth.views
+            assert by_id[aid(truth.id)]["views"] == truth.views
     # every article page went through the browser, the malformed one (then rejected) too
     malformed = reachable(site, malformed=True)
     assert len(malformed) == crawl["counts"]["rejected"] == 1

@@ -10,11 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from hgcrawler import query
 from hgcrawler.charts import views_chart
 from hgcrawler.cli import main
 from hgcrawler.report import build_report, render_report
+from hgcrawler.storage import ArchiveReader
 from tests.archive_fixture import DAYS, Archive, archive_for
+from tests.archive_view import aid, count
 from tests.conftest import MongoServer
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -55,11 +56,11 @@ def test_plot_writes_a_png_with_one_line_per_article(
     data = out.read_bytes()
     assert png_size(data) == (800, 400)
 
-    db = archive.db()
-    chart = views_chart({i: query.view_series(db, i) for i in ids}, size=(800, 400))
-    assert [s.label for s in chart.series] == ids
-    for series, article_id in zip(chart.series, ids, strict=True):
-        expected = [archive.truth[day][article_id].views for day in range(1, DAYS + 1)]
+    reader = ArchiveReader(archive.db())
+    chart = views_chart({aid(i): reader.view_series(aid(i)) for i in ids}, size=(800, 400))
+    assert [s.label for s in chart.series] == [aid(i) for i in ids]
+    for series, key in zip(chart.series, ids, strict=True):
+        expected = [archive.truth[day][key].views for day in range(1, DAYS + 1)]
         assert [value for _, value in series.points] == expected
 
     from matplotlib.image import imread
@@ -75,8 +76,7 @@ def test_plot_writes_a_png_with_one_line_per_article(
 
 
 def test_report_context_matches_the_archive(archive: Archive) -> None:
-    db = archive.db()
-    context = build_report(db)
+    context = build_report(ArchiveReader(archive.db()))
     truth = {k: t for k, t in archive.truth[DAYS].items() if not t.malformed}
     assert context["totals"]["articles"] == len(truth)
     assert context["totals"]["crawls"] == DAYS
@@ -84,7 +84,7 @@ def test_report_context_matches_the_archive(archive: Archive) -> None:
     assert set(context["charts"]) == {"top", "growth", "categories", "site_views"}
     assert context["charts"]["top"]["series"] == 5
     deleted = {k for k, t in truth.items() if t.status == "deleted"}
-    assert {doc["_id"] for doc in context["removals"]} == deleted
+    assert {doc["_id"] for doc in context["removals"]} == {aid(key) for key in deleted}
     html = render_report(context)
     assert "http://" not in re.sub(r'href="[^"]*"', "", html)  # nothing fetched at view time
     assert "<script" not in html
@@ -137,6 +137,8 @@ def test_report_opens_in_chromium_with_its_charts(
     assert values["articles"] == str(len(truth))
     assert values["removed"] == str(sum(t.status == "deleted" for t in truth.values()))
     assert values["crawls"] == str(DAYS)
+    assert values["live"] == str(sum(t.status != "deleted" for t in truth.values()))
+    assert values["observations"] == f"{count(archive.db()):,}"
     assert top.title in text and f"{top.views:,}" in text
     for category in {t.category for t in truth.values()}:
         assert category in text

@@ -20,6 +20,7 @@ from pymongo import MongoClient
 from pymongo.database import Database
 
 from hgcrawler.replica import ArticleTruth, ReplicaServer, ReplicaSite
+from tests.archive_view import aid, observations
 from tests.crawling import hgcrawler_crawl, reachable
 
 pytestmark = pytest.mark.slow
@@ -113,14 +114,15 @@ def test_one_article_per_page_keyed_by_its_url(slug_site: SlugSite) -> None:
     docs = crawl.articles()
     assert len(docs) == len(slug_site.truth)
     # keyed by their canonical URLs, each a page of the replica
-    assert set(docs) == set(slug_site.truth)
+    assert set(docs) == {aid(url) for url in slug_site.truth}
     for article_id, doc in docs.items():
-        assert doc["url"] == article_id and doc["old_urls"] == []
+        assert article_id == aid(doc["url"]) and doc["key"] == doc["url"]
+        assert doc["old_urls"] == []
         assert_as_on_the_site(doc, slug_site.truth[doc["url"]])
     assert crawl.collisions() == []
     per_article = Counter(r["article_id"] for r in crawl.db.revisions.find({}, {"article_id": 1}))
     assert per_article == Counter(set(docs))
-    seen = Counter(o["article_id"] for o in crawl.db.observations.find({}, {"article_id": 1}))
+    seen = Counter(o["article_id"] for o in observations(crawl.db))
     assert seen == Counter(set(docs))
     assert crawl.db.moves.count_documents({}) == 0
     record = crawl.db.crawls.find_one({})
@@ -144,12 +146,12 @@ def test_slug_ids_on_a_slug_site_keeps_pages_apart_and_says_so(slug_site: SlugSi
         assert_as_on_the_site(doc, truth[doc["url"]])
         assert crawl.db.revisions.count_documents({"article_id": doc["_id"]}) == 1
     # the first page with a number keeps it as key, the others are "<number>#2", "#3"…
-    expected_ids = {url for url in truth if not TRAILING_NUMBER.search(url)}
+    expected_keys = {url for url in truth if not TRAILING_NUMBER.search(url)}
     for number, urls in groups.items():
-        expected_ids |= {number} | {f"{number}#{n}" for n in range(2, len(urls) + 1)}
-    assert set(docs) == expected_ids
+        expected_keys |= {number} | {f"{number}#{n}" for n in range(2, len(urls) + 1)}
+    assert set(docs) == {aid(key) for key in expected_keys}
     for doc in docs.values():
-        assert doc["key"] == str(doc["_id"]).split("#")[0]
+        assert aid(doc["key"]) == str(doc["_id"]).split("#")[0]
     # one key_collision reject per page kept apart, naming both pages
     kept_apart = sum(len(urls) - 1 for urls in groups.values())
     collisions = crawl.collisions()
@@ -160,7 +162,7 @@ def test_slug_ids_on_a_slug_site_keeps_pages_apart_and_says_so(slug_site: SlugSi
         assert reject["url"] != reject["other_url"]
         assert docs[reject["kept_as"]]["url"] == reject["url"]
         assert docs[reject["other_article"]]["url"] == reject["other_url"]
-        assert reject["other_article"] == number
+        assert reject["other_article"] == aid(number)
     assert sorted(r["kept_as"] for r in collisions) == sorted(i for i in docs if "#" in i)
     assert crawl.db.moves.count_documents({}) == 0
     record = crawl.db.crawls.find_one({}, sort=[("started_at", 1)])
@@ -188,6 +190,9 @@ def test_the_next_crawl_finds_each_kept_apart_page_by_its_url(slug_site: SlugSit
         == 0
     )
     for doc in crawl.articles().values():
-        seen = list(crawl.db.observations.find({"article_id": doc["_id"]}).sort("fetched_at", 1))
+        seen = observations(crawl.db, article_id=doc["_id"])
         assert [o["crawl_id"] for o in seen] == [first["_id"], second["_id"]], doc["_id"]
-        assert {o["url"] for o in seen} == {doc["url"]}
+        # observations keep no URL: each showed the count of the article's own page
+        page = truth[doc["url"]]
+        shown = page.views if page.views_in_static_html else None
+        assert [o["views"] for o in seen] == [shown, shown], doc["_id"]

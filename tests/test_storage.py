@@ -15,6 +15,7 @@ from hgcrawler.storage import MongoArchiveStore, RevisitPolicy
 from hgcrawler.storage.mongo import content_hash
 from hgcrawler.storage.writer import urls_of
 from hgcrawler.urls import ArticleKeys
+from tests.archive_view import aid, count, observations, one
 
 UTC = dt.UTC
 URL = "https://haugiang.dcs.vn/tin/hoi-nghi-tinh-uy-1234.html"
@@ -72,23 +73,40 @@ def test_new_article(store: MongoArchiveStore) -> None:
     result = store.write_batch(crawl_id, [article()])
     assert (result.new, result.articles, result.revisited) == (1, 1, 0)
     db = store.db
-    doc = db.articles.find_one({"_id": "1234"})
+    doc = db.articles.find_one({"_id": "haugiang:1234"})
     assert doc is not None
+    assert (doc["site"], doc["key"], doc["n"]) == ("haugiang", "1234", 0)
     assert doc["revision"] == 1 and doc["revision_count"] == 1
-    assert doc["views"] == 120
+    assert doc["views"] == 120 and doc["views_peak"] == 120
+    assert doc["views_at"] == dt.datetime(2026, 11, 1, 8, tzinfo=UTC)
     assert doc["updated_on"] == dt.datetime(2026, 10, 30, tzinfo=UTC)
     assert doc["first_seen_at"] == dt.datetime(2026, 11, 1, 8, tzinfo=UTC)
     assert doc["removed_at"] is None
     assert doc["content_hash"] == content_hash(article())
-    revision = db.revisions.find_one({"article_id": "1234"})
+    revision = db.revisions.find_one({"article_id": "haugiang:1234"})
     assert revision is not None
-    assert revision["_id"] == f"1234:{doc['content_hash']}"
+    assert revision["_id"] == f"haugiang:1234:{doc['content_hash']}"
+    assert revision["site"] == "haugiang"
     assert revision["number"] == 1 and revision["first_crawl_id"] == crawl_id
-    observation = db.observations.find_one({"_id": f"1234@{crawl_id}"})
+    # one bucket per article and year, holding this crawl's one observation
+    bucket = db.observations.find_one({"_id": "haugiang:1234|2026"})
+    assert bucket is not None
+    assert (bucket["site"], bucket["article_id"], bucket["year"]) == (
+        "haugiang",
+        "haugiang:1234",
+        2026,
+    )
+    fetched = dt.datetime(2026, 11, 1, 8, tzinfo=UTC)
+    assert bucket["first_at"] == bucket["last_at"] == fetched
+    assert bucket["obs"] == [
+        {"at": fetched, "crawl": crawl_id, "status": 200, "views": 120, "rev": 1}
+    ]
+    observation = one(db, "haugiang:1234", crawl_id)
     assert observation is not None
     assert observation["views"] == 120 and observation["status"] == 200
     assert db.revisions.count_documents({}) == 1
     assert db.observations.count_documents({}) == 1
+    assert count(db) == 1
 
 
 def test_same_content_next_crawl(store: MongoArchiveStore) -> None:
@@ -98,10 +116,10 @@ def test_same_content_next_crawl(store: MongoArchiveStore) -> None:
     assert (result.new, result.revisited, result.changed) == (0, 1, 0)
     db = store.db
     assert db.revisions.count_documents({}) == 1
-    assert db.observations.count_documents({"article_id": "1234"}) == 2
-    doc = db.articles.find_one({"_id": "1234"})
+    assert count(db, article_id=aid(1234)) == 2
+    doc = db.articles.find_one({"_id": aid(1234)})
     assert doc is not None
-    assert doc["views"] == 150 and doc["revision"] == 1
+    assert doc["views"] == 150 and doc["revision"] == 1 and doc["views_peak"] == 150
     assert doc["last_seen_at"] == dt.datetime(2026, 11, 2, 8, tzinfo=UTC)
     assert doc["first_seen_at"] == dt.datetime(2026, 11, 1, 8, tzinfo=UTC)
     revision = db.revisions.find_one({})
@@ -116,22 +134,22 @@ def test_edit_then_revert(store: MongoArchiveStore) -> None:
     second = store.begin_crawl("full", "x")
     result = store.write_batch(second, [edited])
     assert result.changed == 1
-    doc = store.db.articles.find_one({"_id": "1234"})
+    doc = store.db.articles.find_one({"_id": aid(1234)})
     assert doc is not None
     assert doc["revision"] == 2 and doc["revision_count"] == 2
     assert doc["content_hash"] != original_hash
     assert doc["body"] == "Đoạn một, đã sửa."
-    assert store.db.revisions.count_documents({"article_id": "1234"}) == 2
+    assert store.db.revisions.count_documents({"article_id": aid(1234)}) == 2
 
     third = store.begin_crawl("full", "x")
     result = store.write_batch(third, [article(fetched_at="2026-11-03T08:00:00Z")])
     assert result.changed == 1
-    doc = store.db.articles.find_one({"_id": "1234"})
+    doc = store.db.articles.find_one({"_id": aid(1234)})
     assert doc is not None
     assert doc["revision"] == 1 and doc["revision_count"] == 2
     assert doc["content_hash"] == original_hash
-    assert store.db.revisions.count_documents({"article_id": "1234"}) == 2
-    assert store.db.observations.count_documents({"article_id": "1234"}) == 3
+    assert store.db.revisions.count_documents({"article_id": aid(1234)}) == 2
+    assert count(store.db, article_id=aid(1234)) == 3
 
 
 def test_gone_and_back(store: MongoArchiveStore) -> None:
@@ -142,15 +160,15 @@ def test_gone_and_back(store: MongoArchiveStore) -> None:
         "url": URL,
         "status": 404,
         "fetched_at": "2026-11-05T00:00:00Z",
-        "article_id": "1234",
+        "article_id": aid(1234),
     }
     result = store.write_batch(second, [gone])
     assert result.removed == 1
-    doc = store.db.articles.find_one({"_id": "1234"})
+    doc = store.db.articles.find_one({"_id": aid(1234)})
     assert doc is not None
     assert doc["removed_at"] == dt.datetime(2026, 11, 5, tzinfo=UTC)
     assert doc["last_status"] == 404
-    observation = store.db.observations.find_one({"_id": f"1234@{second}"})
+    observation = one(store.db, aid(1234), second)
     assert observation is not None
     assert observation["status"] == 404 and observation["views"] is None
 
@@ -158,15 +176,62 @@ def test_gone_and_back(store: MongoArchiveStore) -> None:
     third = store.begin_crawl("revisit", "x")
     result = store.write_batch(third, [{**gone, "fetched_at": "2026-11-06T00:00:00Z"}])
     assert result.removed == 0
-    doc = store.db.articles.find_one({"_id": "1234"})
+    doc = store.db.articles.find_one({"_id": aid(1234)})
     assert doc is not None and doc["removed_at"] == dt.datetime(2026, 11, 5, tzinfo=UTC)
 
     fourth = store.begin_crawl("revisit", "x")
     store.write_batch(fourth, [article(fetched_at="2026-11-07T00:00:00Z")])
-    doc = store.db.articles.find_one({"_id": "1234"})
+    doc = store.db.articles.find_one({"_id": aid(1234)})
     assert doc is not None
     assert doc["removed_at"] is None and doc["last_status"] == 200
     assert store.db.articles.count_documents({}) == 1
+
+
+def test_a_page_replacing_a_404_of_its_crawl_leaves_the_bucket_bounded_by_its_entries(
+    store: MongoArchiveStore,
+) -> None:
+    first = crawl(store, article(fetched_at="2026-11-01T08:00:00Z"))
+    second = store.begin_crawl("full", "x")
+    gone = {"type": "gone", "url": URL, "status": 404, "fetched_at": "2026-11-02T20:00:00Z"}
+    store.write_batch(second, [gone])
+    # the article's page, reached by a redirect later in the same crawl, fetched earlier
+    moved = "https://haugiang.dcs.vn/tin/hoi-nghi-tinh-uy-1234-moi.html"
+    store.write_batch(
+        second,
+        [article(url=moved, redirect_urls=[URL], fetched_at="2026-11-02T06:00:00Z", views=130)],
+    )
+    bucket = store.db.observations.find_one({"_id": "haugiang:1234|2026"})
+    assert bucket is not None
+    assert [(e["crawl"], e["status"]) for e in bucket["obs"]] == [(first, 200), (second, 200)]
+    assert bucket["first_at"] == dt.datetime(2026, 11, 1, 8, tzinfo=UTC)
+    assert bucket["last_at"] == dt.datetime(2026, 11, 2, 6, tzinfo=UTC)  # not the 404's time
+
+
+def test_a_replayed_journal_leaves_nothing_out_of_the_view_count_series(
+    store: MongoArchiveStore, mongo_uri: str, archive_db_name: str
+) -> None:
+    """A crawl dies (its series never saved) after writing some batches; its journal,
+    replayed by the next run before that run's crawl starts, holds its later records."""
+    from hgcrawler.storage import ArchiveReader
+
+    dead = store.begin_crawl("full", "https://haugiang.dcs.vn/")
+    store.write_batch(dead, [article(fetched_at="2026-11-01T08:00:00Z", views=120)])
+    store.close()  # killed: no finish_crawl, no checkpoint
+    later = MongoArchiveStore(mongo_uri, archive_db_name, write_retries=1)
+    try:
+        other = "https://haugiang.dcs.vn/tin/bai-khac-55.html"
+        journalled = article(url=other, requested_url=other, title="Khác", views=7)
+        later.write_batch(dead, [{**journalled, "fetched_at": "2026-11-01T09:00:00Z"}])
+        later.begin_crawl("incremental", "https://haugiang.dcs.vn/")
+        reader = ArchiveReader(later.db)
+        totals = reader.totals()
+        assert (totals["articles"], totals["live"], totals["observations"]) == (2, 2, 2)
+        assert [(row["article_id"], row["views"]) for row in reader.top()] == [
+            (aid(1234), 120),
+            (aid(55), 7),
+        ]
+    finally:
+        later.close()
 
 
 def test_gone_for_unknown_article_writes_nothing(store: MongoArchiveStore) -> None:
@@ -175,6 +240,7 @@ def test_gone_for_unknown_article_writes_nothing(store: MongoArchiveStore) -> No
     assert result.ignored == 1
     assert store.db.articles.count_documents({}) == 0
     assert store.db.observations.count_documents({}) == 0
+    assert count(store.db) == 0
 
 
 def test_moved_article_keeps_its_id(store: MongoArchiveStore) -> None:
@@ -195,7 +261,7 @@ def test_moved_article_keeps_its_id(store: MongoArchiveStore) -> None:
     )
     assert (result.moved, result.new, result.revisited) == (1, 0, 1)
     assert store.db.articles.count_documents({}) == 1
-    doc = store.db.articles.find_one({"_id": "77"})
+    doc = store.db.articles.find_one({"_id": aid(77)})
     assert doc is not None
     assert doc["url"] == new_url
     assert old_url in doc["old_urls"]
@@ -206,17 +272,19 @@ def test_moved_article_keeps_its_id(store: MongoArchiveStore) -> None:
     )
     assert (result.new, result.revisited, result.moved) == (0, 1, 0)
     assert store.db.articles.count_documents({}) == 1
-    assert store.db.observations.count_documents({"article_id": "77"}) == 3
+    assert count(store.db, article_id=aid(77)) == 3
     plan = store.load_plan("full", dt.datetime(2026, 11, 4, tzinfo=UTC))
-    assert plan.known_articles[old_url] == "77"
-    assert plan.known_articles[new_url] == "77"
+    assert plan.known_articles[old_url] == aid(77)
+    assert plan.known_articles[new_url] == aid(77)
 
 
 def _counts(store: MongoArchiveStore) -> dict[str, int]:
-    return {
+    counts = {
         name: store.db[name].count_documents({})
-        for name in ("articles", "revisions", "observations", "rejects", "pages")
+        for name in ("articles", "revisions", "rejects", "pages")
     }
+    counts["observations"] = count(store.db)
+    return counts
 
 
 def test_replaying_a_batch_writes_nothing_twice(store: MongoArchiveStore) -> None:
@@ -274,13 +342,12 @@ def test_one_observation_per_article_per_crawl(store: MongoArchiveStore) -> None
         crawl_id, [article(), article(url=other_spelling, requested_url=other_spelling)]
     )
     assert (result.new, result.duplicates) == (1, 1)
-    assert store.db.observations.count_documents({"crawl_id": crawl_id}) == 1
+    assert count(store.db, crawl_id) == 1
     # and again in a later batch of the same crawl
     result = store.write_batch(crawl_id, [article(views=999)])
     assert result.duplicates == 1
-    assert store.db.observations.count_documents({"crawl_id": crawl_id}) == 1
-    observation = store.db.observations.find_one({"crawl_id": crawl_id})
-    assert observation is not None and observation["views"] == 120
+    [observation] = observations(store.db, crawl_id)
+    assert observation["views"] == 120
 
 
 def test_load_plan_due(store: MongoArchiveStore) -> None:
@@ -318,7 +385,7 @@ def test_load_plan_due(store: MongoArchiveStore) -> None:
         [
             {
                 "type": "gone",
-                "article_id": "7",
+                "article_id": aid(7),
                 "status": 404,
                 "url": "https://haugiang.dcs.vn/tin/bai-7.html",
                 "fetched_at": (now - dt.timedelta(days=2)).isoformat(),
@@ -338,18 +405,18 @@ def test_load_plan_due(store: MongoArchiveStore) -> None:
     )
 
     plan = store.load_plan("incremental", now, RevisitPolicy())
-    assert [article_id for article_id, _ in plan.due] == ["5", "3", "1"]
-    assert plan.due[-1] == ("1", "https://haugiang.dcs.vn/tin/bai-1.html")
-    assert plan.known_articles["https://haugiang.dcs.vn/tin/bai-2.html"] == "2"
+    assert [article_id for article_id, _ in plan.due] == [aid(5), aid(3), aid(1)]
+    assert plan.due[-1] == (aid(1), "https://haugiang.dcs.vn/tin/bai-1.html")
+    assert plan.known_articles["https://haugiang.dcs.vn/tin/bai-2.html"] == aid(2)
     assert len(plan.known_articles) == 7
     assert plan.known_pages == {"https://haugiang.dcs.vn/": "listing"}
 
     everything = store.load_plan("full", now, RevisitPolicy())
-    assert sorted(article_id for article_id, _ in everything.due) == ["1", "2", "3", "4", "5", "6"]
+    assert sorted(article_id for article_id, _ in everything.due) == [aid(n) for n in range(1, 7)]
     revisit_all = store.load_plan("revisit", now, RevisitPolicy(revisit_all=True))
     assert len(revisit_all.due) == 6
     stricter = store.load_plan("revisit", now, RevisitPolicy(young_interval=dt.timedelta(hours=8)))
-    assert [article_id for article_id, _ in stricter.due] == ["5", "3"]
+    assert [article_id for article_id, _ in stricter.due] == [aid(5), aid(3)]
 
 
 def test_crawl_lifecycle_and_mark_interrupted(store: MongoArchiveStore) -> None:
@@ -400,4 +467,7 @@ def test_indexes(store: MongoArchiveStore) -> None:
     unique = [spec for spec in revisions.values() if spec.get("unique")]
     assert [spec["key"] for spec in unique] == [[("article_id", 1), ("number", 1)]]
     keys = [spec["key"] for spec in store.db.articles.index_information().values()]
-    assert [("views", -1)] in keys and [("url", 1)] in keys
+    assert [("site", 1), ("views", -1)] in keys and [("url", 1)] in keys
+    assert [("site", 1), ("n", 1)] in keys
+    buckets = [spec["key"] for spec in store.db.observations.index_information().values()]
+    assert [("article_id", 1), ("year", 1)] in buckets

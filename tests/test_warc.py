@@ -45,6 +45,7 @@ from hgcrawler.warc import (
     warc_location_text,
     write_index,
 )
+from tests.archive_view import aid, observations
 from tests.crawling import hgcrawler_crawl
 
 ROTATE_AT = 40_000  # bytes: the second crawl spreads over several files
@@ -245,7 +246,7 @@ def test_every_revision_resolves_to_its_record_and_reextracts_to_the_stored_text
             for field in ("title", "lede", "body"):
                 assert again[field] == revision[field], (revision["_id"], field)
         edited = {r["article_id"] for r in revisions if r["number"] == 2}
-        assert {str(article_id) for article_id in EDITED_ON_DAY_2} <= edited
+        assert {aid(article_id) for article_id in EDITED_ON_DAY_2} <= edited
     finally:
         client.close()
 
@@ -253,13 +254,21 @@ def test_every_revision_resolves_to_its_record_and_reextracts_to_the_stored_text
 def test_observations_point_at_the_response_of_their_crawl(archive: Archive) -> None:
     client, db = archive.db()
     try:
-        observations = list(db.observations.find({"status": 200}))
-        assert len(observations) >= 2 * 38
-        for observation in observations:
+        seen = [o for o in observations(db) if o["status"] == 200]
+        assert len(seen) >= 2 * 38
+        articles = {doc["_id"]: doc for doc in db.articles.find({}, {"url": 1, "old_urls": 1})}
+        last_crawl = archive.crawl_ids[-1]
+        for observation in seen:
             location = observation["warc"]
             assert location["file"].startswith(f"warc/{observation['crawl_id']}/")
             response = read_response(archive.data_dir, location)
-            assert response.url == observation["url"]
+            # observations keep no URL: the response is of a URL of their article (its
+            # current one in the last crawl), and it shows the count they hold
+            article = articles[observation["article_id"]]
+            assert response.url in (article["url"], *article["old_urls"])
+            if observation["crawl_id"] == last_crawl:
+                assert response.url == article["url"]
+            assert _reextract(response.body, response.url)["views"] == observation["views"]
     finally:
         client.close()
 
@@ -295,8 +304,13 @@ def test_each_crawl_has_a_sorted_cdxj_index_listing_its_articles(archive: Archiv
             lines = _index_lines(archive.data_dir, crawl_id)
             assert [line[:2] for line in lines] == sorted(line[:2] for line in lines)
             indexed = {fields["url"] for _, _, fields in lines}
-            for observation in db.observations.find({"crawl_id": crawl_id, "status": 200}):
-                assert observation["url"] in indexed
+            for observation in observations(db, crawl_id):
+                if observation["status"] == 200:
+                    response = read_response(archive.data_dir, observation["warc"])
+                    assert response.url in indexed
+            if crawl_id == archive.crawl_ids[-1]:  # every article, at its current URL
+                for article in db.articles.find({"removed_at": None}, {"url": 1}):
+                    assert article["url"] in indexed
             for _, _, fields in lines:
                 assert (archive.data_dir / "warc" / fields["filename"]).is_file()
     finally:
@@ -325,7 +339,7 @@ def _get(url: str) -> tuple[int, bytes]:
 def test_pywb_replays_an_archived_article(archive: Archive) -> None:
     client, db = archive.db()
     try:
-        article = db.articles.find_one({"_id": "39993"})
+        article = db.articles.find_one({"_id": aid(39993)})
     finally:
         client.close()
     assert article is not None
@@ -385,10 +399,10 @@ def _cli(*args: str) -> subprocess.CompletedProcess[bytes]:
 
 
 def test_warc_show_prints_the_bytes_behind_each_revision(archive: Archive) -> None:
-    article_id = str(EDITED_ON_DAY_2[1])
+    article_id = str(EDITED_ON_DAY_2[1])  # the site's key, as users give it
     client, db = archive.db()
     try:
-        revisions = {r["number"]: r for r in db.revisions.find({"article_id": article_id})}
+        revisions = {r["number"]: r for r in db.revisions.find({"article_id": aid(article_id)})}
     finally:
         client.close()
     assert set(revisions) == {1, 2}

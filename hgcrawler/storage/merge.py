@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from pymongo.database import Database
 
-from hgcrawler.storage.observations import entries_of, move_entries
+from hgcrawler.storage.observations import count_of, entries_of, move_entries
 from hgcrawler.storage.series import EDITED, MOVED
 
 if TYPE_CHECKING:
@@ -130,12 +130,14 @@ def _finish(db: Db, into: str, absorbed: str, context: SiteContext | None) -> No
     older = db.articles.find_one({"_id": into})
     newer = db.articles.find_one({"_id": absorbed})
     if older is not None and newer is not None:
+        before = count_of(db, into) + count_of(db, absorbed)
         move_entries(db, absorbed, into, str(older.get("site") or ""))
         numbers = _move_revisions(db, into, absorbed)
         _merge_documents(db, older, newer, numbers)
         db.articles.delete_one({"_id": absorbed})
         if context is not None:
-            _follow(db, context, into, older, newer, edited=len(numbers) > 1)
+            dropped = before - count_of(db, into)  # two of one crawl became one
+            _follow(db, context, into, older, newer, edited=len(numbers) > 1, dropped=dropped)
     db.moves.update_one(
         {"_id": f"{absorbed}>{into}"},
         {"$set": {"state": "done"}, "$currentDate": {"joined_at": True}},
@@ -150,18 +152,22 @@ def _follow(
     newer: dict[str, Any],
     *,
     edited: bool,
+    dropped: int = 0,
 ) -> None:
     """The site's series and postings follow the join: ``into`` keeps its number and takes
-    the observations; the absorbed article's number is no longer used."""
+    the observations (each counted already, under one number or the other; ``dropped``
+    of them were one crawl's second and are gone); the absorbed article's number is no
+    longer used."""
     if older.get("n") is None:
         return
     n = int(older["n"])
     series = context.series
     for entry in entries_of(db, into):
         if int(entry.get("status") or 0) >= 400:
-            series.remove(n, entry["at"])
+            series.remove(n, entry["at"], counted=False)
         else:
-            series.observe(n, entry.get("views"), entry["at"])
+            series.observe(n, entry.get("views"), entry["at"], counted=False)
+    series.observations = max(0, series.observations - dropped)
     series.mark(n, MOVED | (EDITED if edited else 0))
     if newer.get("n") is not None:
         series.forget(int(newer["n"]))

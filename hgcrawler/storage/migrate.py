@@ -191,6 +191,16 @@ def _articles(db: Db, site: str, progress: Progress | None) -> int:
         for name in ("article_id", "absorbed"):
             if move.get(name):
                 changes[name] = article_id_of(site, str(move[name]))
+        if move.get("absorbed") and move.get("article_id"):
+            # a join is found by its id, "<absorbed>><article>" (storage.merge): a join
+            # cut short before the upgrade must be finished under the new article ids
+            join_id = f"{changes['absorbed']}>{changes['article_id']}"
+            db[MOVES].replace_one(
+                {"_id": join_id}, {**move, **changes, "_id": join_id}, upsert=True
+            )
+            if join_id != move["_id"]:
+                db[MOVES].delete_one({"_id": move["_id"]})
+            continue
         db[MOVES].update_one({"_id": move["_id"]}, {"$set": changes})
     return done
 

@@ -269,10 +269,14 @@ class MongoArchiveStore:
         self._client.close()
 
     def state(self, site: str | None = None) -> SiteState:
-        """The series, postings and numbering of ``site`` (default: this store's)."""
+        """The series, postings and numbering of ``site`` (default: this store's), caught
+        up with what was written after the series was last saved before anything else is
+        written: a replayed journal must not move the series past a dead crawl's batches."""
         site = site or self.site
         if site not in self._sites:
-            self._sites[site] = SiteState(self._db, site)
+            state = SiteState(self._db, site)
+            self._retrying("catching up the view count series", state.catch_up)
+            self._sites[site] = state
         return self._sites[site]
 
     def finish_pending_joins(self) -> int:
@@ -317,8 +321,7 @@ class MongoArchiveStore:
             ),
         )
         self._crawl_id = crawl_id
-        state = self.state()
-        self._retrying("catching up the view count series", state.catch_up)
+        self.state()  # loaded and caught up (a crawl that died)
         return crawl_id
 
     def mark_interrupted(self, *, exclude: Iterable[str] = ()) -> list[str]:

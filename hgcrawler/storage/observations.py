@@ -1,7 +1,8 @@
 """Observations (one per article per crawl), kept in one bucket per article and year.
 
 A bucket is ``{_id: "<article id>|<year>", site, article_id, year, first_at,
-last_at, count, obs: [entry, ...]}`` and an entry is::
+last_at, obs: [entry, ...]}`` (``first_at``/``last_at``: the first and last entry's
+time) and an entry is::
 
     {"at": datetime, "crawl": crawl id, "status": 200, "views": 361 (or absent),
      "rev": revision number shown, "src": how the count was obtained,
@@ -39,6 +40,7 @@ class BucketOps:
 
     pulls: list[UpdateOne] = field(default_factory=list)
     pushes: list[UpdateOne] = field(default_factory=list)
+    replaced: set[str] = field(default_factory=set)  # buckets that lose an entry
 
     def __bool__(self) -> bool:
         return bool(self.pulls or self.pushes)
@@ -51,6 +53,7 @@ class BucketOps:
         at: dt.datetime = entry["at"]
         bucket = observation_bucket_id(article_id, at)
         if replace:
+            self.replaced.add(bucket)
             self.pulls.append(
                 UpdateOne({"_id": bucket}, {"$pull": {"obs": {"crawl": entry["crawl"]}}})
             )
@@ -79,7 +82,22 @@ class BucketOps:
                 errors = exc.details.get("writeErrors") or []
                 if any(error.get("code") != DUPLICATE_KEY for error in errors):
                     raise
-        self.pulls, self.pushes = [], []
+        if self.replaced:
+            _rebound(db, sorted(self.replaced))
+        self.pulls, self.pushes, self.replaced = [], [], set()
+
+
+def _rebound(db: Db, bucket_ids: list[str]) -> None:
+    """``first_at`` and ``last_at`` of buckets that lost an entry: ``$min``/``$max`` only
+    widen them, so a replaced entry's time would stay as a bound no entry has."""
+    fixes = []
+    for doc in db[OBSERVATIONS].find({"_id": {"$in": bucket_ids}}, {"obs.at": 1}):
+        times = [entry["at"] for entry in doc.get("obs") or []]
+        if times:
+            bounds = {"first_at": min(times), "last_at": max(times)}
+            fixes.append(UpdateOne({"_id": doc["_id"]}, {"$set": bounds}))
+    if fixes:
+        db[OBSERVATIONS].bulk_write(fixes, ordered=False)
 
 
 def crawl_entries(

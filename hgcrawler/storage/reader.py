@@ -101,6 +101,12 @@ def _day(moment: dt.datetime) -> int:
     return (moment.astimezone(UTC).date() - dt.date(2000, 1, 1)).days + 1
 
 
+def _last_day_before(moment: dt.datetime) -> dt.datetime:
+    """A moment of the last day a window ending (exclusively) at ``moment`` holds: the day
+    before when the window ends at midnight."""
+    return moment - dt.timedelta(microseconds=1)
+
+
 def snippet(text: str, words: Sequence[str], width: int = 160) -> str:
     """A one-line excerpt of ``text`` around the first folded match of ``words``.
 
@@ -255,7 +261,7 @@ class ArchiveReader:
         ref = ref.strip()
         articles = self.db[ARTICLES]
         doc = articles.find_one({"_id": ref})
-        if doc is None and "://" in ref.split(":", 1)[-1] and ref.startswith("http"):
+        if doc is None and re.match(r"https?://", ref, re.IGNORECASE):
             urls = sorted({ref, canonical_url(ref)})
             # indexed lookups one after the other: SecantusDB scans the whole collection
             # for a $or
@@ -264,7 +270,13 @@ class ArchiveReader:
             )
         if doc is None:
             ids = [f"{site}:{ref}" for site in self.sites]
-            doc = articles.find_one({"_id": {"$in": ids}}) if ids else None
+            found = list(articles.find({"_id": {"$in": ids}})) if ids else []
+            if len(found) > 1:
+                which = ", ".join(sorted(str(d["_id"]) for d in found))
+                raise ArchiveQueryError(
+                    f"article {ref!r} is in several sites ({which}): give its id, or --site"
+                )
+            doc = found[0] if found else None
         if doc is None:
             raise UnknownArticle(
                 f"no article {ref!r} in the archive (give an article id or its URL)"
@@ -333,7 +345,8 @@ class ArchiveReader:
             series = self.series(site)
             counts: list[tuple[int, dt.datetime | None, int]] = []
             if windowed:
-                snapshot = day_at(self.db, site, seen_until or dt.datetime.now(UTC))
+                end = _last_day_before(seen_until) if seen_until else dt.datetime.now(UTC)
+                snapshot = day_at(self.db, site, end)
                 if snapshot is None:
                     continue
                 since = seen_since.timestamp() if seen_since else None
@@ -459,6 +472,9 @@ class ArchiveReader:
         """Fastest-growing articles: views gained per day between the count known when the
         window opens (the latest seen before ``since``; without ``since``, each article's
         first count) and the latest count seen before ``until``, ranked by ``per_day``.
+        Both come from day snapshots: the counts as the day before ``since`` ended, and
+        as the window's last day ended (an article whose count of that day was seen after
+        ``until`` is left out, as ``top`` leaves it out).
 
         Rows: ``article_id``, ``site``, ``title``, ``category``, ``first_views``,
         ``last_views``, ``gained``, ``first_at``, ``last_at``, ``days``, ``per_day``.
@@ -466,7 +482,7 @@ class ArchiveReader:
         rows: list[dict[str, Any]] = []
         for site in self.sites:
             series = self.series(site)
-            end = day_at(self.db, site, until) if until is not None else None
+            end = day_at(self.db, site, _last_day_before(until)) if until is not None else None
             start = day_before(self.db, site, since) if since is not None else None
             last_views, last_seen = (
                 (end.views, end.seen) if end is not None else (series.views, series.seen)
@@ -481,6 +497,9 @@ class ArchiveReader:
             for n in range(min(len(last_views), len(first_views))):
                 if last_views[n] < 0 or first_views[n] < 0 or last_seen[n] <= first_seen[n]:
                     continue
+                seen_at = from_seconds(last_seen[n])
+                if until is not None and (seen_at is None or seen_at >= until):
+                    continue  # seen after ``until``, later on the window's last day
                 if category is not None and series.category_of(n) != category:
                     continue
                 days = (last_seen[n] - first_seen[n]) / 86400

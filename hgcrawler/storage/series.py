@@ -16,8 +16,9 @@ observation it writes, and saves it:
     thinned to the last saved day of each ISO week.
 
 A number in the series is always one a page showed (``-1``: none yet).  A crawl
-that died before saving is caught up from the observation buckets when the next
-crawl of the site starts (:meth:`hgcrawler.storage.mongo.MongoArchiveStore.begin_crawl`).
+that died before saving is caught up from the observation buckets when a store next
+opens the site's series, before it writes anything (a journal replay included):
+:meth:`hgcrawler.storage.mongo.MongoArchiveStore.state`.
 """
 
 from __future__ import annotations
@@ -176,11 +177,13 @@ class SiteSeries:
         self.flags[n] |= flag
         self.changed = True
 
-    def observe(self, n: int, views: int | None, at: dt.datetime) -> None:
-        """An observation: a count (or none) seen at ``at``; the article is live."""
+    def observe(self, n: int, views: int | None, at: dt.datetime, *, counted: bool = True) -> None:
+        """An observation: a count (or none) seen at ``at``; the article is live.
+        ``counted=False``: one already counted in :attr:`observations` (applied again, or
+        replacing another of its crawl)."""
         self._grow(n)
         self.flags[n] &= ~REMOVED & 0xFF
-        self.observations += 1
+        self.observations += counted
         stamp = seconds(at)
         if views is not None and views >= 0 and stamp >= self.seen[n]:
             self.views[n] = views
@@ -192,10 +195,10 @@ class SiteSeries:
             self.as_of = at
         self.changed = True
 
-    def remove(self, n: int, at: dt.datetime) -> None:
+    def remove(self, n: int, at: dt.datetime, *, counted: bool = True) -> None:
         self._grow(n)
         self.flags[n] |= REMOVED
-        self.observations += 1
+        self.observations += counted
         if self.as_of is None or at > self.as_of:
             self.as_of = at
         self.changed = True

@@ -653,7 +653,8 @@ class BatchWriter:
         if number_of is not None:
             series = self.context.series
             series.describe(int(number_of), category=content["category"], updated_on=updated_on)
-            series.observe(int(number_of), views, fetched_at)
+            # a page replacing this crawl's 404 of the article: still one observation
+            series.observe(int(number_of), views, fetched_at, counted=gone_at is None)
         entry: dict[str, Any] = {
             "at": fetched_at,
             "crawl": self.crawl_id,
