@@ -578,6 +578,7 @@ class BatchWriter:
             updated_on=updated_on,
             rendered=rendered,
             views_missing_reason=missing_reason,
+            views_source=record.get("views_source") if views is not None else None,
             warc=warc,
             **({"flags": flags} if flags else {}),
         )
