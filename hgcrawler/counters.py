@@ -539,6 +539,10 @@ class Template:
     uses: int = 0
     verified: int = 0
     waiting: list[Any] = field(default_factory=list)
+    failures: int = 0  # endpoint answers that failed in this crawl
+    failures_rendered: int = 0  # ...sent to the browser to see whether it fails too
+    confirmed_failures: int = 0  # ...and whose rendering failed the same way
+    held_failures: list[Any] = field(default_factory=list)  # failed, waiting for the next answer
 
     @property
     def decision(self) -> str:
@@ -658,8 +662,28 @@ class TemplateBook:
     def endpoint_answered(self, template: Template, failed: bool) -> None:
         if failed:
             template.endpoint_failures += 1
+            template.failures += 1
         else:
             template.endpoint_answers += 1
+
+    def after_failure(self, template: Template) -> str:
+        """A trusted endpoint failed for a page: ``render`` it (the first failures of a
+        crawl, one in ``verify_every``, and a failure right after another: a break?),
+        else ``hold`` it until the template's next answer: a number then says the
+        failure was the page's own, and the page is stored without a count."""
+        if (
+            not template.trusted
+            or template.failures_rendered < self.verify_first
+            or template.failures % self.verify_every == 0
+            or template.held_failures
+        ):
+            template.failures_rendered += 1
+            return "render"
+        return "hold"
+
+    def take_held_failures(self, template: Template) -> list[Any]:
+        held, template.held_failures = template.held_failures, []
+        return held
 
     def after_render(
         self, template: Template, result: RenderResult, now: dt.datetime | None = None
@@ -675,6 +699,13 @@ class TemplateBook:
         elif not result.counter_request_failed:
             template.unfilled_streak += 1
         current = template.endpoint is not None and result.endpoint_version == template.version
+        if (
+            current
+            and result.endpoint_failed is not None
+            and result.count is None
+            and result.counter_request_failed
+        ):
+            template.confirmed_failures += 1  # the browser failed the same way
         asked = result.endpoint_count is not None or result.endpoint_failed is not None
         if current and asked and result.count is not None:
             if result.endpoint_count == result.count:
@@ -702,6 +733,7 @@ class TemplateBook:
                 template.endpoint = None
                 template.trusted = False
                 template.agreed = 0
+                template.confirmed_failures = 0
                 template.version += 1
                 events += ["disagreed", "broken"]
         if result.learned is not None and template.endpoint is None:
@@ -738,11 +770,6 @@ class TemplateBook:
     def take_waiting(self, template: Template) -> list[Any]:
         waiting, template.waiting = template.waiting, []
         return waiting
-
-    def all_waiting(self) -> Iterator[tuple[Template, list[Any]]]:
-        for template in self.templates.values():
-            if template.waiting:
-                yield template, self.take_waiting(template)
 
     def export(self) -> list[dict[str, Any]]:
         """The documents to keep in the archive (templates seen or loaded)."""

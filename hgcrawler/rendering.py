@@ -30,6 +30,7 @@ logger = logging.getLogger(__name__)
 
 PLAYWRIGHT_HANDLER = "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler"
 CHROMIUM_ARGS = [
+    "--blink-settings=imagesEnabled=false",  # no image is even requested
     "--disable-gpu",
     "--disable-dev-shm-usage",
     "--disable-background-networking",
@@ -188,7 +189,7 @@ class ResponseWatch:
         """For ``meta["playwright_page_event_handlers"]``."""
         return {
             "request": self.on_request,
-            "requestfinished": self.on_finished,
+            "response": self.on_response,
             "requestfailed": self.on_failed,
         }
 
@@ -210,40 +211,37 @@ class ResponseWatch:
             self.counter_requests += 1
             self._in_flight.add(id(request))
 
-    async def on_finished(self, request: Any) -> None:
-        watched = str(request.resource_type) in WATCHED_RESOURCE_TYPES and self._same_site(
-            request.url
-        )
+    async def on_response(self, response: Any) -> None:
+        """A failed counter request is known from its status at once; the answers of
+        watched requests are read (one more round trip to the driver) only when 200."""
+        request = response.request
+        status = int(response.status)
+        if 300 <= status < 400:
+            return  # its redirect is another request
         counter = id(request) in self._in_flight
-        if not watched and not counter:
+        if counter and not 200 <= status < 300:
+            self._done(request, f"HTTP {status}")
+        resource_type = str(request.resource_type)
+        if resource_type not in WATCHED_RESOURCE_TYPES or not self._same_site(request.url):
             return
-        self._reads += 1
-        self._idle.clear()
-        try:
-            response = await request.response()
-            status = int(response.status) if response is not None else 0
-            body: str | None = None
-            if watched and response is not None and status == 200:
-                with contextlib.suppress(Exception):  # the page closed, a body not kept
-                    raw = await response.body()
-                    if len(raw) <= MAX_COUNTER_BODY:
-                        body = raw.decode("utf-8", "replace")
-            if watched:
-                self.responses.append(
-                    SeenResponse(
-                        str(request.url), status, str(request.resource_type), body,
-                        str(request.method),
-                    )
-                )  # fmt: skip
-            if counter:
-                self._done(request, None if 200 <= status < 300 else f"HTTP {status}")
-        except Exception as exc:  # the page was closed under us
-            if counter:
-                self._done(request, f"{type(exc).__name__}")
-        finally:
-            self._reads -= 1
-            if not self._reads:
-                self._idle.set()
+        body: str | None = None
+        if status == 200:
+            self._reads += 1
+            self._idle.clear()
+            try:
+                raw = await response.body()
+                if len(raw) <= MAX_COUNTER_BODY:
+                    body = raw.decode("utf-8", "replace")
+            except Exception:  # the page was closed under us: no answer kept
+                body = None
+            finally:
+                self._reads -= 1
+                if not self._reads:
+                    self._idle.set()
+        seen = SeenResponse(str(request.url), status, resource_type, body, str(request.method))
+        self.responses.append(seen)
+        if counter and status == 200:
+            self._done(request, None)
 
     def on_failed(self, request: Any) -> None:
         if id(request) in self._in_flight:

@@ -77,6 +77,8 @@ from hgcrawler.urls import canonical_url, page_family
 logger = logging.getLogger(__name__)
 
 GONE_STATUSES = (404, 410)
+#: A rendering that times out is tried this many times in all.
+RENDER_ATTEMPTS = 3
 EXCERPT_BYTES = 2048
 #: Tried, in order, when a page declared UTF-8 but is not: the portal's legacy charset.
 FALLBACK_ENCODINGS = ("cp1258",)
@@ -98,6 +100,8 @@ class CounterPage:
     item: ArticleItem
     reason: str  # why the static HTML is not enough
     area: CounterArea | None  # None: render it, nothing to learn
+    failed: CounterCheck | None = None  # its endpoint answer, when that failed
+    renderings: int = 0  # renderings that failed (timed out) so far
 
 
 @dataclass
@@ -375,12 +379,16 @@ class HaugiangSpider(scrapy.Spider):
             count = template.endpoint.reader.read(text)
             failure = None if count is not None else "no number in the answer"
         self.templates.endpoint_answered(template, failed=count is None)
-        if count is None or response.meta.get("hg_verify"):
-            if count is None:
-                self.crawler.stats.inc_value("hgcrawler/counters/endpoint/failed")
-            else:
-                self.crawler.stats.inc_value("hgcrawler/counters/verifications")
-            check.endpoint_count, check.endpoint_failed = count, failure
+        check.endpoint_count, check.endpoint_failed = count, failure
+        if count is None:
+            self.crawler.stats.inc_value("hgcrawler/counters/endpoint/failed")
+            verify = bool(response.meta.get("hg_verify"))
+            yield from self.endpoint_failed(page, template, check, verify)
+            return
+        for held in self.templates.take_held_failures(template):
+            yield self.failed_count_item(held, template)
+        if response.meta.get("hg_verify"):
+            self.crawler.stats.inc_value("hgcrawler/counters/verifications")
             yield self.render_request(page, check)
             return
         self.crawler.stats.inc_value("hgcrawler/views_source/endpoint")
@@ -402,7 +410,35 @@ class HaugiangSpider(scrapy.Spider):
         self.templates.endpoint_answered(template, failed=True)
         self.crawler.stats.inc_value("hgcrawler/counters/endpoint/failed")
         check.endpoint_failed = f"{type(failure.value).__name__}: {failure.getErrorMessage()[:200]}"
+        yield self.render_request(page, check)  # not the page's answer: always rendered
+
+    def endpoint_failed(
+        self, page: CounterPage, template: Template, check: CounterCheck, verify: bool
+    ) -> Iterator[Any]:
+        """The endpoint answered no number for a page: render it, or hold it until the
+        template's next answer (see TemplateBook.after_failure)."""
+        if not verify and not check.probe and self.templates.after_failure(template) == "hold":
+            page.failed = check
+            template.held_failures.append(page)
+            self.crawler.stats.inc_value("hgcrawler/counters/endpoint/held")
+            return
+        for held in self.templates.take_held_failures(template):  # two failures in a row
+            assert held.failed is not None
+            yield self.render_request(held, held.failed)
         yield self.render_request(page, check)
+
+    def failed_count_item(self, page: CounterPage, template: Template) -> ArticleItem:
+        """A page whose endpoint answer failed while the template's next one gave a number:
+        its own count failed (the browser failed the same way on such pages before)."""
+        self.crawler.stats.inc_value("hgcrawler/counters/failed_pages")
+        failed = page.failed.endpoint_failed if page.failed is not None else "no number"
+        item = ArticleItem(page.item)
+        item["render_reason"] = (
+            f"{page.reason}; its counter endpoint answered {failed} while the next page of "
+            f"its template got a number: this page's count failed (not rendered; the browser "
+            f"failed the same way on {template.confirmed_failures} such pages in this crawl)"
+        )
+        return item
 
     def replan(self, page: CounterPage, template: Template, check: CounterCheck) -> Iterator[Any]:
         """Plan a page again; when it was deciding for its template, let the next one."""
@@ -508,10 +544,15 @@ class HaugiangSpider(scrapy.Spider):
             item["render_reason"] = reason
             item["views_source"] = "rendered"
             stats.inc_value("hgcrawler/views_source/rendered")
+        # the template's outcome first: the pages it holds need not wait for this item
+        followups = (
+            []
+            if check is None
+            else list(self.counter_rendered(page, check, record["views"], watch))
+        )
         yield item
-        if check is not None:
-            for output in self.counter_rendered(page, check, record["views"], watch):
-                yield output
+        for output in followups:
+            yield output
 
     def counter_rendered(
         self, page: CounterPage, check: CounterCheck, count: int | None, watch: ResponseWatch
@@ -532,7 +573,11 @@ class HaugiangSpider(scrapy.Spider):
             probe=check.probe,
             page_url=page.item["url"],
         )
-        for event in self.templates.after_render(template, result):
+        events = self.templates.after_render(template, result)
+        if "broken" in events:  # pages held after a failure of that endpoint: plan again
+            for held in self.templates.take_held_failures(template):
+                yield from self.plan_counter(held)
+        for event in events:
             self.crawler.stats.inc_value(f"hgcrawler/counters/{event}")
             if event in ("learned", "broken", "absent"):
                 logger.info(
@@ -551,8 +596,21 @@ class HaugiangSpider(scrapy.Spider):
             closing = asyncio.ensure_future(browser_page.close())
             self._closing_pages.add(closing)
             closing.add_done_callback(self._closing_pages.discard)
-        self.crawler.stats.inc_value("hgcrawler/render/failed")
         page: CounterPage = request.meta["hg_page"]
+        check: CounterCheck | None = request.meta.get("hg_counter")
+        page.renderings += 1
+        if "Timeout" in type(failure.value).__name__ and page.renderings < RENDER_ATTEMPTS:
+            # the browser was starved by a busy crawl: later, the crawl is calmer
+            self.crawler.stats.inc_value("hgcrawler/render/retried")
+            logger.info("Rendering %s timed out; trying again later", request.url)
+            if check is not None and check.probe:
+                check.probe = False  # another page decides for the template meanwhile
+                yield from self.probe_ended(self.templates.templates[check.template])
+            retry = self.render_request(page, check)
+            retry.priority = -1
+            yield retry
+            return
+        self.crawler.stats.inc_value("hgcrawler/render/failed")
         item = ArticleItem(page.item)
         item["rendered"] = False
         item["render_reason"] = (
@@ -561,23 +619,31 @@ class HaugiangSpider(scrapy.Spider):
         )
         logger.warning("Rendering %s failed: %s", request.url, failure.getErrorMessage()[:200])
         yield item
-        check: CounterCheck | None = request.meta.get("hg_counter")
         if check is not None and check.probe:
             yield from self.probe_ended(self.templates.templates[check.template])
 
     def release_stalled(self) -> None:
-        """spider_idle: pages still held for a decision that will not come are rendered."""
-        stalled = list(self.templates.all_waiting())
-        if not stalled:
+        """spider_idle: pages a template still holds are rendered. Pages held after a failed
+        endpoint answer that no later answer settled (the last ones of the crawl), and, as a
+        safety net, pages waiting for a rendering that did not come back."""
+        requests = []
+        for template in self.templates.templates.values():
+            waiting = self.templates.take_waiting(template)
+            if waiting:
+                logger.warning(
+                    "%d pages of counter template %s were still waiting: rendering them",
+                    len(waiting), template.key,
+                )  # fmt: skip
+                self.templates.probe_failed(template)
+            requests += [self.render_request(page) for page in waiting]
+            requests += [
+                self.render_request(page, page.failed)
+                for page in self.templates.take_held_failures(template)
+            ]
+        if not requests:
             return
-        for template, pages in stalled:
-            logger.warning(
-                "%d pages of counter template %s were still waiting: rendering them",
-                len(pages), template.key,
-            )  # fmt: skip
-            self.templates.probe_failed(template)
-            for page in pages:
-                self.crawler.engine.crawl(self.render_request(page))
+        for request in requests:
+            self.crawler.engine.crawl(request)
         raise DontCloseSpider("pages held for a counter decision")
 
     def article_item(self, response: Response, record: dict[str, Any]) -> ArticleItem:

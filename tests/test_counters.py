@@ -255,6 +255,39 @@ def test_an_endpoint_failing_where_the_browser_fails_too_is_not_broken() -> None
     assert template.endpoint is None
 
 
+def test_a_failed_answer_is_rendered_at_first_then_held_for_the_next_answer() -> None:
+    book, template = book_and_template(verify_first=3, verify_every=20)
+    template.endpoint, template.trusted = ENDPOINT, True
+
+    def fail() -> str:
+        book.endpoint_answered(template, failed=True)
+        return book.after_failure(template)
+
+    assert [fail() for _ in range(3)] == ["render"] * 3  # is it the page, or the endpoint?
+    assert fail() == "hold"  # between two numbers: the page's own failure
+    template.held_failures.append("page 4")
+    assert fail() == "render"  # a second failure in a row: render both, a break?
+    assert book.take_held_failures(template) == ["page 4"] and template.held_failures == []
+    book.endpoint_answered(template, failed=False)
+    kinds = []
+    for _ in range(15):
+        kinds.append(fail())
+        template.held_failures.clear()  # each one settled by a number in between
+    assert kinds.count("render") == 1 and kinds[14] == "render"  # the 20th failure: a sample
+    template.trusted = False
+    assert fail() == "render"  # an endpoint not (yet) trusted: always the browser
+
+
+def test_a_failure_confirmed_by_the_browser_keeps_the_endpoint() -> None:
+    book, template = book_and_template()
+    template.endpoint, template.trusted = ENDPOINT, True
+    result = RenderResult(
+        None, counter_request_failed=True, endpoint_failed="HTTP 500", endpoint_version=0
+    )
+    book.after_render(template, result)
+    assert template.confirmed_failures == 1 and template.endpoint == ENDPOINT
+
+
 def test_an_answer_for_an_older_endpoint_proves_nothing() -> None:
     book, template = book_and_template()
     template.endpoint, template.version = ENDPOINT, 3
