@@ -281,3 +281,41 @@ def test_a_template_whose_counter_never_fills_is_decided_once_and_remembered(
     assert second.stat("hgcrawler/rendered") == 0
     assert [second.times_requested(p) for p in paths] == [1] * len(paths)
     assert all(second.observations[base + p]["rendered"] is False for p in paths)
+
+
+def test_a_rendering_that_times_out_is_tried_again(
+    mongo_uri: str, archive_db_name: str, tmp_path: Path
+) -> None:
+    """A busy crawl can starve the browser past its navigation timeout: the page is
+    rendered again later rather than stored without its count."""
+    site = ReplicaSite(articles=10, day=1, seed=1)
+    path = "/kiem-cham/bai-cham-90100.html"
+    page = _test_article(4).replace(
+        '<span class="dem-4"></span>',
+        '<span id="dem-90100"></span><script>fetch("/kiem-cham/dem?id=90100")'
+        '.then(r => r.text()).then(t => {document.getElementById("dem-90100")'
+        ".textContent = t;});</script>",
+    )
+    visits: list[str] = []
+
+    def article(request: Request) -> Response:
+        visits.append(request.path)
+        hang = 4.0 if len(visits) == 2 else 0.0  # the browser's first visit hangs
+        return Response(200, page.encode("utf-8"), hang=hang)
+
+    with ReplicaServer(site) as server:
+        server.routes["/kiem-cham/"] = lambda request: Response(
+            200, f'<html><body><a href="{path}">Bài chậm</a></body></html>'.encode()
+        )
+        server.routes[path] = article
+        server.routes["/kiem-cham/dem"] = lambda request: Response(200, b"4321", "text/plain")
+        crawl = Crawl(
+            server, mongo_uri, archive_db_name, tmp_path,
+            "-s", "HGCRAWLER_RENDER_TIMEOUT=2", start="/kiem-cham/",
+        )  # fmt: skip
+    observation = crawl.observations[server.base_url.rstrip("/") + path]
+    assert observation["views"] == 4321 and observation["views_source"] == "rendered"
+    assert crawl.times_requested(path) == 3  # plainly, the timed-out rendering, the retry
+    assert crawl.stat("hgcrawler/render/retried") == 1
+    assert crawl.stat("hgcrawler/render/failed") == 0
+    assert crawl.stat("hgcrawler/counters/learned") == 1
