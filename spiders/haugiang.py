@@ -155,6 +155,9 @@ class HaugiangSpider(scrapy.Spider):
         spider: HaugiangSpider = super().from_crawler(crawler, *args, **kwargs)
         spider.configure(HgcrawlerConfig.from_settings(crawler.settings))
         crawler.signals.connect(spider.release_stalled, signal=scrapy_signals.spider_idle)
+        crawler.signals.connect(
+            spider.probe_reached_downloader, signal=scrapy_signals.request_reached_downloader
+        )
         return spider
 
     def configure(self, config: HgcrawlerConfig) -> None:
@@ -170,6 +173,7 @@ class HaugiangSpider(scrapy.Spider):
         # canonical URLs already requested: most of a page's links were seen before
         self.requested: set[str] = set()
         self._closing_pages: set[asyncio.Future[Any]] = set()
+        self._pausing: set[int] = set()  # template-deciding renderings the crawl waits for
         self.trap_pages = config.trap_pages
         self.render = config.render
         self.templates = self.template_book()
@@ -511,6 +515,8 @@ class HaugiangSpider(scrapy.Spider):
                 logger.debug("rendered page %s: %s", response.url, exc)
             finally:
                 await browser_page.close()
+        if response.request is not None:
+            self.resume_after(response.request)
         loading = float(response.meta.get("download_latency") or 0.0)
         stats.inc_value("hgcrawler/render/load_ms", int(1000 * loading))
         stats.inc_value("hgcrawler/render/wait_ms", int(1000 * (time.monotonic() - started)))
@@ -596,6 +602,7 @@ class HaugiangSpider(scrapy.Spider):
             closing = asyncio.ensure_future(browser_page.close())
             self._closing_pages.add(closing)
             closing.add_done_callback(self._closing_pages.discard)
+        self.resume_after(request)
         page: CounterPage = request.meta["hg_page"]
         check: CounterCheck | None = request.meta.get("hg_counter")
         page.renderings += 1
@@ -621,6 +628,38 @@ class HaugiangSpider(scrapy.Spider):
         yield item
         if check is not None and check.probe:
             yield from self.probe_ended(self.templates.templates[check.template])
+
+    def probe_reached_downloader(self, request: scrapy.Request, spider: Any = None) -> None:
+        """A rendering that decides for a template starts: pause the crawl until it is done.
+
+        Every request of a rendered page costs a few round trips to the Playwright driver
+        through the crawl's event loop; on a busy crawl they wait behind it for so long
+        that the first page of a template (with Chromium's start) took a minute or timed
+        out, while that template's pages waited. Paused, it takes a second or two. The
+        crawl goes on when the rendering ends, at the latest after its time limits.
+        """
+        check = request.meta.get("hg_counter")
+        if not request.meta.get("playwright") or check is None or not check.probe:
+            return
+        self._pausing.add(id(request))
+        self.crawler.engine.pause()
+        self.crawler.stats.inc_value("hgcrawler/render/paused")
+        limit = (self.render.navigation_timeout_ms + self.render.wait_ms) / 1000 + 5
+        asyncio.get_running_loop().call_later(limit, self.resume_after, request)
+
+    def resume_after(self, request: scrapy.Request) -> None:
+        """The crawl goes on once no template-deciding rendering is loading any more."""
+        if id(request) not in self._pausing:
+            return
+        self._pausing.discard(id(request))
+        if self._pausing:
+            return
+        engine = self.crawler.engine
+        engine.unpause()
+        # nothing else may wake the engine's loop before its next heartbeat (5 s)
+        nextcall = getattr(getattr(engine, "_slot", None), "nextcall", None)
+        if nextcall is not None:
+            nextcall.schedule()
 
     def release_stalled(self) -> None:
         """spider_idle: pages a template still holds are rendered. Pages held after a failed

@@ -125,6 +125,8 @@ def test_inline_script_counters_are_right_by_endpoint_and_by_rendering(
             assert "its counter endpoint answered HTTP 500 while the next page" in reason
     assert sum(o["rendered"] for o in failing) >= 3
     assert crawl.stat("hgcrawler/render/wait_ms") < 2000 * len(rendered)
+    # the crawl paused while the rendering that decided for the template loaded
+    assert crawl.stat("hgcrawler/render/paused") >= 1
     (template,) = crawl.templates
     assert template["decision"] == "endpoint"
     assert template["endpoint"]["url"] == "/api/luot-xem?id={0}"
