@@ -72,12 +72,15 @@ def scrapy_bench(seconds: float, work_dir: Path, timeout: float = 300) -> dict[s
 class ReplicaProcess:
     """``hgcrawler replica`` in a child process, on a port chosen by the OS."""
 
-    def __init__(self, articles: int, work_dir: Path, day: int = 1) -> None:
+    def __init__(
+        self, articles: int, work_dir: Path, day: int = 1, counters: str = "mixed"
+    ) -> None:
         self.articles = articles
         self.log_path = work_dir / f"replica-{articles}.log"
         command = [
             sys.executable, "-m", "hgcrawler.cli", "replica",
             "--port", "0", "--articles", str(articles), "--day", str(day),
+            "--counters", counters,
         ]  # fmt: skip
         self._log = open(self.log_path, "w+b")  # noqa: SIM115 - closed in stop()
         self.process = subprocess.Popen(
@@ -174,8 +177,12 @@ def crawl(
     timeout: float,
     watch: dict[str, int],
     storage: bool = True,
+    render: str = "never",
 ) -> dict[str, Any]:
-    """One ``hgcrawler crawl`` in a child process, measured."""
+    """One ``hgcrawler crawl`` in a child process, measured.
+
+    ``render``: ``HGCRAWLER_RENDER`` (``never`` for the plain crawls; ``auto`` renders
+    the pages whose counter needs it, or asks their learned endpoint)."""
     data_dir = work_dir / "crawler-data"
     data_dir.mkdir(parents=True, exist_ok=True)
     log_file = work_dir / f"crawl-{label}.log"
@@ -185,7 +192,7 @@ def crawl(
         sys.executable, "-m", "hgcrawler.cli", "crawl", "--mode", mode, "--fast",
         "--start-url", base_url, "--mongo-uri", uri, "--data-dir", str(data_dir),
         "--log-file", str(log_file), "--progress", "0",
-        "-s", f"HGCRAWLER_MONGO_DATABASE={database}", "-s", "HGCRAWLER_RENDER=never",
+        "-s", f"HGCRAWLER_MONGO_DATABASE={database}", "-s", f"HGCRAWLER_RENDER={render}",
         "-s", "LOG_LEVEL=INFO", "-s", f"HGCRAWLER_STATS_FILE={stats_file}",
         "-s", "HGCRAWLER_SLUG_IDS=1",  # the replica's URLs end in its ids (as in the demo)
     ]  # fmt: skip
@@ -207,6 +214,7 @@ def crawl(
     figures: dict[str, Any] = {
         "mode": mode,
         "storage": storage,
+        "render": render,
         "returncode": result.returncode,
         "pages": pages,
         "requests": stats.get("downloader/request_count"),
@@ -215,6 +223,9 @@ def crawl(
         "pages_per_s": per_second(pages, seconds),
         "items": stats.get("item_scraped_count"),
         "crawler_peak_rss_mb": mb(result.max_rss_kb),
+        "crawler_own_rss_mb": mb(result.own_rss_kb),
+        "crawler_tree_pss_mb": mb(result.tree_pss_kb),
+        "crawler_tree_processes": result.tree_processes,
         "crawler_cpu_seconds": round(result.cpu_seconds, 1),
         "log": str(log_file),
     }
@@ -231,6 +242,8 @@ def crawl(
             figures[key.rsplit("/", 1)[-1]] = stats[key]
     for kind in ("article", "listing", "other", "gone"):
         figures[f"{kind}_pages"] = stats.get(f"hgcrawler/pages/{kind}", 0)
+    if render != "never":
+        figures["rendering"] = rendering_figures(stats)
     if storage:
         record = _crawl_record(uri, database)
         counts = record.get("counts") or {}
@@ -257,6 +270,33 @@ def crawl(
     return figures
 
 
+def rendering_figures(stats: dict[str, Any]) -> dict[str, Any]:
+    """What rendering and learned counter endpoints did in a crawl (its stats file)."""
+
+    def stat(name: str) -> int:
+        return int(stats.get(name, 0) or 0)
+
+    rendered = stat("hgcrawler/rendered")
+    browser_ms = stat("hgcrawler/render/load_ms") + stat("hgcrawler/render/wait_ms")
+    return {
+        "rendered": rendered,
+        "render_requested": stat("hgcrawler/render/requested"),
+        "render_failed": stat("hgcrawler/render/failed"),
+        "endpoint_requests": stat("hgcrawler/counters/endpoint/requests"),
+        "endpoint_failed": stat("hgcrawler/counters/endpoint/failed"),
+        "learned": stat("hgcrawler/counters/learned"),
+        "agreed": stat("hgcrawler/counters/agreed"),
+        "broken": stat("hgcrawler/counters/broken"),
+        "views_source": {
+            source: stat(f"hgcrawler/views_source/{source}") for source in ("endpoint", "rendered")
+        },
+        "browser_seconds_per_rendering": round(browser_ms / 1000 / rendered, 3)
+        if rendered
+        else None,
+        "browser_pss_peak_mb": mb(stat("hgcrawler/render/browser_rss_peak_bytes") / 1024),
+    }
+
+
 def bench_size(
     articles: int,
     *,
@@ -265,8 +305,11 @@ def bench_size(
     new_articles: int,
     timeout: float,
     log: Callable[[str], None],
+    render: bool = False,
+    counters: str = "mixed",
 ) -> dict[str, Any]:
-    """Full crawl (and baseline), then incremental, for one replica size."""
+    """Full crawl (and baseline), the full crawl again with rendering on, then
+    incremental, for one replica size."""
     from hgcrawler.storage.embedded import EmbeddedDatabase
 
     size_dir = work_dir / f"replica-{articles}"
@@ -274,8 +317,8 @@ def bench_size(
     database = EmbeddedDatabase(size_dir / "db")
     db_info = database.start()
     db_pid = int(db_info["pid"])
-    replica = ReplicaProcess(articles, size_dir)
-    figures: dict[str, Any] = {"articles": articles}
+    replica = ReplicaProcess(articles, size_dir, counters=counters)
+    figures: dict[str, Any] = {"articles": articles, "counters": counters}
     try:
         watch = {"db": db_pid, "replica": replica.pid}
         common: dict[str, Any] = {
@@ -297,6 +340,15 @@ def bench_size(
         full["db_peak_rss_mb"] = mb(proc_status_kb(db_pid, "VmHWM"))
         figures["full"] = full
         log_crawl(log, full)
+        if render:
+            log(f"[{articles}] the same full crawl with rendering on (HGCRAWLER_RENDER=auto) ...")
+            rendering = crawl(
+                mode="full", database="bench_render", label="full-render", render="auto",
+                **common,
+            )  # fmt: skip
+            rendering["db_peak_rss_mb"] = mb(proc_status_kb(db_pid, "VmHWM"))
+            figures["full_render"] = rendering
+            log_crawl(log, rendering)
 
         day, published = day_for_new_articles(articles, new_articles)
         truth = new_article_truth(articles, day)
@@ -331,9 +383,10 @@ def bench_size(
 def log_crawl(log: Callable[[str], None], figures: dict[str, Any]) -> None:
     log(
         "    {pages} pages in {seconds} s = {pages_per_s} pages/s; crawler peak RSS "
-        "{crawler_peak_rss_mb} MB; status {status}".format_map(
-            {"status": figures.get("status", "-"), **figures}
-        )
+        "{crawler_peak_rss_mb} MB (with its children {crawler_tree_pss_mb} MB PSS); "
+        "status {status}".format_map({"status": figures.get("status", "-"), **figures})
     )
+    if figures.get("rendering"):
+        log("    rendering: " + json.dumps(figures["rendering"]))
     if figures.get("error"):
         log("    ERROR: " + figures["error"][-500:])

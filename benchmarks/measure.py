@@ -48,13 +48,57 @@ def proc_cpu_seconds(pid: int) -> float | None:
         return None
 
 
-class RssSampler:
-    """Samples VmRSS of some processes in a thread; keeps the maximum per pid."""
+def proc_children(pid: int) -> list[int]:
+    """Child processes of ``pid``, started by any of its threads."""
+    found: list[int] = []
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return found
+    for task in tasks:
+        try:
+            with open(f"/proc/{pid}/task/{task}/children", encoding="ascii") as handle:
+                found.extend(int(child) for child in handle.read().split())
+        except (OSError, ValueError):
+            continue
+    return found
 
-    def __init__(self, pids: Sequence[int], interval: float = 0.2) -> None:
+
+def proc_pss_kb(pid: int) -> int:
+    """Proportional set size: shared pages divided among the processes sharing them."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", encoding="ascii", errors="replace") as handle:
+            for line in handle:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        return 0
+    return 0
+
+
+def tree_pss_kb(root: int) -> tuple[int, int]:
+    """(PSS of ``root`` and all its descendants, how many processes), in kB."""
+    total, count, stack = 0, 0, [root]
+    while stack:
+        pid = stack.pop()
+        stack.extend(proc_children(pid))
+        total += proc_pss_kb(pid)
+        count += 1
+    return total, count
+
+
+class RssSampler:
+    """Samples VmRSS of some processes in a thread; keeps the maximum per pid. With
+    ``tree`` also the PSS of that process and all its descendants together (a crawler
+    with its browser: the Playwright driver and every Chromium process)."""
+
+    def __init__(self, pids: Sequence[int], interval: float = 0.2, tree: int | None = None):
         self.pids = list(pids)
         self.interval = interval
+        self.tree = tree
         self.peak_kb: dict[int, int] = dict.fromkeys(self.pids, 0)
+        self.tree_peak_kb = 0
+        self.tree_processes = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="rss-sampler", daemon=True)
 
@@ -64,6 +108,10 @@ class RssSampler:
                 kb = proc_status_kb(pid, "VmRSS")
                 if kb is not None and kb > self.peak_kb[pid]:
                     self.peak_kb[pid] = kb
+            if self.tree is not None:
+                kb, processes = tree_pss_kb(self.tree)
+                if kb > self.tree_peak_kb:
+                    self.tree_peak_kb, self.tree_processes = kb, processes
             self._stop.wait(self.interval)
 
     def __enter__(self) -> RssSampler:
@@ -123,11 +171,14 @@ def read_stats_file(path: Path) -> dict[str, Any]:
 class ChildResult:
     returncode: int
     seconds: float
-    max_rss_kb: int
+    max_rss_kb: int  # wait4's ru_maxrss (the largest process of its tree) or sampled VmRSS
     cpu_seconds: float
     stdout: str
     stderr: str
     timed_out: bool = False
+    own_rss_kb: int = 0  # the child's own VmRSS, sampled
+    tree_pss_kb: int = 0  # the child and its descendants together, PSS, sampled
+    tree_processes: int = 0  # how many processes that tree had at its peak
 
 
 def run_measured(
@@ -148,7 +199,7 @@ def run_measured(
         )
         deadline = started + timeout
         timed_out = False
-        with RssSampler([process.pid, *watch]) as sampler:
+        with RssSampler([process.pid, *watch], tree=process.pid) as sampler:
             while True:
                 pid, status, usage = os.wait4(process.pid, os.WNOHANG)
                 if pid == process.pid:
@@ -174,5 +225,8 @@ def run_measured(
             stdout=out.read().decode("utf-8", "replace"),
             stderr=err.read().decode("utf-8", "replace"),
             timed_out=timed_out,
+            own_rss_kb=sampler.peak_kb.get(process.pid, 0),
+            tree_pss_kb=sampler.tree_peak_kb,
+            tree_processes=sampler.tree_processes,
         )
     return result, {pid: sampler.peak_kb.get(pid, 0) for pid in watch}

@@ -13,6 +13,48 @@ TARGET_FULL_VS_SCRAPY = 0.8
 TARGET_RSS_SMALL_MB = 250.0
 TARGET_RSS_GROWTH = 1.2
 TARGET_EXTRACTION_SPEEDUP = 10.0
+#: With rendering on (HGCRAWLER_RENDER=auto): articles/s against scrapy bench's pages/s.
+TARGET_RENDER_VS_SCRAPY = 0.6
+#: With rendering on: the crawler and its children (driver, Chromium) together, PSS.
+TARGET_RENDER_TREE_MB = 300.0
+
+
+def rendering_summary(
+    size: str, figures: dict[str, Any], bench: float | None
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Ratios and targets of the rendering-on crawl against the rendering-off one."""
+    ratios: dict[str, Any] = {}
+    targets: dict[str, Any] = {}
+    full, rendering = figures.get("full", {}), figures.get("full_render")
+    if not rendering:
+        return ratios, targets
+    off, on = full.get("articles_stored_per_s"), rendering.get("articles_stored_per_s")
+    ratios[f"full_{size}_articles_vs_scrapy_bench"] = _ratio(off, bench)
+    ratios[f"full_render_{size}_articles_vs_scrapy_bench"] = _ratio(on, bench)
+    ratios[f"full_render_{size}_vs_scrapy_bench"] = _ratio(rendering.get("pages_per_s"), bench)
+    ratios[f"full_render_{size}_vs_full"] = _ratio(on, off)
+    rendered = (rendering.get("rendering") or {}).get("rendered")
+    extra = (
+        rendering["record_seconds"] - full["record_seconds"]
+        if rendering.get("record_seconds") and full.get("record_seconds")
+        else None
+    )
+    ratios[f"full_render_{size}_extra_seconds_per_rendering"] = (
+        round(extra / rendered, 3) if extra is not None and rendered else None
+    )
+    value = ratios[f"full_render_{size}_articles_vs_scrapy_bench"]
+    targets[f"full_render_{size}_articles_per_s"] = {
+        "target": f">= {TARGET_RENDER_VS_SCRAPY} x scrapy bench (articles/s vs pages/s)",
+        "value": value,
+        "met": None if value is None else value >= TARGET_RENDER_VS_SCRAPY,
+    }
+    tree = rendering.get("crawler_tree_pss_mb")
+    targets[f"full_render_{size}_crawler_and_browser_mb"] = {
+        "target": f"<= {TARGET_RENDER_TREE_MB:g} MB (PSS of the crawler and its children)",
+        "value": tree,
+        "met": None if tree is None else tree <= TARGET_RENDER_TREE_MB,
+    }
+    return ratios, targets
 
 
 def summarize(result: dict[str, Any]) -> dict[str, Any]:
@@ -37,6 +79,9 @@ def summarize(result: dict[str, Any]) -> dict[str, Any]:
             "value": ratio,
             "met": None if ratio is None else ratio >= TARGET_FULL_VS_SCRAPY,
         }
+        render_ratios, render_targets = rendering_summary(size, figures, bench)
+        ratios.update(render_ratios)
+        targets.update(render_targets)
         incremental = figures.get("incremental", {})
         if incremental.get("requests") is not None:
             ratios[f"incremental_{size}_requests_per_new_article"] = _ratio(
@@ -98,11 +143,15 @@ def format_table(result: dict[str, Any]) -> str:
         "  replica, hgcrawler crawl and SecantusDB are three processes sharing the same CPUs"
     )
     for size, figures in result.get("crawls", {}).items():
-        for label in ("full_no_storage", "full", "incremental"):
+        for label in ("full_no_storage", "full", "full_render", "incremental"):
             f = figures.get(label)
             if not f:
                 continue
-            name = {"full": "full", "full_no_storage": "full, no storage"}.get(label, label)
+            name = {
+                "full": "full",
+                "full_no_storage": "full, no storage",
+                "full_render": "full, rendering on",
+            }.get(label, label)
             line = (
                 f"  {size:>6} {name:<17} {f.get('pages_per_s') or 0:>8} pages/s  "
                 f"{f.get('pages')} pages in {f.get('seconds')} s  "
@@ -116,8 +165,17 @@ def format_table(result: dict[str, Any]) -> str:
             lines.append(line)
             lines.append(
                 f"  {'':>6} {'':<17} CPU s: crawler {f.get('crawler_cpu_seconds')}, "
-                f"db {f.get('db_cpu_seconds')}, replica {f.get('replica_cpu_seconds')}"
+                f"db {f.get('db_cpu_seconds')}, replica {f.get('replica_cpu_seconds')}; "
+                f"crawler with its children {f.get('crawler_tree_pss_mb')} MB PSS"
             )
+            r = f.get("rendering")
+            if r:
+                lines.append(
+                    f"  {'':>6} {'':<17} {r['rendered']} pages rendered "
+                    f"({r['browser_seconds_per_rendering']} s of browser each), "
+                    f"{r['endpoint_requests']} counter endpoint requests, "
+                    f"{r['learned']} endpoints learned; browser {r['browser_pss_peak_mb']} MB PSS"
+                )
             if label == "incremental":
                 lines.append(
                     f"  {'':>6} {'':<17} {f.get('requests')} requests for "

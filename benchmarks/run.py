@@ -53,6 +53,8 @@ class BenchOptions:
     scrapy_bench_seconds: float = 10.0
     new_articles: int = 50
     baseline: str = "first"  # "first" | "all" | "none": crawls without item pipelines
+    render: str = "first"  # "first" | "all" | "none": full crawls with rendering on too
+    counters: str = "mixed"  # the replica's view counters: "mixed" or "script"
     work_dir: Path | None = None  # kept when given, else a temporary directory
     timeout: float = 3600.0  # per crawl
     quick: bool = False
@@ -88,12 +90,17 @@ def run_benchmark(options: BenchOptions) -> dict[str, Any]:
             "scrapy_bench_seconds": options.scrapy_bench_seconds,
             "new_articles": options.new_articles,
             "baseline": options.baseline,
+            "render": options.render,
+            "counters": options.counters,
             "quick": options.quick,
         },
         "notes": [
             "scrapy bench runs its own server in the same process as its spider",
             "the replica, the crawler and SecantusDB run as three processes on the same CPUs",
             "pages/s = response_received_count / elapsed_time_seconds from the Scrapy stats file",
+            "articles/s = articles stored / (finished_at - started_at) of the crawl record",
+            "crawler_tree_pss_mb: the crawler with its children (Playwright driver, Chromium), "
+            "PSS summed, sampled every 0.2 s",
         ],
         "crawls": {},
     }
@@ -104,10 +111,13 @@ def run_benchmark(options: BenchOptions) -> dict[str, Any]:
             log(f"    {result['scrapy_bench']['pages_per_s']} pages/s")
         for index, articles in enumerate(options.articles):
             baseline = options.baseline == "all" or (options.baseline == "first" and index == 0)
+            render = options.render == "all" or (options.render == "first" and index == 0)
             result["crawls"][str(articles)] = bench_size(
                 articles,
                 work_dir=work_dir,
                 baseline=baseline,
+                render=render,
+                counters=options.counters,
                 new_articles=options.new_articles,
                 timeout=options.timeout,
                 log=log,
@@ -150,6 +160,16 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
         "--baseline", choices=("first", "all", "none"), default="first",
         help="also crawl without item pipelines: for the first size (default), all or none",
     )  # fmt: skip
+    parser.add_argument(
+        "--render", choices=("first", "all", "none"), default="first",
+        help="also crawl with rendering on (HGCRAWLER_RENDER=auto): the first size "
+        "(default), all or none",
+    )  # fmt: skip
+    parser.add_argument(
+        "--counters", choices=("mixed", "script"), default="mixed",
+        help="the replica's view counters: mixed (default: ~7 %% filled by script) or "
+        "script (every counter filled by an external script, DotNetNuke-style)",
+    )  # fmt: skip
     parser.add_argument("--work-dir", type=Path, help="keep logs, pages and databases here")
     parser.add_argument("--quick", action="store_true", help="a tiny run (for tests)")
 
@@ -167,6 +187,8 @@ def options_from_args(args: argparse.Namespace) -> BenchOptions:
         scrapy_bench_seconds=pick(args.scrapy_bench_seconds, 10.0, 2.0),
         new_articles=pick(args.new_articles, 50, 10),
         baseline=args.baseline,
+        render=args.render,
+        counters=args.counters,
         work_dir=args.work_dir,
         quick=quick,
     )

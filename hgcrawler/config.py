@@ -97,6 +97,10 @@ DEFAULTS: dict[str, Any] = {
     "HGCRAWLER_RENDER_MAX_PAGES": 4,  # browser pages open at once
     "HGCRAWLER_RENDER_TIMEOUT": 20.0,  # seconds for a page to load in the browser
     "HGCRAWLER_RENDER_WAIT": 5.0,  # seconds to wait for the view counter to be filled
+    "HGCRAWLER_RENDER_LEARN": True,  # learn where script-filled counters come from; ask there
+    "HGCRAWLER_RENDER_VERIFY_FIRST": 3,  # endpoint counts checked by rendering, first of a crawl
+    "HGCRAWLER_RENDER_VERIFY_EVERY": 20,  # then one endpoint count in this many
+    "HGCRAWLER_RENDER_ABSENT_AFTER": 3,  # renders in a row that never fill: no counter
     # faults of the site
     "HGCRAWLER_RETRY_BACKOFF": 1.0,  # seconds before the first retry, doubled each time
     "HGCRAWLER_RETRY_BACKOFF_MAX": 30.0,
@@ -327,11 +331,21 @@ class ArchiveConfig:
 
 @dataclass(frozen=True)
 class RenderConfig:
+    """How pages are rendered, and how script-filled view counters are learned
+    (:mod:`hgcrawler.counters`): ``learn`` asks a learned endpoint instead of the
+    browser, checking it by rendering the first ``verify_first`` pages of each
+    template in a crawl and one in ``verify_every`` after; a template whose counter
+    stayed empty in ``absent_after`` renders in a row is not rendered any more."""
+
     mode: str  # auto | always | never
     chromium_path: str
     max_pages: int
     navigation_timeout_ms: int
     wait_ms: int
+    learn: bool = True
+    verify_first: int = 3
+    verify_every: int = 20
+    absent_after: int = 3
 
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> RenderConfig:
@@ -344,6 +358,10 @@ class RenderConfig:
             max_pages=_int(settings, "HGCRAWLER_RENDER_MAX_PAGES", 1),
             navigation_timeout_ms=int(_float(settings, "HGCRAWLER_RENDER_TIMEOUT", 0.0) * 1000),
             wait_ms=int(_float(settings, "HGCRAWLER_RENDER_WAIT", 0.0) * 1000),
+            learn=_bool(settings, "HGCRAWLER_RENDER_LEARN"),
+            verify_first=_int(settings, "HGCRAWLER_RENDER_VERIFY_FIRST", 0),
+            verify_every=_int(settings, "HGCRAWLER_RENDER_VERIFY_EVERY", 1),
+            absent_after=_int(settings, "HGCRAWLER_RENDER_ABSENT_AFTER", 1),
         )
 
     @property

@@ -37,4 +37,5 @@ class ArticleItem(scrapy.Item):
     problems = scrapy.Field()  # fields extraction could not find
     rendered = scrapy.Field()  # True when extracted from a browser-rendered DOM
     render_reason = scrapy.Field()  # why rendering was asked for / why it did not help
+    views_source = scrapy.Field()  # "static" | "endpoint" | "rendered"; None without a count
     warc = scrapy.Field()  # {"file", "offset", "length", "record_id"} or None

@@ -25,6 +25,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar
+from urllib.parse import urlsplit
 
 from scrapy import signals as scrapy_signals
 
@@ -101,6 +102,9 @@ class CrawlSession:
         self.journal: SpillJournal | None = None
         self.crawl_id: str | None = None
         self.plan_loaded: CrawlPlan | None = None
+        #: the site's counter templates (hgcrawler.counters), loaded with the plan
+        self.templates_loaded: list[dict[str, Any]] = []
+        self._templates_source: Callable[[], list[dict[str, Any]]] | None = None
         self.history: list[dict[str, Any]] = []
         self.summary: dict[str, Any] | None = None
         #: the archive pipeline, once it has attached itself (see :meth:`attach`)
@@ -126,6 +130,15 @@ class CrawlSession:
     def attach(self, writer: ArchiveWriter) -> None:
         """The archive pipeline announces itself: its totals go into the crawl record."""
         self.writer = writer
+
+    def attach_templates(self, source: Callable[[], list[dict[str, Any]]]) -> None:
+        """The spider's counter templates: saved in the archive when the crawl ends."""
+        self._templates_source = source
+
+    @property
+    def site(self) -> str:
+        """Whose templates these are: the start URL's host."""
+        return (urlsplit(self.config.start_url).hostname or "").lower()
 
     # --- the worker thread ----------------------------------------------------------
 
@@ -181,6 +194,9 @@ class CrawlSession:
         plan = store.load_plan(config.mode, dt.datetime.now(dt.UTC), config.revisit)
         plan.crawl_id = crawl_id
         self.history = store.recent_crawls(exclude=crawl_id)
+        load_templates = getattr(store, "load_templates", None)  # stores without: no memory
+        if load_templates is not None:
+            self.templates_loaded = load_templates(self.site)
         self.journal, self.crawl_id, self.plan_loaded = journal, crawl_id, plan
         logger.info(
             "crawl %s (%s): %d known articles, %d due for a revisit, %d known pages",
@@ -197,6 +213,22 @@ class CrawlSession:
         if self.open_error is not None or self.plan_loaded is None:
             raise ArchiveUnavailable(f"the archive could not be opened: {self.open_error}")
         return self.plan_loaded
+
+    async def counter_templates(self) -> list[dict[str, Any]]:
+        """The site's counter templates as the archive holds them (after :meth:`plan`)."""
+        await self._ready.wait()
+        return self.templates_loaded
+
+    async def _save_templates(self) -> None:
+        save_templates = getattr(self.store, "save_templates", None)
+        if self._templates_source is None or save_templates is None:
+            return
+        try:
+            docs = self._templates_source()
+            if docs:
+                await self.in_worker(save_templates, self.site, docs)
+        except StoreError as exc:
+            logger.error("cannot save the counter templates: %s", exc)
 
     @property
     def is_open(self) -> bool:
@@ -292,6 +324,7 @@ class CrawlSession:
             self.stats.set_value("hgcrawler/crawl_summary", self.summary)
             return
         assert self.store is not None and self.crawl_id is not None
+        await self._save_templates()
         try:
             self.summary = await self.in_worker(
                 self.store.finish_crawl,

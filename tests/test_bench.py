@@ -65,6 +65,30 @@ def test_crawl_figures_are_sane(bench_json: dict[str, Any]) -> None:
     assert positive(bench_json["ratios"]["full_60_vs_scrapy_bench"])
 
 
+def test_the_crawl_with_rendering_on_is_measured_against_the_one_without(
+    bench_json: dict[str, Any],
+) -> None:
+    size = bench_json["crawls"]["60"]
+    rendering = size["full_render"]
+    assert rendering["render"] == "auto" and size["full"]["render"] == "never"
+    assert rendering["status"] == "finished"
+    assert rendering["articles_stored"] == size["full"]["articles_stored"] > 0
+    figures = rendering["rendering"]
+    assert figures["rendered"] >= 1 and figures["learned"] == 1  # the replica's inline API
+    assert positive(figures["browser_seconds_per_rendering"])
+    # the tree (crawler, Playwright driver, Chromium) is larger than the crawler alone
+    assert rendering["crawler_tree_processes"] > 2
+    assert rendering["crawler_tree_pss_mb"] > rendering["crawler_own_rss_mb"] / 2
+    ratios = bench_json["ratios"]
+    for name in ("full_60_articles_vs_scrapy_bench", "full_render_60_articles_vs_scrapy_bench"):
+        assert positive(ratios[name]), name
+    assert "full_render_60_extra_seconds_per_rendering" in ratios
+    assert set(bench_json["targets"]) >= {
+        "full_render_60_articles_per_s",
+        "full_render_60_crawler_and_browser_mb",
+    }
+
+
 def test_extraction_figures_are_sane(bench_json: dict[str, Any]) -> None:
     extraction = bench_json["extraction"]
     assert extraction["pages"] == 20
@@ -90,7 +114,7 @@ def test_benchmarks_module_runs_from_the_checkout() -> None:
 
 def test_crawls_leave_a_stats_file(bench_json: dict[str, Any]) -> None:
     """The figures come from the crawls' stats files, not from their logs."""
-    for label in ("full_no_storage", "full", "incremental"):
+    for label in ("full_no_storage", "full", "full_render", "incremental"):
         figures = bench_json["crawls"]["60"][label]
         assert "interrupted" not in figures, figures.get("interrupted")
         assert figures["items"] is not None and figures["requests"] >= figures["pages"]

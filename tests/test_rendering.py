@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,12 @@ from pymongo import MongoClient
 from scrapy.settings import Settings
 
 from hgcrawler.config import RenderConfig
-from hgcrawler.rendering import browser_rss_bytes, chromium_args, playwright_settings
+from hgcrawler.rendering import (
+    browser_rss_bytes,
+    chromium_args,
+    counter_filled_js,
+    playwright_settings,
+)
 from hgcrawler.replica import ReplicaServer, ReplicaSite
 from tests.archive_view import aid, observations
 from tests.crawling import hgcrawler_crawl, reachable
@@ -50,11 +56,15 @@ def js_truths(site: ReplicaSite) -> dict[str, Any]:
 
 
 @pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium")
-def test_js_counters_are_read_from_the_rendered_page_and_only_there(
+def test_without_learning_js_counters_are_read_from_the_rendered_page_and_only_there(
     replica: tuple[ReplicaSite, str], mongo_server: Any, tmp_path: Path
 ) -> None:
+    """HGCRAWLER_RENDER_LEARN=0: every page whose counter needs script is rendered
+    (test_counter_learning.py has the learned endpoints)."""
     site, _ = replica
-    (_done, crawl), observations = crawl_into(replica, mongo_server.uri, tmp_path, "render_auto")
+    (_done, crawl), observations = crawl_into(
+        replica, mongo_server.uri, tmp_path, "render_auto", "-s", "HGCRAWLER_RENDER_LEARN=0"
+    )
     js = js_truths(site)
     assert {t.js_counter for t in js.values()} == {"ok", "slow", "fails"}
     rendered = {o["article_id"] for o in observations if o["rendered"]}
@@ -67,8 +77,10 @@ def test_js_counters_are_read_from_the_rendered_page_and_only_there(
             assert "still no view count after rendering" in obs["views_missing_reason"]
         else:
             assert obs["views"] == truth.views, truth.js_counter
+            assert obs["views_source"] == "rendered"
     static = [o for o in observations if o["article_id"] not in js]
     assert static and not any(o["rendered"] for o in static)
+    assert {o["views_source"] for o in static} == {"static", None}  # None: no counter at all
     assert crawl["counts"]["rendered"] == len(js)
 
 
@@ -90,6 +102,42 @@ def test_without_chromium_the_crawl_runs_and_records_pages_as_not_rendered(
     assert crawl["status"] == "finished"
     log = Path(done.stdout.split("log: ")[-1].strip()).read_text()
     assert log.count("JavaScript rendering unavailable") == 1
+
+
+@pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium")
+@pytest.mark.parametrize(
+    ("labels", "html", "filled"),
+    [
+        (("Số lần xem",), "[ Số lần xem: <span>361</span> ]", True),
+        (("Số lần xem",), "[ Số lần xem: <span></span> ]", False),
+        (("Số lần xem",), "[ Số lần xem: <span>...</span> ]", False),
+        (("Số lần xem",), "<b>SỐ LẦN XEM</b>: 1.234", True),
+        (("Số lần xem",), "Lượt xem: 12", False),
+        (("Số lần xem", "Lượt xem"), "Lượt xem: <span>12</span>", True),
+        (("Lượt xem",), "Luot xem: [12]", True),
+        (("Lượt xem",), unicodedata.normalize("NFD", "Lượt xem: 7"), True),
+    ],
+)
+def test_the_counter_check_follows_the_sites_labels_in_chromium(
+    labels: tuple[str, ...], html: str, filled: bool
+) -> None:
+    import asyncio
+
+    from playwright.async_api import async_playwright
+
+    async def check() -> bool:
+        async with async_playwright() as playwright:
+            browser = await playwright.chromium.launch(
+                executable_path=CHROMIUM, args=chromium_args()
+            )
+            try:
+                page = await browser.new_page()
+                await page.set_content(f"<html><body><div>{html}</div></body></html>")
+                return bool(await page.evaluate(counter_filled_js(labels)))
+            finally:
+                await browser.close()
+
+    assert asyncio.run(check()) is filled
 
 
 def test_never_mode_does_not_wire_the_browser() -> None:
@@ -159,7 +207,44 @@ def test_always_mode_renders_every_article_page(mongo_server: Any, tmp_path: Pat
     for truth in reachable(site):
         if truth.js_counter in ("none", "ok", "slow"):
             assert by_id[aid(truth.id)]["views"] == truth.views
+        if truth.views is not None:
+            assert by_id[aid(truth.id)]["source"] == "rendered"
     # every article page went through the browser, the malformed one (then rejected) too
     malformed = reachable(site, malformed=True)
     assert len(malformed) == crawl["counts"]["rejected"] == 1
     assert crawl["counts"]["rendered"] == len(observations) + len(malformed)
+
+
+def test_pages_still_held_when_the_crawl_falls_idle_are_rendered() -> None:
+    """A safety net: if the rendering that decides for a template never came back,
+    the pages it held are rendered rather than lost, and the crawl goes on."""
+    from scrapy.exceptions import DontCloseSpider
+    from scrapy.utils.test import get_crawler
+
+    from hgcrawler.counters import find_counter_area
+    from hgcrawler.items import ArticleItem
+    from spiders.haugiang import CounterPage, HaugiangSpider
+
+    crawler = get_crawler(HaugiangSpider, {"HGCRAWLER_START_URL": "http://127.0.0.1:9/"})
+    spider = HaugiangSpider.from_crawler(crawler)
+    crawled: list[Any] = []
+
+    class Engine:
+        def crawl(self, request: Any) -> None:
+            crawled.append(request)
+
+    crawler.engine = Engine()  # type: ignore[assignment]
+    spider.release_stalled()  # nothing held: the spider may close
+    url = "http://127.0.0.1:9/tin/bai-1234.html"
+    html = '<p>Số lần xem: <span class="c" data-id="1234"></span></p>'
+    area = find_counter_area(html, url, ("Số lần xem",))
+    assert area is not None
+    template = spider.templates.template(area)
+    assert spider.templates.plan(template).probe  # its rendering is under way...
+    held = [CounterPage(ArticleItem(url=url), "view counter label without a number", area)] * 2
+    template.waiting.extend(held)
+    with pytest.raises(DontCloseSpider):
+        spider.release_stalled()  # ...and never came back
+    assert [r.url for r in crawled] == [url, url]
+    assert all(r.meta["playwright"] and r.callback == spider.parse_rendered for r in crawled)
+    assert template.waiting == [] and not template.probing

@@ -49,6 +49,7 @@ from hgcrawler.storage.schema import (
     ensure_indexes,
 )
 from hgcrawler.storage.series import SiteSeries
+from hgcrawler.storage.templates import load_templates, save_templates
 from hgcrawler.storage.uri import mask_uri
 from hgcrawler.storage.writer import BatchWriter, Record
 from hgcrawler.urls import canonical_url
@@ -458,6 +459,14 @@ class MongoArchiveStore:
         for page in self._db.pages.find({"site": self.site}, {"kind": 1}):
             plan.known_pages[str(page["_id"])] = str(page.get("kind") or "other")
         return plan
+
+    # --- counter templates (hgcrawler.counters) -----------------------------
+
+    def load_templates(self, site: str) -> list[dict[str, Any]]:
+        return self._retrying("loading templates", lambda: load_templates(self._db, site))
+
+    def save_templates(self, site: str, docs: Sequence[Mapping[str, Any]]) -> int:
+        return self._retrying("saving templates", lambda: save_templates(self._db, site, docs))
 
     # --- writing ------------------------------------------------------------
 

@@ -665,7 +665,7 @@ class BatchWriter:
             entry["views"] = views
         else:
             entry["missing"] = missing_reason
-        if record.get("views_source"):
+        if views is not None and record.get("views_source"):
             entry["src"] = record["views_source"]
         elif rendered:
             entry["src"] = "rendered"
