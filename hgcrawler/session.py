@@ -25,7 +25,6 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar
-from urllib.parse import urlsplit
 
 from scrapy import signals as scrapy_signals
 
@@ -137,8 +136,8 @@ class CrawlSession:
 
     @property
     def site(self) -> str:
-        """Whose templates these are: the start URL's host."""
-        return (urlsplit(self.config.start_url).hostname or "").lower()
+        """The site profile this crawl archives (its templates are the site's)."""
+        return self.config.site.name
 
     # --- the worker thread ----------------------------------------------------------
 

@@ -44,6 +44,8 @@ def _flat(bucket: dict[str, Any], entry: dict[str, Any]) -> dict[str, Any]:
         "revision": entry.get("rev"),
         "views_missing_reason": entry.get("missing"),
         "source": entry.get("src"),
+        # how the count shown was obtained; None for an observation without one
+        "views_source": entry.get("src") if entry.get("views") is not None else None,
         "rendered": entry.get("src") == "rendered",
         "flags": list(entry.get("flags") or []),
         "warc": entry.get("warc"),

@@ -18,6 +18,7 @@ from pymongo import MongoClient
 
 from hgcrawler.replica import ArticleTruth, ReplicaServer, ReplicaSite
 from hgcrawler.replica.pages import Request, Response
+from tests.archive_view import observations
 from tests.crawling import hgcrawler_crawl, reachable
 
 CHROMIUM = "/usr/bin/chromium"
@@ -48,8 +49,10 @@ class Crawl:
         try:
             db = client[database]
             self.crawl = db.crawls.find_one(sort=[("started_at", -1)]) or {}
+            # observations keep no URL (schema 2): each is found by its article's URL
+            url_of = {doc["_id"]: doc["url"] for doc in db.articles.find({}, {"url": 1})}
             self.observations = {
-                o["url"]: o for o in db.observations.find({"crawl_id": self.crawl["_id"]})
+                url_of[o["article_id"]]: o for o in observations(db, self.crawl["_id"])
             }
             self.templates = list(db.templates.find())
         finally:

@@ -35,6 +35,7 @@ __all__ = [
     "SERIES",
     "SERIES_DAYS",
     "SITES",
+    "TEMPLATES",
     "article_id_of",
     "ensure_indexes",
     "observation_bucket_id",
@@ -54,6 +55,7 @@ SITES = "sites"  # per site: the next article number
 SERIES = "series"  # per site: the current state of every article's count
 SERIES_DAYS = "series_days"  # per site and day: every article's count as of that day
 POSTINGS = "postings"  # per site, word and block of article numbers: who has the word
+TEMPLATES = "templates"  # per site and page template: how its view counter is read
 
 Db = Database[dict[str, Any]]
 
@@ -95,6 +97,7 @@ INDEXES: tuple[tuple[str, list[tuple[str, int]], dict[str, Any]], ...] = (
     (MOVES, [("article_id", ASCENDING)], {}),
     (MOVES, [("state", ASCENDING)], {}),
     (SERIES_DAYS, [("site", ASCENDING), ("day", ASCENDING)], {}),
+    (TEMPLATES, [("site", ASCENDING)], {}),
 )
 
 

@@ -16,12 +16,14 @@ from typing import Any
 from pymongo import ReplaceOne
 from pymongo.database import Database
 
+from hgcrawler.storage.schema import TEMPLATES
+
 __all__ = ["load_templates", "save_templates"]
 
 
 def load_templates(db: Database[dict[str, Any]], site: str) -> list[dict[str, Any]]:
     """The template documents of ``site``."""
-    return list(db.templates.find({"site": site}))
+    return list(db[TEMPLATES].find({"site": site}))
 
 
 def save_templates(
@@ -38,5 +40,5 @@ def save_templates(
         for doc in docs
     ]
     if operations:
-        db.templates.bulk_write(operations, ordered=False)
+        db[TEMPLATES].bulk_write(operations, ordered=False)
     return len(operations)
