@@ -148,3 +148,15 @@ def test_the_site_option(archive: tuple[str, Any, str], capsys: pytest.CaptureFi
     assert "several sites" in capsys.readouterr().err
     assert main(["query", "history", "1234", "--site", HG, "--json", *where]) == 0
     assert json.loads(capsys.readouterr().out)["article"]["article_id"] == "haugiang:1234"
+
+
+def test_warc_show_takes_the_site_of_a_shared_key(
+    archive: tuple[str, Any, str], capsys: pytest.CaptureFixture[str], tmp_path: Any
+) -> None:
+    name, _, uri = archive
+    where = ["--mongo-uri", uri, "--database", name, "--data-dir", str(tmp_path)]
+    assert main(["warc", "show", "1234", *where]) != 0
+    assert "several sites" in capsys.readouterr().err
+    code = main(["warc", "show", "1234", "--site", ST, *where])
+    err = capsys.readouterr().err
+    assert code == 1 and "article soctrang:1234 has no WARC record" in err

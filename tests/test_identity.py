@@ -149,6 +149,30 @@ def test_the_same_id_with_other_content_is_a_collision(store: MongoArchiveStore)
     assert set(articles(store)) == {aid(7), aid("7#2")}
 
 
+def test_a_collision_resolved_by_a_redirect_later_in_the_crawl_is_not_reported(
+    store: MongoArchiveStore,
+) -> None:
+    """Moved and retitled at once: the new page, met first, is kept apart for its id;
+    the old URL, fetched later in the same crawl, redirects to it: one article, and no
+    collision left to report (its reject says how it was resolved)."""
+    old, new = f"{H}/DetailView/7/1/a.html", f"{H}/DetailView/7/2/b.html"
+    crawl(store, page(old, "Bài một", at="2026-11-01T00:00Z"))
+    crawl_id = store.begin_crawl("full", H)
+    retitled = {"updated_on": dt.date(2022, 1, 1), "at": "2026-11-02T08:00Z"}
+    first = store.write_batch(crawl_id, [page(new, "Bài hai", **retitled)])
+    assert first.collisions == 1 and set(articles(store)) == {aid(7), aid("7#2")}
+    second = store.write_batch(crawl_id, [page(new, "Bài hai", via=[old], **retitled)])
+    assert first.collisions + second.collisions == 0
+    assert first.moved + second.moved == 1
+    docs = articles(store)
+    assert set(docs) == {aid(7)} and docs[aid(7)]["url"] == new
+    assert docs[aid(7)]["title"] == "Bài hai" and old in docs[aid(7)]["old_urls"]
+    (reject,) = store.db.rejects.find({"reason": "key_collision"})
+    assert reject["resolved"]["joined_into"] == aid(7)
+    assert reject["resolved"]["evidence"] == "redirect"
+    assert len(observations(store.db, crawl_id)) == 1
+
+
 def test_a_title_edit_under_the_same_id_is_the_same_article() -> None:
     stored = {
         "title": "Hội nghị",

@@ -464,3 +464,16 @@ def test_parse_when() -> None:
     for bad in ("2026-02-30", "soon", "7x", ""):
         with pytest.raises(CommandError):
             parse_when(bad)
+
+
+def test_a_removed_article_is_marked_however_long_its_title() -> None:
+    from hgcrawler.commands.query import TITLE_WIDTH, _title
+    from hgcrawler.tables import format_table
+
+    long_title = "Hội nghị Ban Chấp hành Đảng bộ tỉnh lần thứ mười bảy " * 3
+    removed = {"title": long_title, "removed_at": dt.datetime(2026, 11, 2, tzinfo=dt.UTC)}
+    shown = format_table([[_title(removed)]], ["title"], max_widths=[TITLE_WIDTH])
+    last_line = shown.splitlines()[-1].rstrip()
+    assert last_line.endswith("… [removed]") and last_line.startswith("Hội nghị Ban")
+    live = format_table([[_title({"title": long_title})]], ["title"], max_widths=[TITLE_WIDTH])
+    assert "[removed]" not in live

@@ -139,14 +139,15 @@ def _tell(args: argparse.Namespace, reader: Any, uri: str, data_dir: Path) -> No
         docs = changes[label]
         print(f"\n{label.capitalize()} since day 1: {len(docs)}")
         for doc in docs[:5]:
-            print(f"  {doc['_id']:>8}  {_title(doc)}")
+            print(f"  {doc['_id']:>15}  {_title(doc)}")
         if len(docs) > 5:
             print(f"  … and {len(docs) - 5} more")
-    print("\nFastest-growing view counts (first → last observation):")
+    print("\nFastest-growing view counts (views a day, first → last observation):")
     for row in reader.growth(limit=5):
         print(
-            f"  {row['article_id']:>8}  {row['first_views']:>6} → {row['last_views']:<6} "
-            f"(+{row['gained']})  {_title(row, 50)}"
+            f"  {row['article_id']:>15}  {row['per_day']:>8,.0f}/day  "
+            f"{row['first_views']:>6} → {row['last_views']:<6} (+{row['gained']})  "
+            f"{_title(row, 44)}"
         )
     edited = changes["edited"] or changes["new"]
     article = str(edited[0]["_id"]) if edited else None

@@ -23,7 +23,7 @@ from hgcrawler.commands._archive import (
 )
 from hgcrawler.diffing import format_changes
 from hgcrawler.storage import ArchiveReader, EmptyArchive
-from hgcrawler.tables import cell, duration, format_table
+from hgcrawler.tables import cell, duration, format_table, truncate
 from hgcrawler.warc import warc_location_text
 
 PROG = "hgcrawler query"
@@ -108,9 +108,14 @@ def _category(reader: ArchiveReader, name: str | None) -> str | None:
     return None if name is None else reader.resolve_category(name)
 
 
-def _title(row: dict[str, Any]) -> str:
+def _title(row: dict[str, Any], limit: int = TITLE_WIDTH) -> str:
+    """The title, cut to ``limit`` columns; a removed article's ends with
+    ``[removed]`` however long its title."""
     title = str(row.get("title") or "(no title)")
-    return f"{title} [removed]" if row.get("removed_at") else title
+    if not row.get("removed_at"):
+        return title
+    marker = " [removed]"
+    return truncate(title, max(limit - len(marker), 1)) + marker
 
 
 # --- top -------------------------------------------------------------------

@@ -47,7 +47,15 @@ def configure(parser: argparse.ArgumentParser) -> None:
     show = actions.add_parser(
         "show", parents=[common], help="print the response behind a version of an article"
     )
-    show.add_argument("article", metavar="ARTICLE", help="article id or URL")
+    show.add_argument(
+        "article", metavar="ARTICLE", help="article id (<site>:<key>), a site's key, or URL"
+    )
+    show.add_argument(
+        "--site",
+        action="append",
+        metavar="NAME",
+        help="the site whose key ARTICLE is (when several sites have that key)",
+    )
     show.add_argument(
         "--revision", type=int, default=None, metavar="N", help="revision N (default: current)"
     )

@@ -844,12 +844,29 @@ class BatchWriter:
             if joined:
                 done.add(absorbed)
                 self.result += counted
+                self._collision_resolved(into, absorbed, evidence)
             elif from_url is None:
                 continue
             else:  # the article redirected to is no longer in the archive: a plain move
                 to_url = str(self.articles[into].get("url") or "")
                 self.db.moves.bulk_write([self._move(into, from_url, to_url, evidence, self.now)])
             self.result.moved += 1
+
+    def _collision_resolved(self, into: str, absorbed: str, evidence: str) -> None:
+        """A page this crawl kept apart from ``into`` for a key collision was ``into``
+        after all (joined on ``evidence``, e.g. the old URL redirecting to it): no
+        collision is left to report; its reject stays, saying how it was resolved."""
+        resolved = self.db.rejects.update_many(
+            {
+                "crawl_id": self.crawl_id,
+                "reason": "key_collision",
+                "kept_as": absorbed,
+                "other_article": into,
+                "resolved": {"$exists": False},
+            },
+            {"$set": {"resolved": {"joined_into": into, "evidence": evidence, "at": self.now}}},
+        )
+        self.result.collisions -= resolved.modified_count
 
     def _join_counts(self, into: str, absorbed: str) -> BatchResult:
         """How joining ``absorbed`` into ``into`` changes this crawl's counts, which
