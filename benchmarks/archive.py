@@ -925,7 +925,7 @@ class Builder:
 
     # --- the run -----------------------------------------------------------------
 
-    def run(self, *, parallel: int = 2) -> BuiltArchive:
+    def run(self) -> BuiltArchive:
         spec, log, built, db = self.spec, self.log, self.built, self.db
         store = MongoArchiveStore(self.uri, db.name, site=SITE)
         store.ensure_indexes()
@@ -985,7 +985,7 @@ class Builder:
             f"    {built.observations:,} observations, {len(self.known):,} articles "
             f"in {built.timings['simulate_seconds']} s"
         )
-        self.write_bulk(crawl_docs, bulk_crawls=built.crawls, parallel=parallel)
+        self.write_bulk(crawl_docs, bulk_crawls=built.crawls)
         self.run_final(final)
         built.figures["write_batch"] = self.final_figures
         if spec.empty_sample:
@@ -1003,53 +1003,54 @@ class Builder:
         for chunk in self.bucket_docs(articles, upto):
             collection.insert_many(chunk, ordered=False)
 
-    def write_bulk(
-        self, crawl_docs: list[dict[str, Any]], *, bulk_crawls: list[Crawl], parallel: int
-    ) -> None:
+    def write_bulk(self, crawl_docs: list[dict[str, Any]], *, bulk_crawls: list[Crawl]) -> None:
+        """The rest of the buckets, the articles, revisions, crawls, moves and pages, then
+        the postings: documents made here while the server inserts the previous ones."""
         db, built, log = self.db, self.built, self.log
         started = time.perf_counter()
         articles = list(self.known)
         for future in self.years_written:
             future.result()
         self.writer.shutdown(wait=True)
-        self.write_buckets(articles, 1 << 62)
-        built.timings["buckets_seconds"] = round(time.perf_counter() - started, 1)
-        log(
-            f"    the rest of the observation buckets written in "
-            f"{built.timings['buckets_seconds']} s"
-        )
-        started = time.perf_counter()
-        for start in range(0, len(articles), 500):
-            part = articles[start : start + 500]
-            db[ARTICLES].insert_many([self.article_doc(a) for a in part], ordered=False)
-            revisions = [
-                {**r, "last_seen_at": moment(r["last_seen_at"])} for a in part for r in a.revisions
-            ]
-
-            db[REVISIONS].insert_many(revisions, ordered=False)
-        for start in range(0, len(crawl_docs), 1000):
-            db[CRAWLS].insert_many(crawl_docs[start : start + 1000], ordered=False)
-        if built.moves:
-            db[MOVES].insert_many(built.moves, ordered=False)
-        pages = self.page_docs(bulk_crawls)
-        if pages:
-            db[PAGES].insert_many(pages, ordered=False)
-        db[SITES].update_one(
-            {"_id": SITE},
-            {"$set": {"next_n": self.next_n, "saved_at": moment(bulk_crawls[-1].finish)}},
-            upsert=True,
-        )
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            pending: list[Future[Any]] = [pool.submit(self.write_buckets, articles, 1 << 62)]
+            for start in range(0, len(articles), 500):
+                part = articles[start : start + 500]
+                docs = [self.article_doc(a) for a in part]
+                revisions = [
+                    {**r, "last_seen_at": moment(r["last_seen_at"])}
+                    for a in part
+                    for r in a.revisions
+                ]
+                pending.append(pool.submit(db[ARTICLES].insert_many, docs, ordered=False))
+                pending.append(pool.submit(db[REVISIONS].insert_many, revisions, ordered=False))
+            for start in range(0, len(crawl_docs), 1000):
+                crawls = crawl_docs[start : start + 1000]
+                pending.append(pool.submit(db[CRAWLS].insert_many, crawls, ordered=False))
+            if built.moves:
+                db[MOVES].insert_many(built.moves, ordered=False)
+            pages = self.page_docs(bulk_crawls)
+            if pages:
+                db[PAGES].insert_many(pages, ordered=False)
+            db[SITES].update_one(
+                {"_id": SITE},
+                {"$set": {"next_n": self.next_n, "saved_at": moment(bulk_crawls[-1].finish)}},
+                upsert=True,
+            )
+            postings = Postings(SITE)
+            for article in sorted(articles, key=lambda a: a.n):
+                doc = article.revisions[-1]
+                postings.index(article.n, doc["title"], self.folded.pop(article.index), {})
+            for future in pending:
+                future.result()
         built.timings["documents_seconds"] = round(time.perf_counter() - started, 1)
         started = time.perf_counter()
-        postings = Postings(SITE)
-        for article in sorted(articles, key=lambda a: a.n):
-            doc = article.revisions[-1]
-            postings.index(article.n, doc["title"], self.folded.pop(article.index), {})
         postings.flush(db)
         built.timings["postings_seconds"] = round(time.perf_counter() - started, 1)
         log(
-            f"    articles, revisions, crawls in {built.timings['documents_seconds']} s, "
-            f"postings in {built.timings['postings_seconds']} s"
+            f"    the rest of the buckets, articles, revisions, crawls in "
+            f"{built.timings['documents_seconds']} s, postings in "
+            f"{built.timings['postings_seconds']} s"
         )
 
     # --- the last crawls, through the real write path ----------------------------------
@@ -1251,12 +1252,11 @@ def build_archive(
     *,
     end: dt.datetime | None = None,
     log: Callable[[str], None] = lambda message: None,
-    parallel: int = 2,
 ) -> BuiltArchive:
     """Build ``spec``'s archive into the empty database ``db`` at ``uri`` (see the module
     doc); the history ends at ``end`` (default: now, to the minute)."""
     started = time.perf_counter()
     builder = Builder(db, uri, spec, end or dt.datetime.now(UTC), log)
-    built = builder.run(parallel=parallel)
+    built = builder.run()
     built.timings["total_seconds"] = round(time.perf_counter() - started, 1)
     return built
