@@ -354,21 +354,41 @@ def thin_days(db: Db, site: str, now: dt.datetime) -> int:
 def day_before(db: Db, site: str, moment: dt.datetime) -> DaySnapshot | None:
     """The last snapshot of a day before ``moment``'s day (counts as of that moment)."""
     day = dt.datetime.combine(moment.astimezone(UTC).date(), dt.time(), UTC)
-    return _nearest(db, site, {"$lt": day})
+    return _nearest(db, site, "$lt", day)
 
 
 def day_at(db: Db, site: str, moment: dt.datetime) -> DaySnapshot | None:
     """The last snapshot of ``moment``'s day or before."""
     day = dt.datetime.combine(moment.astimezone(UTC).date(), dt.time(), UTC)
-    return _nearest(db, site, {"$lte": day})
+    return _nearest(db, site, "$lte", day)
 
 
-def _nearest(db: Db, site: str, window: dict[str, Any]) -> DaySnapshot | None:
-    days = [doc["day"] for doc in db[SERIES_DAYS].find({"site": site, "day": window}, {"day": 1})]
-    if not days:
-        return None
-    doc = db[SERIES_DAYS].find_one({"_id": f"{site}:{max(days).date().isoformat()}"})
-    return DaySnapshot.from_doc(doc) if doc else None
+#: Days before a moment where its snapshot is looked for first; then 6 times as many…
+NEAREST_FIRST_DAYS = 3
+
+
+def _nearest(db: Db, site: str, operator: str, day: dt.datetime) -> DaySnapshot | None:
+    """The snapshot of the last day ``operator`` (``$lt``/``$lte``) ``day``.
+
+    Looked for in the few days before ``day``, then in a range 6 times longer before
+    that, and so on back to 2000, so that a recent moment reads a few day documents
+    whatever the history's length.  (No "is there anything earlier" look-up between:
+    on SecantusDB a limit, sorted or not, still reads its whole range.)"""
+    collection = db[SERIES_DAYS]
+    bound: dict[str, Any] = {operator: day}
+    low = day
+    span = dt.timedelta(days=NEAREST_FIRST_DAYS)
+    while True:
+        low -= span
+        query = {"site": site, "day": {**bound, "$gte": low}}
+        days = [doc["day"] for doc in collection.find(query, {"day": 1})]
+        if days:
+            doc = collection.find_one({"_id": f"{site}:{max(days).date().isoformat()}"})
+            return DaySnapshot.from_doc(doc) if doc else None
+        if low < EPOCH:
+            return None
+        bound, span = {"$lt": low}, span * 6
+
 
 
 def day_totals(db: Db, sites: Iterable[str]) -> list[dict[str, Any]]:
