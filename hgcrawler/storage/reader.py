@@ -666,14 +666,19 @@ class ArchiveReader:
             found = list(crawls.find(where))
         else:
             # the last crawls without reading them all: a growing window back in time
+            # (no "is there an earlier crawl?" look-up: on SecantusDB a limit still reads
+            # its whole range, every crawl before; the series says when the first was)
             end = before or dt.datetime.now(UTC) + dt.timedelta(days=1)
+            earliest = self._first_observed()
             span = dt.timedelta(days=14)
             found = []
             while len(found) < limit:
                 start = end - span
-                found.extend(crawls.find({**where, "started_at": {"$lt": end, "$gte": start}}))
-                if crawls.find_one({**where, "started_at": {"$lt": start}}, {"_id": 1}) is None:
+                if earliest is None or start < earliest - dt.timedelta(days=2):
+                    # the rest: the crawls of the first days, and any before (few)
+                    found.extend(crawls.find({**where, "started_at": {"$lt": end}}))
                     break
+                found.extend(crawls.find({**where, "started_at": {"$lt": end, "$gte": start}}))
                 end, span = start, span * 4
         found.sort(key=lambda c: c["started_at"], reverse=True)
         rows = []
@@ -701,7 +706,16 @@ class ArchiveReader:
             )
         return rows
 
+    def _first_observed(self) -> dt.datetime | None:
+        """When the sites asked about were first observed (None: never)."""
+        stamps = [
+            min((value for value in self.series(site).first_seen if value > 0), default=0)
+            for site in self.sites
+        ]
+        return min((m for m in map(from_seconds, stamps) if m is not None), default=None)
+
     def crawls_by_id(self, crawl_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+
         """The crawl records of these ids."""
         found = self.db[CRAWLS].find({"_id": {"$in": list(crawl_ids)}})
         return {str(doc["_id"]): doc for doc in found}
