@@ -970,8 +970,7 @@ class Builder:
             crawl_docs.append(self.crawl_doc(crawl, counts))
             following = bulk[index + 1].start if index + 1 < len(bulk) else None
             if following is None:
-                self.series.crawl_id = crawl.crawl_id
-                self.series.save(db, moment(crawl.finish), day=True)
+                self.series.crawl_id = crawl.crawl_id  # saved once its documents are in
             elif moment(following).date() != moment(crawl.finish).date():
                 # what SiteSeries.save(day=True) does after the day's last crawl, but the
                 # state document, which the next save replaces anyway
@@ -986,6 +985,8 @@ class Builder:
             f"in {built.timings['simulate_seconds']} s"
         )
         self.write_bulk(crawl_docs, bulk_crawls=built.crawls)
+        if built.crawls:  # what the last crawl's end saves (with the archive's counts)
+            self.series.save(db, moment(built.crawls[-1].finish), day=True)
         self.run_final(final)
         built.figures["write_batch"] = self.final_figures
         if spec.empty_sample:

@@ -241,11 +241,9 @@ class ArchiveReader:
         return holding
 
     def _count(self, collection: str) -> int:
-        """Documents in a collection, from the server's statistics (no scan)."""
-        try:
-            return int(self.db.command({"collStats": collection}).get("count") or 0)
-        except Exception:  # a server without collStats: count (slower, still right)
-            return int(self.db[collection].count_documents({}))
+        """Documents in a collection (the ``count`` command: SecantusDB reads them all,
+        5 times faster than for ``collStats``; MongoDB answers from its metadata)."""
+        return int(self.db[collection].estimated_document_count())
 
     def totals(self) -> dict[str, int]:
         """Articles (live, removed, edited, moved) and observations of the sites asked
@@ -255,9 +253,15 @@ class ArchiveReader:
         for site in self.sites:
             for name, value in self.series(site).counts().items():
                 totals[name] = totals.get(name, 0) + value
+        # as counted at the end of the last crawl (see SiteSeries.archive_counts); counted
+        # now for a series saved by an older release
+        saved = [self.series(site) for site in self.sites]
+        latest = max(saved, key=lambda s: s.as_of or dt.datetime.min.replace(tzinfo=UTC))
+        counts = latest.archive_counts if saved and all(s.archive_counts for s in saved) else None
         for name in (REVISIONS, REJECTS, CRAWLS):
-            totals[name] = self._count(name)
+            totals[name] = int(counts[name]) if counts else self._count(name)
         return totals
+
 
     # --- articles -----------------------------------------------------------------
 

@@ -33,7 +33,7 @@ from typing import Any
 from bson.binary import Binary
 from pymongo.database import Database
 
-from hgcrawler.storage.schema import SERIES, SERIES_DAYS
+from hgcrawler.storage.schema import CRAWLS, REJECTS, REVISIONS, SERIES, SERIES_DAYS
 
 __all__ = [
     "DAILY_DAYS",
@@ -136,6 +136,10 @@ class SiteSeries:
     as_of: dt.datetime | None = None
     crawl_id: str | None = None
     changed: bool = False
+    #: revisions, rejects and crawls of the whole archive when the series was last saved
+    #: at a crawl's end (counting them reads every document on SecantusDB: a crawl's end
+    #: pays it, not every question)
+    archive_counts: dict[str, int] | None = None
 
     def __len__(self) -> int:
         return len(self.views)
@@ -273,6 +277,7 @@ class SiteSeries:
             "crawl_id": self.crawl_id,
             "total": total,
             "counted": counted,
+            "archive_counts": self.archive_counts,
         }
 
     @classmethod
@@ -295,6 +300,7 @@ class SiteSeries:
             categories=list(doc.get("categories") or [""]),
             as_of=doc.get("as_of"),
             crawl_id=doc.get("crawl_id"),
+            archive_counts=doc.get("archive_counts"),
         )
 
     def day_doc(self, day: dt.date, at: dt.datetime) -> dict[str, Any]:
@@ -319,8 +325,15 @@ class SiteSeries:
         return cls.from_doc(db[SERIES].find_one({"_id": site}), site)
 
     def save(self, db: Db, now: dt.datetime, *, day: bool = True) -> None:
-        """Save the state and (``day``) the snapshot of ``now``'s UTC day; thin old days."""
+        """Save the state and (``day``) the snapshot of ``now``'s UTC day; thin old days;
+        ``day`` also counts the archive's revisions, rejects and crawls."""
+        if day:
+            self.archive_counts = {
+                name: int(db[name].estimated_document_count())
+                for name in (REVISIONS, REJECTS, CRAWLS)
+            }
         db[SERIES].replace_one({"_id": self.site}, self.to_doc(), upsert=True)
+
         if day:
             doc = self.day_doc(now.astimezone(UTC).date(), now)
             db[SERIES_DAYS].replace_one({"_id": doc["_id"]}, doc, upsert=True)
