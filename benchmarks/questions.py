@@ -128,10 +128,10 @@ def questions(end: dt.datetime, article: str, out_dir: Path) -> list[Question]:
             ("query", "search", "thuong", "truc", "tinh", "uy"),
         ),
         Question(
-            "search one word",
+            "search one word (dang)",
             False,
-            lambda r: r.search("ngap"),
-            ("query", "search", "ngap"),
+            lambda r: r.search("dang"),
+            ("query", "search", "dang"),
         ),
         Question("stats", False, lambda r: r.stats(), ("query", "stats")),
         Question(
