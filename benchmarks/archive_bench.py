@@ -82,6 +82,7 @@ def bench_archive(
     """Build (or reuse) both archives, then time every question on each."""
     from hgcrawler.storage.embedded import EmbeddedDatabase
 
+    archive_dir = archive_dir.resolve()  # the server runs in its own directory
     result: dict[str, Any] = {"articles": articles, "days": list(days), "archives": {}}
     end: dt.datetime | None = None
     for length in sorted(days, reverse=True):  # the longest first: the others share its end
