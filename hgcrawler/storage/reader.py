@@ -262,7 +262,6 @@ class ArchiveReader:
             totals[name] = int(counts[name]) if counts else self._count(name)
         return totals
 
-
     # --- articles -----------------------------------------------------------------
 
     def find_article(self, ref: str) -> dict[str, Any]:
@@ -631,13 +630,17 @@ class ArchiveReader:
         (``YYYY-MM``), ``articles``, ``removed``."""
         merged: dict[tuple[str, str], dict[str, Any]] = {}
         origin = dt.date(2000, 1, 1)
+        months: dict[int, str] = {}  # day number -> "YYYY-MM", each computed once
         for site in self.sites:
             series = self.series(site)
             for n in range(len(series)):
                 if not series.exists(n):
                     continue
-                day = origin + dt.timedelta(days=series.updated_day(n) - 1)
-                key = (series.category_of(n) or "?", f"{day:%Y-%m}")
+                number = series.updated_day(n)
+                month = months.get(number)
+                if month is None:
+                    month = months[number] = f"{origin + dt.timedelta(days=number - 1):%Y-%m}"
+                key = (series.category_of(n) or "?", month)
                 entry = merged.setdefault(
                     key, {"category": key[0], "month": key[1], "articles": 0, "removed": 0}
                 )
@@ -645,10 +648,11 @@ class ArchiveReader:
                 entry["removed"] += int(not series.live(n))
         return sorted(merged.values(), key=lambda r: (r["month"], r["category"]))
 
-    def category_counts(self) -> list[dict[str, Any]]:
-        """Articles per category (all time): ``category``, ``articles``, ``live``, ``removed``."""
+    def category_counts(self, by_month: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
+        """Articles per category (all time): ``category``, ``articles``, ``live``, ``removed``
+        (from ``by_month``, :meth:`category_month_counts`, when given)."""
         merged: dict[str, dict[str, Any]] = {}
-        for row in self.category_month_counts():
+        for row in self.category_month_counts() if by_month is None else by_month:
             entry = merged.setdefault(
                 row["category"], {"category": row["category"], "articles": 0, "removed": 0}
             )
@@ -719,7 +723,6 @@ class ArchiveReader:
         return min((m for m in map(from_seconds, stamps) if m is not None), default=None)
 
     def crawls_by_id(self, crawl_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
-
         """The crawl records of these ids."""
         found = self.db[CRAWLS].find({"_id": {"$in": list(crawl_ids)}})
         return {str(doc["_id"]): doc for doc in found}
@@ -745,10 +748,11 @@ class ArchiveReader:
         history = self.crawl_history(crawls)
         for row in history:
             row.pop("record", None)
+        by_month = self.category_month_counts()
         return {
             "totals": self.totals(),
-            "categories": self.category_counts(),
-            "by_month": self.category_month_counts(),
+            "categories": self.category_counts(by_month),
+            "by_month": by_month,
             "crawls": history,
             "site_views": self.site_views(),
         }
