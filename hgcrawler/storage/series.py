@@ -403,7 +403,6 @@ def _nearest(db: Db, site: str, operator: str, day: dt.datetime) -> DaySnapshot 
         bound, span = {"$lt": low}, span * 6
 
 
-
 def day_totals(db: Db, sites: Iterable[str]) -> list[dict[str, Any]]:
     """Per site and day: the sum of every article's latest count as of that day."""
     query: dict[str, Any] = {"site": {"$in": sorted(sites)}}
