@@ -201,3 +201,68 @@ def format_table(result: dict[str, Any]) -> str:
         met = {True: "met", False: "MISSED", None: "?"}[target["met"]]
         lines.append(f"    {name:<45} {met:<7} {target['value']}  ({target['target']})")
     return "\n".join(lines)
+
+
+def format_archive_table(result: dict[str, Any]) -> str:
+    """The archive part's summary: every question at both history lengths."""
+    archive = result["archive"]
+    lengths = sorted(archive["archives"], key=int)
+    short, long = (archive["archives"][n] for n in (lengths[0], lengths[-1]))
+    lines = [
+        f"hgcrawler bench --archive  {result['finished_at']}  ({result['machine']['cpus']} CPUs, "
+        f"{result['machine'].get('memory_gb')} GB)",
+        f"  {archive['articles']:,} articles; {lengths[0]} days of history: "
+        f"{short['build']['observations']:,} observations, {short['build']['crawls']:,} crawls; "
+        f"{lengths[-1]} days: {long['build']['observations']:,} observations, "
+        f"{long['build']['crawls']:,} crawls, {long['build']['revisions']:,} revisions",
+        f"  {'question':<30} {'in-process s':>14} {'whole command s':>17} {'documents read':>17}",
+        f"  {'':<30} {lengths[0]:>6} {lengths[-1]:>7} {lengths[0]:>8} {lengths[-1]:>8} "
+        f"{lengths[0]:>8} {lengths[-1]:>8}",
+    ]
+
+    def median(figures: dict[str, Any], part: str) -> str:
+        value = figures.get(part, {}).get("seconds" if part == "command" else "median")
+        if part == "command":
+            value = (value or {}).get("median")
+        return "-" if value is None else f"{value:.3f}"
+
+    for name, figures in long["questions"].items():
+        other = short["questions"][name]
+        mark = " (window)" if figures["window"] else ""
+        lines.append(
+            f"  {name + mark:<30} {median(other, 'in_process'):>6} "
+            f"{median(figures, 'in_process'):>7} {median(other, 'command'):>8} "
+            f"{median(figures, 'command'):>8} {other['documents_read']:>8} "
+            f"{figures['documents_read']:>8}"
+        )
+    comparison = archive["comparison"]
+    writes = comparison["write_batch_records_per_s"]
+    plan = comparison["load_plan_seconds"]
+    lines.append(
+        f"  write_batch records/s (last full crawl): {writes['short']} ({lengths[0]} days), "
+        f"{writes['long']} ({lengths[-1]} days), {writes['empty_archive']} (empty archive)"
+    )
+    lines.append(f"  load_plan (full) s: {plan['short']} / {plan['long']}")
+    disk = long["disk"]
+    per = disk["bytes_per_observation"]
+    lines.append(
+        f"  disk ({lengths[-1]} days): {per['history_total']} bytes per observation "
+        f"(observations {per['observations']} + their indexes {per['observations_indexes']} "
+        f"+ series {per['series_and_days']}); separately (MB): "
+        + ", ".join(f"{k} {v}" for k, v in disk["separately_mb"].items())
+        + f"; du {disk['directory']['du_mb']} MB (oplog {disk['directory']['oplog_mb']} MB, "
+        f"journal {disk['directory']['journal_mb']} MB)"
+    )
+    warc = result.get("warc")
+    if warc:
+        last = warc["crawls"][-1]
+        dedup = warc["dedup"]
+        lines.append(
+            f"  WARC: {last['bytes_per_page']} bytes per visited page; "
+            f"{warc.get('gb_per_year')} GB a year at {warc.get('pages_per_year'):,} pages; "
+            "revisit records on the content hash: "
+            f"{dedup['revisit_on_content_hash_bytes_per_response']} bytes/response "
+            f"({warc.get('gb_per_year_revisit_on_content_hash')} GB a year); zstd + dictionary: "
+            f"{dedup.get('zstd_dictionary_bytes_per_response')} bytes/response"
+        )
+    return "\n".join(lines)

@@ -40,7 +40,7 @@ from typing import Any
 
 from benchmarks.crawl import bench_size, scrapy_bench
 from benchmarks.extraction import bench_extraction
-from benchmarks.report import format_table, summarize
+from benchmarks.report import format_archive_table, format_table, summarize
 
 __all__ = ["BenchOptions", "configure_parser", "main", "run_benchmark", "run_from_args"]
 
@@ -59,6 +59,16 @@ class BenchOptions:
     timeout: float = 3600.0  # per crawl
     quick: bool = False
     log: Callable[[str], None] = field(default=lambda message: print(message, flush=True))
+    # the archive part (--archive): two archives of the same articles, short and long
+    archive: bool = False
+    archive_articles: int = 50_000
+    archive_days: tuple[int, int] = (30, 1095)
+    archive_dir: Path = Path("data/bench-archive")
+    archive_runs: int = 5
+    archive_command_runs: int = 3
+    archive_rebuild: bool = False
+    archive_empty_sample: int = 2000
+    warc_articles: int = 1000
 
 
 def _versions() -> dict[str, Any]:
@@ -69,6 +79,71 @@ def _versions() -> dict[str, Any]:
         with contextlib.suppress(PackageNotFoundError):
             versions[package] = version(package)
     return versions
+
+
+def run_archive_benchmark(options: BenchOptions) -> dict[str, Any]:
+    """The archive part (see :mod:`benchmarks.archive_bench`); figures also written to
+    ``options.out``."""
+    from benchmarks.archive_bench import bench_archive
+    from benchmarks.warcsize import bench_warc
+
+    log = options.log
+    result: dict[str, Any] = {
+        "started_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "machine": {
+            "cpus": os.cpu_count(),
+            "platform": platform.platform(),
+            "memory_gb": _memory_gb(),
+            "versions": _versions(),
+        },
+        "options": {
+            "archive_articles": options.archive_articles,
+            "archive_days": list(options.archive_days),
+            "archive_runs": options.archive_runs,
+            "archive_command_runs": options.archive_command_runs,
+            "warc_articles": options.warc_articles,
+            "quick": options.quick,
+        },
+    }
+    log(
+        f"archive part: {options.archive_articles:,} articles, "
+        f"{' and '.join(str(d) for d in options.archive_days)} days of history ..."
+    )
+    result["archive"] = bench_archive(
+        articles=options.archive_articles,
+        days=options.archive_days,
+        archive_dir=options.archive_dir,
+        runs=options.archive_runs,
+        command_runs=options.archive_command_runs,
+        rebuild=options.archive_rebuild,
+        empty_sample=options.archive_empty_sample,
+        log=log,
+    )
+    if options.warc_articles > 0:
+        long = result["archive"]["archives"][str(max(options.archive_days))]["build"]
+        years = max(options.archive_days) / 365.0
+        pages = (long.get("observations", 0) + long.get("listing_pages", 0)) / years
+        keep = options.work_dir is not None
+        work_dir = options.work_dir or Path(tempfile.mkdtemp(prefix="hgcrawler-bench-"))
+        try:
+            result["warc"] = bench_warc(
+                options.warc_articles, work_dir, pages_per_year=pages, log=log
+            )
+        finally:
+            if not keep:
+                shutil.rmtree(work_dir, ignore_errors=True)
+    result["finished_at"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    options.out.parent.mkdir(parents=True, exist_ok=True)
+    options.out.write_text(json.dumps(result, indent=2, ensure_ascii=False, default=str) + "\n")
+    return result
+
+
+def _memory_gb() -> float | None:
+    try:
+        with open("/proc/meminfo", encoding="ascii") as handle:
+            return round(int(handle.readline().split()[1]) / 1024 / 1024, 1)
+    except (OSError, ValueError, IndexError):
+        return None
 
 
 def run_benchmark(options: BenchOptions) -> dict[str, Any]:
@@ -146,7 +221,11 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
         help="saved pages for the extraction comparison (default 1000; --quick: 50)",
     )  # fmt: skip
     parser.add_argument(
-        "--out", type=Path, default=Path("exports/bench.json"), help="JSON file of the figures"
+        "--out",
+        type=Path,
+        default=None,
+        help="JSON file of the figures (default exports/bench.json; --archive: "
+        "exports/bench-archive.json)",
     )
     parser.add_argument(
         "--scrapy-bench-seconds", type=float, default=None,
@@ -172,6 +251,42 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
     )  # fmt: skip
     parser.add_argument("--work-dir", type=Path, help="keep logs, pages and databases here")
     parser.add_argument("--quick", action="store_true", help="a tiny run (for tests)")
+    archive = parser.add_argument_group(
+        "the archive part (--archive: instead of the crawls and the extraction)"
+    )
+    archive.add_argument(
+        "--archive", action="store_true",
+        help="time every question on two archives of the same articles (a short and a long "
+        "history), disk per observation, WARC per page",
+    )  # fmt: skip
+    archive.add_argument(
+        "--archive-articles", type=int, default=None, metavar="N",
+        help="articles of both archives (default 50000; --quick: 2000)",
+    )  # fmt: skip
+    archive.add_argument(
+        "--archive-days", type=int, nargs=2, default=None, metavar=("SHORT", "LONG"),
+        help="days of history of the two archives (default 30 1095; --quick: 7 60)",
+    )  # fmt: skip
+    archive.add_argument(
+        "--archive-dir", type=Path, default=Path("data/bench-archive"),
+        help="where the archives are built and kept for later runs (default data/bench-archive)",
+    )  # fmt: skip
+    archive.add_argument(
+        "--archive-runs", type=int, default=None,
+        help="in-process runs of each question (default 5; --quick: 2)",
+    )  # fmt: skip
+    archive.add_argument(
+        "--archive-command-runs", type=int, default=None,
+        help="whole-command runs of each question after a warm-up, 0 to skip "
+        "(default 3; --quick: 1)",
+    )  # fmt: skip
+    archive.add_argument(
+        "--archive-rebuild", action="store_true", help="build the archives even if kept"
+    )
+    archive.add_argument(
+        "--warc-articles", type=int, default=None, metavar="N",
+        help="replica size of the two WARC crawls, 0 skips them (default 1000; --quick: 60)",
+    )  # fmt: skip
 
 
 def options_from_args(args: argparse.Namespace) -> BenchOptions:
@@ -180,10 +295,12 @@ def options_from_args(args: argparse.Namespace) -> BenchOptions:
     def pick(value: Any, full: Any, small: Any) -> Any:
         return value if value is not None else (small if quick else full)
 
+    archive = bool(getattr(args, "archive", False))
+    default_out = "exports/bench-archive.json" if archive else "exports/bench.json"
     return BenchOptions(
         articles=pick(args.articles, [5000, 20000], [100]),
         pages=pick(args.pages, 1000, 50),
-        out=args.out,
+        out=args.out or Path(default_out),
         scrapy_bench_seconds=pick(args.scrapy_bench_seconds, 10.0, 2.0),
         new_articles=pick(args.new_articles, 50, 10),
         baseline=args.baseline,
@@ -191,18 +308,28 @@ def options_from_args(args: argparse.Namespace) -> BenchOptions:
         counters=args.counters,
         work_dir=args.work_dir,
         quick=quick,
+        archive=archive,
+        archive_articles=pick(args.archive_articles, 50_000, 2000),
+        archive_days=tuple(pick(args.archive_days, (30, 1095), (7, 60))),
+        archive_dir=args.archive_dir,
+        archive_runs=pick(args.archive_runs, 5, 2),
+        archive_command_runs=pick(args.archive_command_runs, 3, 1),
+        archive_rebuild=bool(args.archive_rebuild),
+        archive_empty_sample=500 if quick else 2000,
+        warc_articles=pick(args.warc_articles, 1000, 60),
     )
 
 
 def run_from_args(args: argparse.Namespace, prog: str = "python -m benchmarks.run") -> int:
     """Run with parsed arguments, print the table; 1 when a part could not run."""
+    options = options_from_args(args)
     try:
-        result = run_benchmark(options_from_args(args))
+        result = run_archive_benchmark(options) if options.archive else run_benchmark(options)
     except (OSError, RuntimeError) as exc:
         print(f"{prog}: {exc}", file=sys.stderr)
         return 1
-    print(format_table(result))
-    print(f"figures written to {args.out}")
+    print(format_archive_table(result) if options.archive else format_table(result))
+    print(f"figures written to {options.out}")
     return 0
 
 

@@ -1,4 +1,5 @@
-"""``hgcrawler bench``: measure speed and memory (``docs/performance.md``).
+"""``hgcrawler bench``: measure speed and memory (``docs/performance.md``); with
+``--archive``, the archive's questions on a month and on three years of history.
 
 The benchmark is not part of the installed package: it lives in the source
 checkout's ``benchmarks/`` package (``python -m benchmarks.run``), since it needs

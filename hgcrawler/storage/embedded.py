@@ -36,6 +36,11 @@ logger = logging.getLogger(__name__)
 
 HOST = "127.0.0.1"
 _LISTENING = re.compile(r"listening on 127\.0\.0\.1:(\d+)")
+#: Entries the server keeps in its oplog (its default: 100,000 for an hour).  Nothing
+#: here reads the oplog (no change streams); each entry of a write holds the written
+#: document, so at the default a large write (a crawl's buckets) kept gigabytes of
+#: documents a second time on disk.  The server prunes every 1,000 entries.
+OPLOG_MAX_ENTRIES = 1000
 
 
 class DatabaseError(RuntimeError):
@@ -247,7 +252,10 @@ class EmbeddedDatabase:
             "0",
             "--storage-path",
             str(self.storage_path),
+            "--oplog-max-entries",
+            str(OPLOG_MAX_ENTRIES),
         ]
+
         with open(self.log_path, "wb") as log:
             process = subprocess.Popen(
                 command,

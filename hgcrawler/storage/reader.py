@@ -187,7 +187,7 @@ class ArchiveReader:
         so a user who asked the wrong one learns which ``--database`` to add.
         """
         self.check()
-        if self.db[ARTICLES].find_one(self._site_filter(), {"_id": 1}) is not None:
+        if self._has_articles():
             return
         holding = self._databases_with_articles()
 
@@ -214,7 +214,19 @@ class ArchiveReader:
         )
         raise EmptyArchive(f"{empty}: {hint}")
 
+    def _has_articles(self) -> bool:
+        """Whether the sites asked about have an article: their series says so at once;
+        without a series (a crawl that died before its first save), the articles do
+        (``find_one`` on ``site`` reads every article of the site on SecantusDB: 4 s at
+        50,000 articles)."""
+        sites = self.sites
+        for site in sites:
+            if any(day > 0 for day in self.series(site).updated):
+                return True
+        return self.db[ARTICLES].find_one(self._site_filter(), {"_id": 1}) is not None
+
     def _databases_with_articles(self) -> list[tuple[int, str]]:
+
         from pymongo.errors import PyMongoError
 
         holding: list[tuple[int, str]] = []
@@ -235,11 +247,9 @@ class ArchiveReader:
         return holding
 
     def _count(self, collection: str) -> int:
-        """Documents in a collection, from the server's statistics (no scan)."""
-        try:
-            return int(self.db.command({"collStats": collection}).get("count") or 0)
-        except Exception:  # a server without collStats: count (slower, still right)
-            return int(self.db[collection].count_documents({}))
+        """Documents in a collection (the ``count`` command: SecantusDB reads them all,
+        5 times faster than for ``collStats``; MongoDB answers from its metadata)."""
+        return int(self.db[collection].estimated_document_count())
 
     def totals(self) -> dict[str, int]:
         """Articles (live, removed, edited, moved) and observations of the sites asked
@@ -249,8 +259,13 @@ class ArchiveReader:
         for site in self.sites:
             for name, value in self.series(site).counts().items():
                 totals[name] = totals.get(name, 0) + value
+        # as counted at the end of the last crawl (see SiteSeries.archive_counts); counted
+        # now for a series saved by an older release
+        saved = [self.series(site) for site in self.sites]
+        latest = max(saved, key=lambda s: s.as_of or dt.datetime.min.replace(tzinfo=UTC))
+        counts = latest.archive_counts if saved and all(s.archive_counts for s in saved) else None
         for name in (REVISIONS, REJECTS, CRAWLS):
-            totals[name] = self._count(name)
+            totals[name] = int(counts[name]) if counts else self._count(name)
         return totals
 
     # --- articles -----------------------------------------------------------------
@@ -634,13 +649,17 @@ class ArchiveReader:
         (``YYYY-MM``), ``articles``, ``removed``."""
         merged: dict[tuple[str, str], dict[str, Any]] = {}
         origin = dt.date(2000, 1, 1)
+        months: dict[int, str] = {}  # day number -> "YYYY-MM", each computed once
         for site in self.sites:
             series = self.series(site)
             for n in range(len(series)):
                 if not series.exists(n):
                     continue
-                day = origin + dt.timedelta(days=series.updated_day(n) - 1)
-                key = (series.category_of(n) or "?", f"{day:%Y-%m}")
+                number = series.updated_day(n)
+                month = months.get(number)
+                if month is None:
+                    month = months[number] = f"{origin + dt.timedelta(days=number - 1):%Y-%m}"
+                key = (series.category_of(n) or "?", month)
                 entry = merged.setdefault(
                     key, {"category": key[0], "month": key[1], "articles": 0, "removed": 0}
                 )
@@ -648,10 +667,11 @@ class ArchiveReader:
                 entry["removed"] += int(not series.live(n))
         return sorted(merged.values(), key=lambda r: (r["month"], r["category"]))
 
-    def category_counts(self) -> list[dict[str, Any]]:
-        """Articles per category (all time): ``category``, ``articles``, ``live``, ``removed``."""
+    def category_counts(self, by_month: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
+        """Articles per category (all time): ``category``, ``articles``, ``live``, ``removed``
+        (from ``by_month``, :meth:`category_month_counts`, when given)."""
         merged: dict[str, dict[str, Any]] = {}
-        for row in self.category_month_counts():
+        for row in self.category_month_counts() if by_month is None else by_month:
             entry = merged.setdefault(
                 row["category"], {"category": row["category"], "articles": 0, "removed": 0}
             )
@@ -673,14 +693,19 @@ class ArchiveReader:
             found = list(crawls.find(where))
         else:
             # the last crawls without reading them all: a growing window back in time
+            # (no "is there an earlier crawl?" look-up: on SecantusDB a limit still reads
+            # its whole range, every crawl before; the series says when the first was)
             end = before or dt.datetime.now(UTC) + dt.timedelta(days=1)
+            earliest = self._first_observed()
             span = dt.timedelta(days=14)
             found = []
             while len(found) < limit:
                 start = end - span
-                found.extend(crawls.find({**where, "started_at": {"$lt": end, "$gte": start}}))
-                if crawls.find_one({**where, "started_at": {"$lt": start}}, {"_id": 1}) is None:
+                if earliest is None or start < earliest - dt.timedelta(days=2):
+                    # the rest: the crawls of the first days, and any before (few)
+                    found.extend(crawls.find({**where, "started_at": {"$lt": end}}))
                     break
+                found.extend(crawls.find({**where, "started_at": {"$lt": end, "$gte": start}}))
                 end, span = start, span * 4
         found.sort(key=lambda c: c["started_at"], reverse=True)
         rows = []
@@ -708,6 +733,14 @@ class ArchiveReader:
             )
         return rows
 
+    def _first_observed(self) -> dt.datetime | None:
+        """When the sites asked about were first observed (None: never)."""
+        stamps = [
+            min((value for value in self.series(site).first_seen if value > 0), default=0)
+            for site in self.sites
+        ]
+        return min((m for m in map(from_seconds, stamps) if m is not None), default=None)
+
     def crawls_by_id(self, crawl_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
         """The crawl records of these ids."""
         found = self.db[CRAWLS].find({"_id": {"$in": list(crawl_ids)}})
@@ -734,10 +767,11 @@ class ArchiveReader:
         history = self.crawl_history(crawls)
         for row in history:
             row.pop("record", None)
+        by_month = self.category_month_counts()
         return {
             "totals": self.totals(),
-            "categories": self.category_counts(),
-            "by_month": self.category_month_counts(),
+            "categories": self.category_counts(by_month),
+            "by_month": by_month,
             "crawls": history,
             "site_views": self.site_views(),
         }

@@ -34,7 +34,7 @@ from typing import Any
 from bson.binary import Binary
 from pymongo.database import Database
 
-from hgcrawler.storage.schema import SERIES, SERIES_DAYS
+from hgcrawler.storage.schema import CRAWLS, REJECTS, REVISIONS, SERIES, SERIES_DAYS
 
 __all__ = [
     "DAILY_DAYS",
@@ -137,6 +137,10 @@ class SiteSeries:
     as_of: dt.datetime | None = None
     crawl_id: str | None = None
     changed: bool = False
+    #: revisions, rejects and crawls of the whole archive when the series was last saved
+    #: at a crawl's end (counting them reads every document on SecantusDB: a crawl's end
+    #: pays it, not every question)
+    archive_counts: dict[str, int] | None = None
 
     def __len__(self) -> int:
         return len(self.views)
@@ -276,6 +280,7 @@ class SiteSeries:
             "crawl_id": self.crawl_id,
             "total": total,
             "counted": counted,
+            "archive_counts": self.archive_counts,
         }
 
     @classmethod
@@ -298,6 +303,7 @@ class SiteSeries:
             categories=list(doc.get("categories") or [""]),
             as_of=doc.get("as_of"),
             crawl_id=doc.get("crawl_id"),
+            archive_counts=doc.get("archive_counts"),
         )
 
     def day_doc(self, day: dt.date, at: dt.datetime) -> dict[str, Any]:
@@ -322,8 +328,15 @@ class SiteSeries:
         return cls.from_doc(db[SERIES].find_one({"_id": site}), site)
 
     def save(self, db: Db, now: dt.datetime, *, day: bool = True) -> None:
-        """Save the state and (``day``) the snapshot of ``now``'s UTC day; thin old days."""
+        """Save the state and (``day``) the snapshot of ``now``'s UTC day; thin old days;
+        ``day`` also counts the archive's revisions, rejects and crawls."""
+        if day:
+            self.archive_counts = {
+                name: int(db[name].estimated_document_count())
+                for name in (REVISIONS, REJECTS, CRAWLS)
+            }
         db[SERIES].replace_one({"_id": self.site}, self.to_doc(), upsert=True)
+
         if day:
             doc = self.day_doc(now.astimezone(UTC).date(), now)
             db[SERIES_DAYS].replace_one({"_id": doc["_id"]}, doc, upsert=True)
@@ -357,21 +370,40 @@ def thin_days(db: Db, site: str, now: dt.datetime) -> int:
 def day_before(db: Db, site: str, moment: dt.datetime) -> DaySnapshot | None:
     """The last snapshot of a day before ``moment``'s day (counts as of that moment)."""
     day = dt.datetime.combine(moment.astimezone(UTC).date(), dt.time(), UTC)
-    return _nearest(db, site, {"$lt": day})
+    return _nearest(db, site, "$lt", day)
 
 
 def day_at(db: Db, site: str, moment: dt.datetime) -> DaySnapshot | None:
     """The last snapshot of ``moment``'s day or before."""
     day = dt.datetime.combine(moment.astimezone(UTC).date(), dt.time(), UTC)
-    return _nearest(db, site, {"$lte": day})
+    return _nearest(db, site, "$lte", day)
 
 
-def _nearest(db: Db, site: str, window: dict[str, Any]) -> DaySnapshot | None:
-    days = [doc["day"] for doc in db[SERIES_DAYS].find({"site": site, "day": window}, {"day": 1})]
-    if not days:
-        return None
-    doc = db[SERIES_DAYS].find_one({"_id": f"{site}:{max(days).date().isoformat()}"})
-    return DaySnapshot.from_doc(doc) if doc else None
+#: Days before a moment where its snapshot is looked for first; then 6 times as many…
+NEAREST_FIRST_DAYS = 3
+
+
+def _nearest(db: Db, site: str, operator: str, day: dt.datetime) -> DaySnapshot | None:
+    """The snapshot of the last day ``operator`` (``$lt``/``$lte``) ``day``.
+
+    Looked for in the few days before ``day``, then in a range 6 times longer before
+    that, and so on back to 2000, so that a recent moment reads a few day documents
+    whatever the history's length.  (No "is there anything earlier" look-up between:
+    on SecantusDB a limit, sorted or not, still reads its whole range.)"""
+    collection = db[SERIES_DAYS]
+    bound: dict[str, Any] = {operator: day}
+    low = day
+    span = dt.timedelta(days=NEAREST_FIRST_DAYS)
+    while True:
+        low -= span
+        query = {"site": site, "day": {**bound, "$gte": low}}
+        days = [doc["day"] for doc in collection.find(query, {"day": 1})]
+        if days:
+            doc = collection.find_one({"_id": f"{site}:{max(days).date().isoformat()}"})
+            return DaySnapshot.from_doc(doc) if doc else None
+        if low < EPOCH:
+            return None
+        bound, span = {"$lt": low}, span * 6
 
 
 def day_totals(db: Db, sites: Iterable[str]) -> list[dict[str, Any]]:
