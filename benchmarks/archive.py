@@ -20,7 +20,7 @@ articles over ``days`` days and writes what those crawls would have written:
 - **the bulk part** (every crawl but the last ones): article, revision, move, page
   and crawl documents shaped as :class:`hgcrawler.storage.writer.BatchWriter` shapes
   them (``records.content_hash``, ``identity``, ``text_identity``, ``search_text``
-  …), observations as whole year buckets in the shape
+  …), observations as whole month buckets in the shape
   :class:`hgcrawler.storage.observations.BucketOps` writes (bulk inserts), then the
   derived structures with the real code: a :class:`hgcrawler.storage.series.SiteSeries`
   observes every event in time order and is saved after each day's last crawl
@@ -80,6 +80,7 @@ from hgcrawler.storage.schema import (
     SITES,
     article_id_of,
     observation_bucket_id,
+    observation_month,
 )
 from hgcrawler.storage.series import EDITED, MOVED, SiteSeries, thin_days
 from hgcrawler.urls import canonical_url
@@ -96,7 +97,7 @@ MINUTE = 60 * SECOND
 HOUR = 60 * MINUTE
 DAY = 24 * HOUR
 #: Bumped whenever the builder's output changes (cached archives are rebuilt).
-BUILDER_VERSION = 1
+BUILDER_VERSION = 2
 SITE = HAUGIANG.name
 BASE_URL = HAUGIANG.start_url.rstrip("/")
 #: Records per ``write_batch`` call (``HGCRAWLER_WRITE_BATCH_SIZE``'s default).
@@ -585,8 +586,8 @@ class Builder:
         self.final_figures: dict[str, Any] = {}
         self.folded: dict[int, str] = {}  # article index -> its search_text, once
 
-        self.writer = ThreadPoolExecutor(max_workers=1)  # buckets of whole years
-        self.years_written: list[Future[None]] = []
+        self.writer = ThreadPoolExecutor(max_workers=1)  # buckets of whole months
+        self.months_written: list[Future[None]] = []
         # the same events whatever the history's length: the same portal
         for back in range(max(spec.days, EVENT_HORIZON_DAYS)):
             self.event_queue.extend(self.portal.events_of_day(back))
@@ -862,7 +863,7 @@ class Builder:
         obs_at = built.obs_at
         for article in articles:
             article_id = article.article_id
-            buckets: dict[int, list[dict[str, Any]]] = {}
+            buckets: dict[tuple[int, int], list[dict[str, Any]]] = {}
             rows = article.rows
             start = end = article.written
             while end < len(rows) and obs_at[rows[end]] < upto:
@@ -884,14 +885,14 @@ class Builder:
                 entry["warc"] = warc_location(
                     crawl_id, offset, built.obs_length[k], built.obs_position[k]
                 )
-                buckets.setdefault(at.year, []).append(entry)
-            for year, entries in buckets.items():
+                buckets.setdefault((at.year, at.month), []).append(entry)
+            for entries in buckets.values():
                 chunk.append(
                     {
                         "_id": observation_bucket_id(article_id, entries[0]["at"]),
                         "site": SITE,
                         "article_id": article_id,
-                        "year": year,
+                        "month": observation_month(entries[0]["at"]),
                         "obs": entries,
                         "first_at": entries[0]["at"],
                         "last_at": entries[-1]["at"],
@@ -939,13 +940,14 @@ class Builder:
         )
         crawl_docs = []
         days = ThreadPoolExecutor(max_workers=1)  # in order, beside the simulation
-        year = moment(bulk[0].start).year if bulk else 0
+        month = (moment(bulk[0].start).year, moment(bulk[0].start).month) if bulk else (0, 0)
         for index, slot in enumerate(bulk):
-            if moment(slot.start).year > year and moment(slot.start).timetuple().tm_yday > 1:
-                # every observation of the years before is made: their buckets are whole
-                year = moment(slot.start).year
-                upto = millis(dt.datetime(year, 1, 1, tzinfo=UTC))
-                self.years_written.append(
+            start = moment(slot.start)
+            if (start.year, start.month) > month and start.day > 1:
+                # every observation of the months before is made: their buckets are whole
+                month = (start.year, start.month)
+                upto = millis(dt.datetime(start.year, start.month, 1, tzinfo=UTC))
+                self.months_written.append(
                     self.writer.submit(self.write_buckets, list(self.known), upto)
                 )
             crawl = self.plan_crawl(index, slot)
@@ -998,7 +1000,7 @@ class Builder:
         thin_days(self.db, SITE, now)
 
     def write_buckets(self, articles: list[Article], upto: int) -> None:
-        """Insert the buckets of the observations before ``upto`` (a year's, while the
+        """Insert the buckets of the observations before ``upto`` (a month's, while the
         simulation goes on: see :meth:`run`)."""
         collection = self.db[OBSERVATIONS]
         for chunk in self.bucket_docs(articles, upto):
@@ -1010,7 +1012,7 @@ class Builder:
         db, built, log = self.db, self.built, self.log
         started = time.perf_counter()
         articles = list(self.known)
-        for future in self.years_written:
+        for future in self.months_written:
             future.result()
         self.writer.shutdown(wait=True)
         with ThreadPoolExecutor(max_workers=2) as pool:

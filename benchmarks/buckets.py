@@ -31,7 +31,12 @@ from pymongo import MongoClient
 
 from hgcrawler.storage.embedded import EmbeddedDatabase
 from hgcrawler.storage.observations import BucketOps, crawl_entries
-from hgcrawler.storage.schema import OBSERVATIONS, ensure_indexes, observation_bucket_id
+from hgcrawler.storage.schema import (
+    OBSERVATIONS,
+    ensure_indexes,
+    observation_bucket_id,
+    observation_month,
+)
 
 UTC = dt.UTC
 SITE = "haugiang"
@@ -78,7 +83,7 @@ def fill(db: Any, articles: int, entries: int) -> float:
                 "_id": observation_bucket_id(article_id, NOW),
                 "site": SITE,
                 "article_id": article_id,
-                "year": NOW.year,
+                "month": observation_month(NOW),
                 "first_at": moments[0],
                 "last_at": moments[-1],
                 "obs": obs,
@@ -101,7 +106,7 @@ def one_crawl(db: Any, articles: int) -> tuple[float, float]:
     for start in range(0, articles, BATCH):
         part = ids[start : start + BATCH]
         began = time.perf_counter()
-        found = crawl_entries(db, part, crawl_id, [NOW.year])
+        found = crawl_entries(db, part, crawl_id, [NOW])
         checked = time.perf_counter()
         assert not found
         ops = BucketOps()

@@ -1,16 +1,17 @@
 """The archive's documents as the tests read them (schema 2).
 
-Observations are kept in one bucket per article and year
-(``{_id: "<article id>|<year>", site, article_id, year, first_at, last_at,
-obs: [entry, ...]}``, see ``hgcrawler/storage/observations.py``).  The tests ask
+Observations are kept in one bucket per article and month
+(``{_id: "<article id>|<YYYY-MM>", site, article_id, month, first_at, last_at,
+obs: [entry, ...]}``, ``month`` being 00:00 UTC of the month's first day; see
+``hgcrawler/storage/observations.py``).  The tests ask
 "which observations did crawl X make" and "what did article Y show, visit by
 visit"; :func:`observations` answers both with one flat dict per observation, in
 the field names of schema 1 (``crawl_id``, ``fetched_at``, ``views``, …), so a
 test reads like the question it asks.
 
 It reads the buckets themselves (not the reader's code under test) and checks
-each bucket it reads is well formed: its ``_id`` names its article and year,
-every entry is of that year, ``first_at``/``last_at`` bound the entries, and an
+each bucket it reads is well formed: its ``_id`` names its article and month,
+every entry is of that month, ``first_at``/``last_at`` bound the entries, and an
 article never holds two observations of one crawl.
 """
 
@@ -55,12 +56,15 @@ def _flat(bucket: dict[str, Any], entry: dict[str, Any]) -> dict[str, Any]:
 
 def _check_bucket(bucket: dict[str, Any]) -> None:
     entries = bucket.get("obs") or []
-    article_id, year = bucket["article_id"], bucket["year"]
-    assert bucket["_id"] == f"{article_id}|{year:04d}", bucket["_id"]
+    article_id, month = bucket["article_id"], bucket["month"]
+    first_day = month.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    assert month == first_day, bucket["_id"]
+    assert bucket["_id"] == f"{article_id}|{month:%Y-%m}", bucket["_id"]
     assert str(article_id).startswith(f"{bucket.get('site')}:"), bucket["_id"]
     assert entries, f"bucket {bucket['_id']} is empty"
     times = [entry["at"] for entry in entries]
-    assert all(moment.year == year for moment in times), bucket["_id"]
+    in_month = [(moment.year, moment.month) == (month.year, month.month) for moment in times]
+    assert all(in_month), bucket["_id"]
     assert bucket["first_at"] == min(times) and bucket["last_at"] == max(times), bucket["_id"]
 
 

@@ -88,13 +88,13 @@ def test_new_article(store: MongoArchiveStore) -> None:
     assert revision["_id"] == f"haugiang:1234:{doc['content_hash']}"
     assert revision["site"] == "haugiang"
     assert revision["number"] == 1 and revision["first_crawl_id"] == crawl_id
-    # one bucket per article and year, holding this crawl's one observation
-    bucket = db.observations.find_one({"_id": "haugiang:1234|2026"})
+    # one bucket per article and month, holding this crawl's one observation
+    bucket = db.observations.find_one({"_id": "haugiang:1234|2026-11"})
     assert bucket is not None
-    assert (bucket["site"], bucket["article_id"], bucket["year"]) == (
+    assert (bucket["site"], bucket["article_id"], bucket["month"]) == (
         "haugiang",
         "haugiang:1234",
-        2026,
+        dt.datetime(2026, 11, 1, tzinfo=UTC),
     )
     fetched = dt.datetime(2026, 11, 1, 8, tzinfo=UTC)
     assert bucket["first_at"] == bucket["last_at"] == fetched
@@ -200,7 +200,7 @@ def test_a_page_replacing_a_404_of_its_crawl_leaves_the_bucket_bounded_by_its_en
         second,
         [article(url=moved, redirect_urls=[URL], fetched_at="2026-11-02T06:00:00Z", views=130)],
     )
-    bucket = store.db.observations.find_one({"_id": "haugiang:1234|2026"})
+    bucket = store.db.observations.find_one({"_id": "haugiang:1234|2026-11"})
     assert bucket is not None
     assert [(e["crawl"], e["status"]) for e in bucket["obs"]] == [(first, 200), (second, 200)]
     assert bucket["first_at"] == dt.datetime(2026, 11, 1, 8, tzinfo=UTC)
@@ -470,4 +470,4 @@ def test_indexes(store: MongoArchiveStore) -> None:
     assert [("site", 1), ("views", -1)] in keys and [("url", 1)] in keys
     assert [("site", 1), ("n", 1)] in keys
     buckets = [spec["key"] for spec in store.db.observations.index_information().values()]
-    assert [("article_id", 1), ("year", 1)] in buckets
+    assert [("article_id", 1), ("month", 1)] in buckets

@@ -12,7 +12,7 @@ Version 1 → 2:
    ``n`` and the identity hashes; revisions, moves, crawls, rejects and pages get
    ``site`` (and revisions and moves the new article ids);
 2. observations: one document per article per crawl → entries of one bucket per
-   article and year;
+   article and month;
 3. what is derived is rebuilt from the documented collections: each article's peak
    count, the view count series with its day snapshots, the search postings.
 

@@ -1,7 +1,8 @@
-"""Observations (one per article per crawl), kept in one bucket per article and year.
+"""Observations (one per article per crawl), kept in one bucket per article and month.
 
-A bucket is ``{_id: "<article id>|<year>", site, article_id, year, first_at,
-last_at, obs: [entry, ...]}`` (``first_at``/``last_at``: the first and last entry's
+A bucket is ``{_id: "<article id>|<YYYY-MM>", site, article_id, month, first_at,
+last_at, obs: [entry, ...]}`` (``month``: 00:00 UTC of the first day of the UTC
+month of its entries' ``at``; ``first_at``/``last_at``: the first and last entry's
 time) and an entry is::
 
     {"at": datetime, "crawl": crawl id, "status": 200, "views": 361 (or absent),
@@ -12,6 +13,10 @@ Writing is idempotent: an entry goes in only when its bucket does not yet hold
 one of the same crawl (an update filtered on ``obs.crawl`` ``$ne``, with upsert;
 when the bucket exists and holds it, the upsert's insert fails on the ``_id``
 and that failure means "already written").
+
+A month, not a year: every write reads and rewrites the whole bucket (SecantusDB
+stores documents whole), so its cost follows the bucket's size; a month's bucket
+stays a few entries however long the archive runs (``benchmarks/buckets.py``).
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ from pymongo import UpdateOne
 from pymongo.database import Database
 from pymongo.errors import BulkWriteError
 
-from hgcrawler.storage.schema import OBSERVATIONS, observation_bucket_id
+from hgcrawler.storage.schema import OBSERVATIONS, observation_bucket_id, observation_month
 
 __all__ = ["DUPLICATE_KEY", "BucketOps", "count_of", "crawl_entries", "entries_of", "move_entries"]
 
@@ -61,7 +66,11 @@ class BucketOps:
             UpdateOne(
                 {"_id": bucket, "obs.crawl": {"$ne": entry["crawl"]}},
                 {
-                    "$setOnInsert": {"site": site, "article_id": article_id, "year": at.year},
+                    "$setOnInsert": {
+                        "site": site,
+                        "article_id": article_id,
+                        "month": observation_month(at),
+                    },
                     "$push": {"obs": dict(entry)},
                     "$min": {"first_at": at},
                     "$max": {"last_at": at},
@@ -101,10 +110,12 @@ def _rebound(db: Db, bucket_ids: list[str]) -> None:
 
 
 def crawl_entries(
-    db: Db, article_ids: Iterable[str], crawl_id: str, years: Iterable[int]
+    db: Db, article_ids: Iterable[str], crawl_id: str, months: Iterable[dt.datetime]
 ) -> dict[str, dict[str, Any]]:
-    """Article id -> its entry of ``crawl_id`` (in the buckets of ``years``)."""
-    ids = [observation_bucket_id(a, dt.datetime(y, 1, 1)) for a in article_ids for y in years]
+    """Article id -> its entry of ``crawl_id`` (in the buckets of the months of the
+    moments ``months``)."""
+    periods = sorted({observation_month(moment) for moment in months})
+    ids = [observation_bucket_id(a, month) for a in article_ids for month in periods]
     found: dict[str, dict[str, Any]] = {}
     if not ids:
         return found

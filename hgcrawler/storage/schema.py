@@ -8,7 +8,7 @@ Version history:
 1. one ``observations`` document per article per crawl; article ids are the bare
    key (``"39993"`` or a canonical URL); no ``site``.
 2. every document has a ``site``; article ids are ``<site>:<key>``; observations
-   are kept in one bucket per article per year; articles carry a dense number ``n``
+   are kept in one bucket per article per month; articles carry a dense number ``n``
    per site and summaries (first, peak and latest view count); the view counts of
    every article as of each day live in ``series``; search uses ``postings``.
 """
@@ -39,6 +39,7 @@ __all__ = [
     "article_id_of",
     "ensure_indexes",
     "observation_bucket_id",
+    "observation_month",
 ]
 
 SCHEMA_VERSION = 2
@@ -69,9 +70,25 @@ def article_id_of(site: str, key: str) -> str:
     return f"{site}:{key}"
 
 
+def observation_month(moment: dt.datetime) -> dt.datetime:
+    """The ``month`` of the bucket that holds an observation of ``moment``: 00:00 UTC
+    of the first day of its UTC month (a naive ``moment`` is taken as UTC).
+
+    >>> observation_month(dt.datetime(2026, 11, 28, 17, 15, tzinfo=dt.UTC)).isoformat()
+    '2026-11-01T00:00:00+00:00'
+    """
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(dt.UTC)
+    return dt.datetime(moment.year, moment.month, 1, tzinfo=dt.UTC)
+
+
 def observation_bucket_id(article_id: str, moment: dt.datetime) -> str:
-    """The bucket that holds an article's observations of ``moment``'s year."""
-    return f"{article_id}|{moment.year:04d}"
+    """The bucket that holds an article's observations of ``moment``'s UTC month.
+
+    >>> observation_bucket_id("haugiang:39993", dt.datetime(2026, 11, 28, tzinfo=dt.UTC))
+    'haugiang:39993|2026-11'
+    """
+    return f"{article_id}|{observation_month(moment):%Y-%m}"
 
 
 #: (collection, keys, options) of every index.
@@ -86,7 +103,7 @@ INDEXES: tuple[tuple[str, list[tuple[str, int]], dict[str, Any]], ...] = (
     (ARTICLES, [("old_urls", ASCENDING)], {}),
     (ARTICLES, [("key", ASCENDING)], {}),
     (ARTICLES, [("identity", ASCENDING)], {}),
-    (OBSERVATIONS, [("article_id", ASCENDING), ("year", ASCENDING)], {}),
+    (OBSERVATIONS, [("article_id", ASCENDING), ("month", ASCENDING)], {}),
     (OBSERVATIONS, [("site", ASCENDING), ("last_at", ASCENDING)], {}),
     (REVISIONS, [("article_id", ASCENDING), ("number", ASCENDING)], {"unique": True}),
     (REVISIONS, [("site", ASCENDING), ("first_seen_at", ASCENDING)], {}),

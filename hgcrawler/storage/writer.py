@@ -339,7 +339,7 @@ class BatchWriter:
         )
         observed: set[str] = set()
         gone_at: dict[str, Any] = {}  # articles this crawl saw answer 404/410 -> when
-        for article_id, entry in crawl_entries(self.db, ids, self.crawl_id, self._years()).items():
+        for article_id, entry in crawl_entries(self.db, ids, self.crawl_id, self._months()).items():
             observed.add(article_id)
             if int(entry.get("status") or 0) >= 400:
                 gone_at[article_id] = entry.get("at")
@@ -385,14 +385,14 @@ class BatchWriter:
         self._join_moves()
         return self.result
 
-    def _years(self) -> set[int]:
-        """The years whose buckets may hold this crawl's observations."""
-        years = {self.now.year}
+    def _months(self) -> set[dt.datetime]:
+        """The months whose buckets may hold this crawl's observations."""
+        months = {self.now}
         for record in self.records:
             at = record.get("fetched_at")
             if at:
-                years.add(as_datetime(at).year)
-        return years
+                months.add(as_datetime(at))
+        return months
 
     def _read_before(
         self, decided: Sequence[tuple[Record, Resolution | str | None]], hashes: dict[int, str]
@@ -873,7 +873,7 @@ class BatchWriter:
         counted them as two articles: one article, revisited at its new URL; a removal
         this crawl counted for ``into`` (its 404, in any batch) was the move."""
         change = BatchResult()
-        seen = crawl_entries(self.db, [into, absorbed], self.crawl_id, self._years())
+        seen = crawl_entries(self.db, [into, absorbed], self.crawl_id, self._months())
         into_seen, absorbed_seen = seen.get(into), seen.get(absorbed)
         into_page = into_seen is not None and int(into_seen.get("status") or 0) < 400
         if absorbed_seen is not None:  # counted new or revisited by this crawl
