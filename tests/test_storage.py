@@ -207,6 +207,44 @@ def test_a_page_replacing_a_404_of_its_crawl_leaves_the_bucket_bounded_by_its_en
     assert bucket["last_at"] == dt.datetime(2026, 11, 2, 6, tzinfo=UTC)  # not the 404's time
 
 
+MOVED = "https://haugiang.dcs.vn/tin/hoi-nghi-tinh-uy-1234-moi.html"
+
+
+def test_a_crawl_running_into_the_next_month_observes_an_article_once(
+    store: MongoArchiveStore,
+) -> None:
+    """Its first observation is in the bucket of the month it started in; a later batch,
+    all of the next month, still finds it there (dates before today: the months from the
+    crawl's start, which its id names, not only those of the batch and today)."""
+    crawl_id = store.begin_crawl("full", "x", crawl_id="20260131T233000Z-abcd")
+    store.write_batch(crawl_id, [article(fetched_at="2026-01-31T23:50:00Z")])
+    again = article(url=MOVED, redirect_urls=[URL], fetched_at="2026-02-01T00:20:00Z")
+    result = store.write_batch(crawl_id, [again])
+    assert (result.duplicates, result.articles, result.new) == (1, 0, 0)
+    seen = observations(store.db, crawl_id, aid(1234))
+    assert [row["fetched_at"] for row in seen] == [dt.datetime(2026, 1, 31, 23, 50, tzinfo=UTC)]
+    assert store.db.observations.find_one({"_id": "haugiang:1234|2026-02"}) is None
+
+
+def test_a_page_replacing_a_404_of_its_crawl_of_the_month_before(
+    store: MongoArchiveStore,
+) -> None:
+    """The 404 is pulled from its own month's bucket, which goes when left empty."""
+    first = store.begin_crawl("full", "x", crawl_id="20251215T080000Z-abcd")
+    store.write_batch(first, [article(fetched_at="2025-12-15T08:00:00Z")])
+    second = store.begin_crawl("full", "x", crawl_id="20260131T233000Z-abcd")
+    gone = {"type": "gone", "url": URL, "status": 404, "fetched_at": "2026-01-31T23:50:00Z"}
+    store.write_batch(second, [gone])
+    assert store.db.observations.find_one({"_id": "haugiang:1234|2026-01"}) is not None
+    page = article(url=MOVED, redirect_urls=[URL], fetched_at="2026-02-01T00:20:00Z", views=130)
+    store.write_batch(second, [page])
+    rows = observations(store.db, article_id=aid(1234))
+    assert [(row["crawl_id"], row["status"]) for row in rows] == [(first, 200), (second, 200)]
+    assert store.db.observations.find_one({"_id": "haugiang:1234|2026-01"}) is None
+    doc = store.db.articles.find_one({"_id": aid(1234)})
+    assert doc is not None and doc["removed_at"] is None and doc["url"] == MOVED
+
+
 def test_a_replayed_journal_leaves_nothing_out_of_the_view_count_series(
     store: MongoArchiveStore, mongo_uri: str, archive_db_name: str
 ) -> None:

@@ -26,13 +26,21 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from pymongo import UpdateOne
+from pymongo import DeleteOne, UpdateOne
 from pymongo.database import Database
 from pymongo.errors import BulkWriteError
 
 from hgcrawler.storage.schema import OBSERVATIONS, observation_bucket_id, observation_month
 
-__all__ = ["DUPLICATE_KEY", "BucketOps", "count_of", "crawl_entries", "entries_of", "move_entries"]
+__all__ = [
+    "DUPLICATE_KEY",
+    "BucketOps",
+    "count_of",
+    "crawl_entries",
+    "entries_of",
+    "months_between",
+    "move_entries",
+]
 
 DUPLICATE_KEY = 11000
 
@@ -51,16 +59,23 @@ class BucketOps:
         return bool(self.pulls or self.pushes)
 
     def add(
-        self, site: str, article_id: str, entry: Mapping[str, Any], *, replace: bool = False
+        self,
+        site: str,
+        article_id: str,
+        entry: Mapping[str, Any],
+        *,
+        replace_at: dt.datetime | None = None,
     ) -> None:
-        """File ``entry`` in its bucket unless its crawl is there already; ``replace``:
-        instead of the crawl's entry that is there (a 404 the article's page replaces)."""
+        """File ``entry`` in its bucket unless its crawl is there already; ``replace_at``:
+        instead of the crawl's entry of that time (a 404 the article's page replaces),
+        which may be in another month's bucket."""
         at: dt.datetime = entry["at"]
         bucket = observation_bucket_id(article_id, at)
-        if replace:
-            self.replaced.add(bucket)
+        if replace_at is not None:
+            replaced = observation_bucket_id(article_id, replace_at)
+            self.replaced.add(replaced)
             self.pulls.append(
-                UpdateOne({"_id": bucket}, {"$pull": {"obs": {"crawl": entry["crawl"]}}})
+                UpdateOne({"_id": replaced}, {"$pull": {"obs": {"crawl": entry["crawl"]}}})
             )
         self.pushes.append(
             UpdateOne(
@@ -98,22 +113,40 @@ class BucketOps:
 
 def _rebound(db: Db, bucket_ids: list[str]) -> None:
     """``first_at`` and ``last_at`` of buckets that lost an entry: ``$min``/``$max`` only
-    widen them, so a replaced entry's time would stay as a bound no entry has."""
-    fixes = []
+    widen them, so a replaced entry's time would stay as a bound no entry has.  A bucket
+    left empty (its one entry replaced by one of the next month) goes."""
+    fixes: list[UpdateOne | DeleteOne] = []
     for doc in db[OBSERVATIONS].find({"_id": {"$in": bucket_ids}}, {"obs.at": 1}):
         times = [entry["at"] for entry in doc.get("obs") or []]
         if times:
             bounds = {"first_at": min(times), "last_at": max(times)}
             fixes.append(UpdateOne({"_id": doc["_id"]}, {"$set": bounds}))
+        else:
+            fixes.append(DeleteOne({"_id": doc["_id"], "obs": {"$size": 0}}))
     if fixes:
         db[OBSERVATIONS].bulk_write(fixes, ordered=False)
+
+
+def months_between(first: dt.datetime, last: dt.datetime) -> list[dt.datetime]:
+    """The bucket months from ``first``'s to ``last``'s, both included.
+
+    >>> [m.strftime("%Y-%m") for m in months_between(
+    ...     dt.datetime(2026, 11, 30, 23, 0), dt.datetime(2027, 1, 2, 1, 0))]
+    ['2026-11', '2026-12', '2027-01']
+    """
+    month, end = observation_month(first), observation_month(last)
+    months: list[dt.datetime] = []
+    while month <= end:
+        months.append(month)
+        month = (month + dt.timedelta(days=32)).replace(day=1)
+    return months
 
 
 def crawl_entries(
     db: Db, article_ids: Iterable[str], crawl_id: str, months: Iterable[dt.datetime]
 ) -> dict[str, dict[str, Any]]:
     """Article id -> its entry of ``crawl_id`` (in the buckets of the months of the
-    moments ``months``)."""
+    moments ``months``: the crawl's, see ``BatchWriter._months``)."""
     periods = sorted({observation_month(moment) for moment in months})
     ids = [observation_bucket_id(a, month) for a in article_ids for month in periods]
     found: dict[str, dict[str, Any]] = {}
@@ -147,7 +180,7 @@ def move_entries(db: Db, from_id: str, into_id: str, site: str) -> int:
         if existing is None:
             ops.add(site, into_id, entry)
         elif int(existing.get("status") or 0) >= 400 and int(entry.get("status") or 0) < 400:
-            ops.add(site, into_id, entry, replace=True)
+            ops.add(site, into_id, entry, replace_at=existing["at"])
         moved += 1
     ops.run(db)
     db[OBSERVATIONS].delete_many({"article_id": from_id})

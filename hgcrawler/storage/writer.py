@@ -27,6 +27,7 @@ import datetime as dt
 import hashlib
 import json
 import logging
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -36,7 +37,7 @@ from pymongo.database import Database
 
 from hgcrawler.storage.base import BatchResult
 from hgcrawler.storage.merge import absorb_article
-from hgcrawler.storage.observations import BucketOps, count_of, crawl_entries
+from hgcrawler.storage.observations import BucketOps, count_of, crawl_entries, months_between
 from hgcrawler.storage.postings import Postings
 from hgcrawler.storage.records import (
     as_date,
@@ -79,6 +80,8 @@ _LOOKUP_FIELDS = {
 }
 # observation buckets are written after these (see BatchWriter.write)
 _COLLECTIONS = ("revisions", "articles", "rejects", "pages", "moves")
+#: The start a crawl id names (``20261127T171500Z-3f9a``, see ``mongo.new_crawl_id``).
+_CRAWL_ID_TIME = re.compile(r"(\d{8}T\d{6}Z)(?:-|$)")
 
 
 class SiteContext(Protocol):
@@ -119,6 +122,21 @@ def _fingerprint(record: Mapping[str, Any]) -> str:
 def _same_moment(a: Any, b: Any) -> bool:
     """Two stored timestamps are the same instant (None is no instant)."""
     return a is not None and b is not None and as_datetime(a) == as_datetime(b)
+
+
+def crawl_started(crawl_id: str) -> dt.datetime | None:
+    """When a crawl started, as its id says, or None for an id that does not say.
+
+    >>> crawl_started("20261127T171500Z-3f9a").isoformat()
+    '2026-11-27T17:15:00+00:00'
+    """
+    match = _CRAWL_ID_TIME.match(crawl_id)
+    if match is None:
+        return None
+    try:
+        return dt.datetime.strptime(match.group(1), "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+    except ValueError:
+        return None
 
 
 def _url_hash(url: str) -> str:
@@ -385,14 +403,19 @@ class BatchWriter:
         self._join_moves()
         return self.result
 
-    def _months(self) -> set[dt.datetime]:
-        """The months whose buckets may hold this crawl's observations."""
-        months = {self.now}
+    def _months(self) -> list[dt.datetime]:
+        """The months whose buckets may hold this crawl's observations: every month from
+        the crawl's start (as its id says) or this batch's first record, whichever is
+        earlier, to now (a crawl that runs into a new month has entries in both)."""
+        moments = [self.now]
+        started = crawl_started(self.crawl_id)
+        if started is not None:
+            moments.append(started)
         for record in self.records:
             at = record.get("fetched_at")
             if at:
-                months.add(as_datetime(at))
-        return months
+                moments.append(as_datetime(at))
+        return months_between(min(moments), max(moments))
 
     def _read_before(
         self, decided: Sequence[tuple[Record, Resolution | str | None]], hashes: dict[int, str]
@@ -673,7 +696,8 @@ class BatchWriter:
             entry["flags"] = flags
         if warc:
             entry["warc"] = warc
-        self.buckets.add(self.site, article_id, entry, replace=gone_at is not None)
+        replace_at = None if gone_at is None else as_datetime(gone_at)
+        self.buckets.add(self.site, article_id, entry, replace_at=replace_at)
 
     def _collision(self, record: Record, collision: dict[str, Any], at: dt.datetime) -> None:
         """Two different pages would have one key: kept apart, recorded with both URLs."""
