@@ -344,6 +344,31 @@ def test_a_crawl_that_reaches_both_urls_of_a_redirected_move_counts_one_article(
 
 
 @pytest.mark.parametrize("split", [False, True], ids=["one batch", "two batches"])
+def test_a_moved_page_reached_through_its_redirect_then_from_a_listing_is_one_article(
+    store: MongoArchiveStore, split: bool
+) -> None:
+    """The old URL redirects first, then a listing leads to the new URL in the same
+    crawl: the second fetch is the moved article, not a new one (found under load on
+    the slug replica, where the two fetches landed in one batch)."""
+    old = f"{H}/tin-tuc/hoi-nghi.html"
+    new = f"{H}/tin-tuc/thoi-su/hoi-nghi.html"
+    crawl(store, page(old, "Hội nghị", views=10, at="2026-11-01T00:00Z"))
+    records = [
+        page(new, "Hội nghị", via=[old], views=20, at="2026-11-02T01:00Z"),
+        page(new, "Hội nghị", views=21, at="2026-11-02T01:01Z"),
+    ]
+    results = batches(store, *([r] for r in records)) if split else batches(store, records)
+    assert [total(results, name) for name in ("articles", "new", "revisited", "moved")] == [
+        1, 0, 1, 1
+    ]  # fmt: skip
+    docs = articles(store)
+    assert list(docs) == [aid(old)]
+    assert docs[aid(old)]["url"] == new and docs[aid(old)]["old_urls"] == [old]
+    assert len(observations(store.db, article_id=aid(old))) == 2  # one per crawl
+    assert store.db.moves.count_documents({}) == 1
+
+
+@pytest.mark.parametrize("split", [False, True], ids=["one batch", "two batches"])
 def test_a_content_move_found_in_one_crawl_is_no_removal(
     store: MongoArchiveStore, split: bool
 ) -> None:

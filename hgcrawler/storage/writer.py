@@ -437,10 +437,16 @@ class BatchWriter:
                 }
 
     def _claim(self, record: Record, resolution: Resolution) -> None:
-        """Make a new article known at once, so later records of the batch find it."""
-        if not resolution.new:
-            return
+        """Make a new article, or an article's new URL, known at once, so later records
+        of the batch find it: the page of a moved article is often fetched twice in one
+        crawl (through its old URL's redirect, and from a listing), and the second must
+        not become a new article because the first is not written yet."""
         url = str(record.get("url") or "")
+        if not resolution.new:
+            if resolution.old_urls and url:
+                self.by_url[url] = resolution.article_id
+                self.by_url[canonical_url(url)] = resolution.article_id
+            return
         self._remember(
             resolution.article_id,
             {
