@@ -61,6 +61,7 @@ from hgcrawler.replica import ReplicaSite
 from hgcrawler.replica import content as replica_content
 from hgcrawler.sites import HAUGIANG
 from hgcrawler.storage.mongo import MongoArchiveStore
+from hgcrawler.storage.observations import entry_warc
 from hgcrawler.storage.postings import Postings
 from hgcrawler.storage.records import (
     as_date,
@@ -97,7 +98,7 @@ MINUTE = 60 * SECOND
 HOUR = 60 * MINUTE
 DAY = 24 * HOUR
 #: Bumped whenever the builder's output changes (cached archives are rebuilt).
-BUILDER_VERSION = 2
+BUILDER_VERSION = 3
 SITE = HAUGIANG.name
 BASE_URL = HAUGIANG.start_url.rstrip("/")
 #: Records per ``write_batch`` call (``HGCRAWLER_WRITE_BATCH_SIZE``'s default).
@@ -882,8 +883,8 @@ class Builder:
                     else:
                         entry["missing"] = "not_extracted"
                 offset = built.obs_offset[k]
-                entry["warc"] = warc_location(
-                    crawl_id, offset, built.obs_length[k], built.obs_position[k]
+                entry["warc"] = entry_warc(
+                    warc_location(crawl_id, offset, built.obs_length[k], built.obs_position[k])
                 )
                 buckets.setdefault((at.year, at.month), []).append(entry)
             for entries in buckets.values():

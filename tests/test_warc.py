@@ -260,6 +260,7 @@ def test_observations_point_at_the_response_of_their_crawl(archive: Archive) -> 
         last_crawl = archive.crawl_ids[-1]
         for observation in seen:
             location = observation["warc"]
+            assert set(location) == {"file", "offset", "length"}  # the record id: revisions
             assert location["file"].startswith(f"warc/{observation['crawl_id']}/")
             response = read_response(archive.data_dir, location)
             # observations keep no URL: the response is of a URL of their article (its

@@ -33,7 +33,7 @@ from pymongo.database import Database
 
 from hgcrawler.sites import DEFAULT_SITE
 from hgcrawler.storage.mongo import schema_version
-from hgcrawler.storage.observations import BucketOps
+from hgcrawler.storage.observations import BucketOps, entry_warc
 from hgcrawler.storage.postings import BLOCK, Postings
 from hgcrawler.storage.records import as_date, identity, search_text, text_identity
 from hgcrawler.storage.schema import (
@@ -239,7 +239,7 @@ def _entry(doc: dict[str, Any]) -> dict[str, Any]:
     if doc.get("flags"):
         entry["flags"] = list(doc["flags"])
     if doc.get("warc"):
-        entry["warc"] = doc["warc"]
+        entry["warc"] = entry_warc(doc["warc"])
     return entry
 
 

@@ -127,6 +127,13 @@ def _rebound(db: Db, bucket_ids: list[str]) -> None:
         db[OBSERVATIONS].bulk_write(fixes, ordered=False)
 
 
+def entry_warc(location: Mapping[str, Any]) -> dict[str, Any]:
+    """Where an observation's raw response is: file, offset and length.  The WARC
+    record id stays on the revision only; the offset finds the record, and a bucket
+    entry is ≈ 60 bytes smaller without it (one per visit, millions of them)."""
+    return {k: v for k, v in location.items() if k != "record_id"}
+
+
 def months_between(first: dt.datetime, last: dt.datetime) -> list[dt.datetime]:
     """The bucket months from ``first``'s to ``last``'s, both included.
 

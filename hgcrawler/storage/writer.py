@@ -37,7 +37,13 @@ from pymongo.database import Database
 
 from hgcrawler.storage.base import BatchResult
 from hgcrawler.storage.merge import absorb_article
-from hgcrawler.storage.observations import BucketOps, count_of, crawl_entries, months_between
+from hgcrawler.storage.observations import (
+    BucketOps,
+    count_of,
+    crawl_entries,
+    entry_warc,
+    months_between,
+)
 from hgcrawler.storage.postings import Postings
 from hgcrawler.storage.records import (
     as_date,
@@ -701,7 +707,7 @@ class BatchWriter:
         if flags:
             entry["flags"] = flags
         if warc:
-            entry["warc"] = warc
+            entry["warc"] = entry_warc(warc)
         replace_at = None if gone_at is None else as_datetime(gone_at)
         self.buckets.add(self.site, article_id, entry, replace_at=replace_at)
 
@@ -793,7 +799,7 @@ class BatchWriter:
         if record.get("url") and record.get("url") != doc.get("url"):
             entry["url"] = record.get("url")
         if record.get("warc"):
-            entry["warc"] = record.get("warc")
+            entry["warc"] = entry_warc(record["warc"])
         self.buckets.add(self.site, article_id, entry)
 
     def _reject(self, record: Record) -> None:
