@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import hgcrawler
+from hgcrawler.rendering import child_pids, pss_bytes
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 #: Seconds a child that ran out of time gets to shut down after SIGTERM (Scrapy then
@@ -48,41 +49,13 @@ def proc_cpu_seconds(pid: int) -> float | None:
         return None
 
 
-def proc_children(pid: int) -> list[int]:
-    """Child processes of ``pid``, started by any of its threads."""
-    found: list[int] = []
-    try:
-        tasks = os.listdir(f"/proc/{pid}/task")
-    except OSError:
-        return found
-    for task in tasks:
-        try:
-            with open(f"/proc/{pid}/task/{task}/children", encoding="ascii") as handle:
-                found.extend(int(child) for child in handle.read().split())
-        except (OSError, ValueError):
-            continue
-    return found
-
-
-def proc_pss_kb(pid: int) -> int:
-    """Proportional set size: shared pages divided among the processes sharing them."""
-    try:
-        with open(f"/proc/{pid}/smaps_rollup", encoding="ascii", errors="replace") as handle:
-            for line in handle:
-                if line.startswith("Pss:"):
-                    return int(line.split()[1])
-    except (OSError, ValueError, IndexError):
-        return 0
-    return 0
-
-
 def tree_pss_kb(root: int) -> tuple[int, int]:
     """(PSS of ``root`` and all its descendants, how many processes), in kB."""
     total, count, stack = 0, 0, [root]
     while stack:
         pid = stack.pop()
-        stack.extend(proc_children(pid))
-        total += proc_pss_kb(pid)
+        stack.extend(child_pids(pid))
+        total += pss_bytes(pid) // 1024
         count += 1
     return total, count
 

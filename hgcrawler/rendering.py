@@ -111,7 +111,7 @@ def should_abort_request(request: Any) -> bool:
     return str(getattr(request, "resource_type", "")) in BLOCKED_RESOURCE_TYPES
 
 
-def _children(pid: int) -> list[int]:
+def child_pids(pid: int) -> list[int]:
     """The child processes of ``pid``, whichever of its threads started them."""
     found: list[int] = []
     try:
@@ -122,12 +122,12 @@ def _children(pid: int) -> list[int]:
         try:
             with open(f"/proc/{pid}/task/{task}/children") as handle:
                 found.extend(int(p) for p in handle.read().split())
-        except OSError:
+        except (OSError, ValueError):
             continue
     return found
 
 
-def _pss_bytes(pid: int) -> int:
+def pss_bytes(pid: int) -> int:
     """Proportional set size: shared pages split between the processes sharing them."""
     try:
         with open(f"/proc/{pid}/smaps_rollup") as handle:
@@ -150,12 +150,12 @@ def _command(pid: int) -> str:
 def browser_rss_bytes(root_pid: int | None = None) -> int:
     """Memory (PSS) of every Chromium process descended from ``root_pid`` (this process)."""
     total = 0
-    stack = _children(root_pid or os.getpid())
+    stack = child_pids(root_pid or os.getpid())
     while stack:
         pid = stack.pop()
-        stack.extend(_children(pid))
+        stack.extend(child_pids(pid))
         if "chrom" in Path(_command(pid)).name:
-            total += _pss_bytes(pid)
+            total += pss_bytes(pid)
     return total
 
 
