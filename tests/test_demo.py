@@ -39,6 +39,9 @@ def test_demo_crawls_several_days_and_reports_what_changed(
     knows = re.search(r"(\d+) articles \((\d+) removed, (\d+) edited, (\d+) moved\)", out)
     assert knows is not None and int(knows.group(1)) > 55
     assert "New since day 1:" in out and "Fastest-growing view counts" in out
+    # its days pass in seconds: a rate per real day would be absurd (millions a day)
+    growth = out[out.index("Fastest-growing view counts") : out.index("Explore (")]
+    assert "/day" not in growth and re.search(r"\d+ → \d+ +\(\+\d+\)", growth)
     assert "Traceback" not in done.stderr
 
     # the commands it suggests read the demo's archive when copied and pasted

@@ -142,12 +142,16 @@ def _tell(args: argparse.Namespace, reader: Any, uri: str, data_dir: Path) -> No
             print(f"  {doc['_id']:>15}  {_title(doc)}")
         if len(docs) > 5:
             print(f"  … and {len(docs) - 5} more")
-    print("\nFastest-growing view counts (views a day, first → last observation):")
+    # The replica's days pass in seconds here, so a rate per real day would be
+    # absurd: the demo shows the views gained between the first and last visit.
+    print(
+        "\nFastest-growing view counts (first → last observation; the demo's days "
+        "pass in seconds, so no rate a day):"
+    )
     for row in reader.growth(limit=5):
         print(
-            f"  {row['article_id']:>15}  {row['per_day']:>8,.0f}/day  "
-            f"{row['first_views']:>6} → {row['last_views']:<6} (+{row['gained']})  "
-            f"{_title(row, 44)}"
+            f"  {row['article_id']:>15}  {row['first_views']:>6} → {row['last_views']:<6} "
+            f"(+{row['gained']})  {_title(row, 50)}"
         )
     edited = changes["edited"] or changes["new"]
     article = str(edited[0]["_id"]) if edited else None
