@@ -198,13 +198,17 @@ class BatchWriter:
         self.articles[article_id] = doc
         url = doc.get("url")
         if url:
-            self.by_url[url] = article_id
-            self.by_url[canonical_url(url)] = article_id
+            self._known_at(str(url), article_id)
         for old in doc.get("old_urls") or []:
             self.by_old_url.setdefault(old, article_id)
             self.by_old_url.setdefault(canonical_url(old), article_id)
         key = str(doc.get("key") or article_id.split(":", 1)[-1])
         self.by_key.setdefault(key, set()).add(article_id)
+
+    def _known_at(self, url: str, article_id: str) -> None:
+        """``url`` (as given and canonical) is ``article_id``'s current URL."""
+        self.by_url[url] = article_id
+        self.by_url[canonical_url(url)] = article_id
 
     def _load_known(self) -> None:
         keys: set[str] = set()
@@ -450,8 +454,7 @@ class BatchWriter:
         url = str(record.get("url") or "")
         if not resolution.new:
             if resolution.old_urls and url:
-                self.by_url[url] = resolution.article_id
-                self.by_url[canonical_url(url)] = resolution.article_id
+                self._known_at(url, resolution.article_id)
             return
         self._remember(
             resolution.article_id,
