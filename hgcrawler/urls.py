@@ -80,6 +80,7 @@ def _is_session_param(name: str) -> bool:
 
 
 @functools.lru_cache(maxsize=65536)
+@functools.lru_cache(maxsize=16_384)  # a page's links are canonicalized several times
 def canonical_url(url: str) -> str:
     """One spelling per page: lowercase scheme and host, no default port, no
     fragment, query sorted, session and ``utm_*`` parameters dropped."""

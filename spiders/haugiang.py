@@ -45,7 +45,6 @@ from scrapy.exceptions import (
     IgnoreRequest,
 )
 from scrapy.http import Response, TextResponse
-from scrapy.linkextractors import LinkExtractor
 from scrapy.settings import default_settings
 from twisted.internet.error import TimeoutError as ConnectionTimeoutError
 from twisted.python.failure import Failure
@@ -68,7 +67,7 @@ from hgcrawler.counters import (
     find_counter_area,
     learn_endpoint,
 )
-from hgcrawler.discovery import PageLink, next_page, same_site
+from hgcrawler.discovery import LinkFinder, PageLink, next_page, same_site
 from hgcrawler.extraction import NotAnArticle, extract_article
 from hgcrawler.items import ArticleItem
 from hgcrawler.middlewares import RedirectLoop
@@ -179,7 +178,7 @@ class HaugiangSpider(scrapy.Spider):
         self.hosts = config.allowed_hosts  # the start URL's host first
         self.allowed_domains = list(self.hosts)
         self.labels = config.site.labels
-        self.link_extractor = LinkExtractor(unique=False, canonicalize=False)
+        self.link_finder = LinkFinder(self.on_site)
         self.plan = CrawlPlan(mode=self.mode)
         self.session: CrawlSession | None = None
         self.home_links: set[str] = set()
@@ -809,14 +808,10 @@ class HaugiangSpider(scrapy.Spider):
     def page_links(self, response: TextResponse) -> list[PageLink]:
         """In-site links, one per URL; a URL any of whose anchors is a pager keeps that anchor."""
         links: dict[str, PageLink] = {}
-        for link in self.link_extractor.extract_links(response):
-            if not self.on_site(link.url):
-                continue
-            page_link = PageLink(url=link.url, text=link.text.strip())
-            if link.url not in links or (
-                page_link.is_pagination and not links[link.url].is_pagination
-            ):
-                links[link.url] = page_link
+        for url, text in self.link_finder.links(response):
+            page_link = PageLink(url=url, text=text.strip())
+            if url not in links or (page_link.is_pagination and not links[url].is_pagination):
+                links[url] = page_link
         return list(links.values())
 
     def follow_links(
@@ -840,8 +835,11 @@ class HaugiangSpider(scrapy.Spider):
             )
             return
         if self.mode == "full":
+            requested = self.requested
             requests: Iterator[scrapy.Request] = (
-                self.link_request(link, response) for link in links
+                self.link_request(link, response)
+                for link in links
+                if canonical_url(link.url) not in requested  # built only to be dropped
             )
         elif self.mode == "revisit":
             return

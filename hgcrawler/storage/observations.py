@@ -159,8 +159,8 @@ def crawl_entries(
     found: dict[str, dict[str, Any]] = {}
     if not ids:
         return found
-    query = {"_id": {"$in": ids}, "obs.crawl": crawl_id}
-    for doc in db[OBSERVATIONS].find(query, {"article_id": 1, "obs": 1}):
+    # By id alone: SecantusDB reads the whole collection for ``_id`` with another field.
+    for doc in db[OBSERVATIONS].find({"_id": {"$in": ids}}, {"article_id": 1, "obs": 1}):
         for entry in doc.get("obs") or []:
             if entry.get("crawl") == crawl_id:
                 found[str(doc["article_id"])] = entry
