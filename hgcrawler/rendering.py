@@ -96,6 +96,7 @@ def playwright_settings(config: RenderConfig) -> dict[str, Any]:
         "PLAYWRIGHT_MAX_PAGES_PER_CONTEXT": config.max_pages,
         "PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT": config.navigation_timeout_ms,
         "PLAYWRIGHT_ABORT_REQUEST": "hgcrawler.rendering.should_abort_request",
+        "PLAYWRIGHT_BROWSER_PROVIDER": "hgcrawler.browser.LazyBrowserProvider",
     }
 
 

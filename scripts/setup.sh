@@ -9,11 +9,17 @@ SUDO=""
 if [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null 2>&1; then SUDO="sudo"; fi
 
 # Debian's Chromium renders JavaScript-filled pages (scrapy-playwright drives it;
-# Playwright's own browser download is not used).
-if [ ! -x /usr/bin/chromium ]; then
-    echo "setup: installing Debian's chromium" >&2
+# Playwright's own browser download is not used). The crawler uses the headless
+# shell (the same Chromium without its user interface: ~100 MB less per crawl);
+# the full browser is the fallback, and opens the HTML report in the tests.
+missing=""
+[ -x /usr/bin/chromium ] || missing="$missing chromium"
+[ -x /usr/bin/chromium-headless-shell ] || missing="$missing chromium-headless-shell"
+if [ -n "$missing" ]; then
+    echo "setup: installing Debian's$missing" >&2
     $SUDO apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
+    # shellcheck disable=SC2086 # one word per package
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $missing >/dev/null
 fi
 
 PYTHON="${PYTHON:-python3}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import unicodedata
 from collections.abc import Iterator
@@ -12,7 +13,7 @@ import pytest
 from pymongo import MongoClient
 from scrapy.settings import Settings
 
-from hgcrawler.config import RenderConfig
+from hgcrawler.config import CHROMIUM_CANDIDATES, RenderConfig, default_chromium
 from hgcrawler.rendering import (
     browser_rss_bytes,
     chromium_args,
@@ -151,12 +152,29 @@ def test_playwright_settings_use_debians_chromium_and_bounds() -> None:
         Settings({"HGCRAWLER_RENDER_MAX_PAGES": 2, "HGCRAWLER_RENDER_TIMEOUT": 7})
     )
     wired = playwright_settings(config)
-    assert wired["PLAYWRIGHT_LAUNCH_OPTIONS"]["executable_path"] == CHROMIUM
+    assert wired["PLAYWRIGHT_LAUNCH_OPTIONS"]["executable_path"] == default_chromium()
+    assert default_chromium() in CHROMIUM_CANDIDATES
+    assert wired["PLAYWRIGHT_BROWSER_PROVIDER"] == "hgcrawler.browser.LazyBrowserProvider"
     assert wired["PLAYWRIGHT_MAX_PAGES_PER_CONTEXT"] == 2
     assert wired["PLAYWRIGHT_MAX_CONTEXTS"] == 1
     assert wired["PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT"] == 7000
     args = wired["PLAYWRIGHT_LAUNCH_OPTIONS"]["args"]
     assert ("--no-sandbox" in args) == (os.geteuid() == 0)
+
+
+def test_default_chromium_is_the_lightest_installed(tmp_path: Path) -> None:
+    shell, full = tmp_path / "chromium-headless-shell", tmp_path / "chromium"
+    candidates = (str(shell), str(full))
+    assert default_chromium(candidates) == str(full)  # neither installed: the last named
+    full.write_text("#!/bin/sh\n")
+    full.chmod(0o755)
+    assert default_chromium(candidates) == str(full)
+    shell.write_text("#!/bin/sh\n")
+    assert default_chromium(candidates) == str(full)  # not executable
+    shell.chmod(0o755)
+    assert default_chromium(candidates) == str(shell)
+    config = RenderConfig.from_settings(Settings({"HGCRAWLER_CHROMIUM_PATH": str(full)}))
+    assert config.chromium_path == str(full)  # a path set is kept
 
 
 def test_chromium_keeps_its_sandbox_unless_root() -> None:
@@ -248,3 +266,54 @@ def test_pages_still_held_when_the_crawl_falls_idle_are_rendered() -> None:
     assert [r.url for r in crawled] == [url, url]
     assert all(r.meta["playwright"] and r.callback == spider.parse_rendered for r in crawled)
     assert template.waiting == [] and not template.probing
+
+
+def _driver_children() -> list[int]:
+    from hgcrawler.rendering import _command, child_pids
+
+    return [pid for pid in child_pids(os.getpid()) if Path(_command(pid)).name == "node"]
+
+
+@pytest.mark.skipif(not Path(default_chromium()).exists(), reason="needs Debian's chromium")
+def test_lazy_provider_starts_the_driver_with_the_first_page() -> None:
+    from scrapy_playwright.handler import Config
+
+    from hgcrawler.browser import LazyBrowserProvider
+
+    wired = playwright_settings(RenderConfig.from_settings(Settings({})))
+    provider = LazyBrowserProvider(Config.from_settings(Settings(wired)))
+
+    async def check() -> tuple[list[int], list[int], str, list[int]]:
+        await provider.start()  # what scrapy-playwright does when the engine starts
+        before = _driver_children()
+        browser = await provider.launch_browser()
+        during = _driver_children()
+        page = await browser.new_page()
+        await page.set_content("<p>Số lần xem: <span>361</span></p>")
+        text = await page.inner_text("p")
+        await browser.close()
+        await provider.close()
+        return before, during, text, _driver_children()
+
+    before, during, text, after = asyncio.run(check())
+    assert before == []  # no driver for a crawl that has rendered nothing yet
+    assert len(during) == 1
+    assert text == "Số lần xem: 361"
+    assert after == []
+
+
+def test_lazy_provider_closes_without_having_started() -> None:
+    from scrapy_playwright.handler import Config
+
+    from hgcrawler.browser import LazyBrowserProvider
+
+    wired = playwright_settings(RenderConfig.from_settings(Settings({})))
+    provider = LazyBrowserProvider(Config.from_settings(Settings(wired)))
+
+    async def check() -> None:
+        await provider.start()
+        await provider.close()  # a crawl that rendered nothing: nothing to stop
+
+    asyncio.run(check())
+    assert provider.playwright is None
+    assert _driver_children() == []
