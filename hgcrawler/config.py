@@ -100,6 +100,7 @@ DEFAULTS: dict[str, Any] = {
     "HGCRAWLER_RENDER_LEARN": True,  # learn where script-filled counters come from; ask there
     "HGCRAWLER_RENDER_VERIFY_FIRST": 3,  # endpoint counts checked by rendering, first of a crawl
     "HGCRAWLER_RENDER_VERIFY_EVERY": 20,  # then one endpoint count in this many
+    "HGCRAWLER_RENDER_VERIFY_MAX": 160,  # ...growing to this many while they agree
     "HGCRAWLER_RENDER_ABSENT_AFTER": 3,  # renders in a row that never fill: no counter
     # faults of the site
     "HGCRAWLER_RETRY_BACKOFF": 1.0,  # seconds before the first retry, doubled each time
@@ -348,7 +349,8 @@ class RenderConfig:
     """How pages are rendered, and how script-filled view counters are learned
     (:mod:`hgcrawler.counters`): ``learn`` asks a learned endpoint instead of the
     browser, checking it by rendering the first ``verify_first`` pages of each
-    template in a crawl and one in ``verify_every`` after; a template whose counter
+    template in a crawl and one in ``verify_every`` after (one in up to ``verify_max``
+    while the renderings keep agreeing); a template whose counter
     stayed empty in ``absent_after`` renders in a row is not rendered any more."""
 
     mode: str  # auto | always | never
@@ -359,6 +361,7 @@ class RenderConfig:
     learn: bool = True
     verify_first: int = 3
     verify_every: int = 20
+    verify_max: int = 160
     absent_after: int = 3
 
     @classmethod
@@ -375,6 +378,7 @@ class RenderConfig:
             learn=_bool(settings, "HGCRAWLER_RENDER_LEARN"),
             verify_first=_int(settings, "HGCRAWLER_RENDER_VERIFY_FIRST", 0),
             verify_every=_int(settings, "HGCRAWLER_RENDER_VERIFY_EVERY", 1),
+            verify_max=_int(settings, "HGCRAWLER_RENDER_VERIFY_MAX", 1),
             absent_after=_int(settings, "HGCRAWLER_RENDER_ABSENT_AFTER", 1),
         )
 

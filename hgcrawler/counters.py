@@ -595,6 +595,10 @@ class RenderResult:
     page_url: str = ""
 
 
+#: Renderings in a row agreeing with an endpoint before its checks are halved.
+AGREEMENTS_PER_DOUBLING = 10
+
+
 class TemplateBook:
     """Per-template decisions for one crawl, loaded from and saved to the archive."""
 
@@ -604,11 +608,13 @@ class TemplateBook:
         *,
         verify_first: int = 3,
         verify_every: int = 20,
+        verify_max: int = 160,
         absent_after: int = 3,
         learn_attempts: int = 3,
     ) -> None:
         self.verify_first = verify_first
         self.verify_every = verify_every
+        self.verify_max = max(verify_max, verify_every)
         self.absent_after = absent_after
         self.learn_attempts = learn_attempts
         self.templates: dict[str, Template] = {}
@@ -630,7 +636,7 @@ class TemplateBook:
         in a row, asked there and rendered one after the other, agreed (pages of the
         template wait meanwhile); one learned in this crawl at once (the rendering's
         number came from it), its next ``verify_first`` pages rendered too. Then one
-        page in ``verify_every`` is rendered as well.
+        page in :meth:`verify_interval` is rendered as well.
         """
         if template.endpoint is not None:
             if not template.trusted and self.verify_first == 0:
@@ -638,7 +644,8 @@ class TemplateBook:
             if template.trusted:
                 template.uses += 1
                 verify = (
-                    template.verified < self.verify_first or template.uses % self.verify_every == 0
+                    template.verified < self.verify_first
+                    or template.uses % self.verify_interval(template) == 0
                 )
                 if verify:
                     template.verified += 1
@@ -658,6 +665,15 @@ class TemplateBook:
             return Plan("render")  # counts come, nothing to learn them from: render each page
         template.probing = True
         return Plan("render", probe=True)
+
+    def verify_interval(self, template: Template) -> int:
+        """One page in this many of a trusted endpoint is also rendered: ``verify_every``,
+        doubled after every ``AGREEMENTS_PER_DOUBLING`` renderings in a row that agreed
+        with it in this crawl, up to ``verify_max``; back to ``verify_every`` after a
+        disagreement (which breaks the endpoint). An endpoint that keeps agreeing costs
+        fewer renderings; a failing answer is rendered at once whatever the interval."""
+        doublings = template.agreed // AGREEMENTS_PER_DOUBLING
+        return min(self.verify_every << min(doublings, 16), self.verify_max)
 
     def endpoint_answered(self, template: Template, failed: bool) -> None:
         if failed:

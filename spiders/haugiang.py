@@ -206,6 +206,7 @@ class HaugiangSpider(scrapy.Spider):
             docs,
             verify_first=render.verify_first,
             verify_every=render.verify_every,
+            verify_max=render.verify_max,
             absent_after=render.absent_after,
         )
 

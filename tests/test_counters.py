@@ -9,6 +9,7 @@ same code in real Chromium against the replica.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from typing import Any
 
 import pytest
@@ -211,6 +212,31 @@ def test_an_unknown_template_renders_one_page_while_the_others_wait() -> None:
     plans = [book.plan(template) for _ in range(43)]
     assert [p.kind for p in plans] == ["endpoint"] * 43
     assert [i for i, p in enumerate(plans) if p.verify] == [0, 1, 2, 19, 39]
+
+
+def test_checks_of_an_agreeing_endpoint_thin_out_and_come_back_after_a_break() -> None:
+    book, template = book_and_template(verify_first=3, verify_every=20, verify_max=80)
+    book.after_render(template, RenderResult(95, learned=ENDPOINT, probe=True, page_url="u"))
+    checked: list[int] = []
+    for use in range(1, 2001):
+        plan = book.plan(template)
+        assert plan.kind == "endpoint"
+        if plan.verify:
+            checked.append(use)
+            result = RenderResult(95, endpoint_count=95, endpoint_version=template.version)
+            assert book.after_render(template, result) == ["agreed"]
+    gaps = [b - a for a, b in itertools.pairwise(checked[3:])]
+    assert gaps[0] == 20  # one in verify_every at first
+    assert max(gaps) == 80 and gaps[-1] == 80  # doubled per ten agreements, up to verify_max
+    assert gaps == sorted(gaps)
+    assert len(checked) < 2000 // 20  # fewer renderings than one in twenty
+    # a disagreement breaks the endpoint; learned again, it is checked one in 20 again
+    newer = CounterEndpoint("/c2?id={0}", ENDPOINT.tokens, ENDPOINT.reader)
+    result = RenderResult(
+        120, learned=newer, endpoint_count=101, endpoint_version=template.version, page_url="v"
+    )
+    assert book.after_render(template, result) == ["disagreed", "broken", "learned"]
+    assert book.verify_interval(template) == 20
 
 
 def test_a_remembered_endpoint_is_trusted_after_three_agreeing_renderings() -> None:
