@@ -94,7 +94,7 @@ DEFAULTS: dict[str, Any] = {
     # JavaScript rendering
     "HGCRAWLER_RENDER": "auto",  # auto | always | never
     "HGCRAWLER_CHROMIUM_PATH": "",  # "": the first of CHROMIUM_CANDIDATES installed
-    "HGCRAWLER_RENDER_MAX_PAGES": 4,  # browser pages open at once
+    "HGCRAWLER_RENDER_MAX_PAGES": 2,  # browser pages open at once (each a renderer, ~40 MB)
     "HGCRAWLER_RENDER_TIMEOUT": 20.0,  # seconds for a page to load in the browser
     "HGCRAWLER_RENDER_WAIT": 5.0,  # seconds to wait for the view counter to be filled
     "HGCRAWLER_RENDER_LEARN": True,  # learn where script-filled counters come from; ask there

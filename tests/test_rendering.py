@@ -149,13 +149,13 @@ def test_never_mode_does_not_wire_the_browser() -> None:
 
 def test_playwright_settings_use_debians_chromium_and_bounds() -> None:
     config = RenderConfig.from_settings(
-        Settings({"HGCRAWLER_RENDER_MAX_PAGES": 2, "HGCRAWLER_RENDER_TIMEOUT": 7})
+        Settings({"HGCRAWLER_RENDER_MAX_PAGES": 3, "HGCRAWLER_RENDER_TIMEOUT": 7})
     )
     wired = playwright_settings(config)
     assert wired["PLAYWRIGHT_LAUNCH_OPTIONS"]["executable_path"] == default_chromium()
     assert default_chromium() in CHROMIUM_CANDIDATES
     assert wired["PLAYWRIGHT_BROWSER_PROVIDER"] == "hgcrawler.browser.LazyBrowserProvider"
-    assert wired["PLAYWRIGHT_MAX_PAGES_PER_CONTEXT"] == 2
+    assert wired["PLAYWRIGHT_MAX_PAGES_PER_CONTEXT"] == 3
     assert wired["PLAYWRIGHT_MAX_CONTEXTS"] == 1
     assert wired["PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT"] == 7000
     args = wired["PLAYWRIGHT_LAUNCH_OPTIONS"]["args"]
