@@ -46,12 +46,18 @@ class RevisitPolicy:
         return self.old_interval
 
 
+#: ``known_pages`` kind of an article page that did not parse (a reject): fetched
+#: again when a listing shows it, but no sign of news on that listing.
+REJECTED_PAGE = "rejected"
+
+
 @dataclass
 class CrawlPlan:
     """What the archive already knows, handed to the spider when a crawl starts.
 
     ``known_articles`` maps canonical URLs (current and old) to article ids,
-    ``known_pages`` canonical URLs of non-article pages to their kind, and
+    ``known_pages`` canonical URLs of non-article pages to their kind (or
+    ``REJECTED_PAGE``), and
     ``due`` lists ``(article_id, url)`` of known articles to fetch again, the
     longest unvisited first.
     """

@@ -71,7 +71,7 @@ from hgcrawler.discovery import LinkFinder, PageLink, next_page, same_site
 from hgcrawler.extraction import NotAnArticle, extract_article
 from hgcrawler.items import ArticleItem
 from hgcrawler.middlewares import RedirectLoop
-from hgcrawler.plan import CrawlPlan
+from hgcrawler.plan import REJECTED_PAGE, CrawlPlan
 from hgcrawler.reasons import Reason, http_reason
 from hgcrawler.rendering import (
     ResponseWatch,
@@ -881,7 +881,9 @@ class HaugiangSpider(scrapy.Spider):
             if link.is_pagination:
                 continue
             if key in known_pages:
-                if is_home:  # category listings and other top-level pages
+                # category listings and other top-level pages; article pages that did
+                # not parse, tried again (they are not news: no reason to page on)
+                if is_home or known_pages[key] == REJECTED_PAGE:
                     yield self.link_request(link, response)
                 continue
             if key not in self.home_links or is_home:

@@ -145,7 +145,13 @@ def test_a_crawl_end_to_end(tmp_path: Path, mongo_uri: str, archive_db_name: str
     crawl_id = session.crawl_id
     assert archive.articles.count_documents({"site": "haugiang"}) == 5
     assert count(archive, crawl_id) == 5
-    assert archive.pages.count_documents({}) == 1
+    assert archive.pages.count_documents({"kind": "listing"}) == 1
+    # the two article pages that did not parse, known as such to the next crawl's plan
+    rejected = {doc["_id"] for doc in archive.pages.find({"kind": "rejected"})}
+    assert rejected == {
+        "https://haugiang.dcs.vn/x.html",
+        "https://haugiang.dcs.vn/tin/bai-viet-99.html",
+    }
     reasons = sorted(doc["reason"] for doc in archive.rejects.find({"crawl_id": crawl_id}))
     assert reasons == ["missing_title", "not_parsable"]
     dropped = archive.rejects.find_one({"reason": "missing_title"})
@@ -178,7 +184,11 @@ def test_a_crawl_end_to_end(tmp_path: Path, mongo_uri: str, archive_db_name: str
         plan = await again.session.plan()
         assert len(plan.due) == 5
         assert plan.known_articles["https://haugiang.dcs.vn/tin/bai-viet-3.html"] == aid(3)
-        assert plan.known_pages == {"https://haugiang.dcs.vn/": "listing"}
+        assert plan.known_pages == {
+            "https://haugiang.dcs.vn/": "listing",
+            "https://haugiang.dcs.vn/x.html": "rejected",
+            "https://haugiang.dcs.vn/tin/bai-viet-99.html": "rejected",
+        }
         await again.item(make_item(3, body="Nội dung đã sửa"))
         await again.close()
 

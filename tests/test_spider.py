@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+import scrapy
 from pymongo import MongoClient
 
 from hgcrawler.replica import ReplicaServer, ReplicaSite
@@ -166,3 +167,42 @@ def test_sub_domains_are_not_the_portal() -> None:
     assert same_site("https://www.haugiang.dcs.vn/a", "haugiang.dcs.vn")
     assert not same_site("https://sotaydangvien.haugiang.dcs.vn/a", "haugiang.dcs.vn")
     assert not same_site("mailto:x@haugiang.dcs.vn", "haugiang.dcs.vn")
+
+
+def test_incremental_listing_pages_on_news_only_not_on_pages_that_did_not_parse() -> None:
+    from scrapy.http import HtmlResponse
+    from scrapy.utils.reactor import install_reactor, is_reactor_installed
+    from scrapy.utils.test import get_crawler
+
+    from hgcrawler.plan import REJECTED_PAGE, CrawlPlan
+    from hgcrawler.runner import project_settings
+    from spiders.haugiang import HaugiangSpider
+
+    settings = project_settings({"HGCRAWLER_CONTACT": "lab@uni.example"}).copy_to_dict()
+    if not is_reactor_installed():
+        install_reactor(settings["TWISTED_REACTOR"])
+    spider = HaugiangSpider.from_crawler(get_crawler(HaugiangSpider, settings_dict=settings))
+    spider.mode = "incremental"
+    base = "https://haugiang.dcs.vn/kinh-te/"
+    known, broken, fresh = (f"{base}bai-{n}.html" for n in (1, 2, 3))
+    spider.plan = CrawlPlan(
+        mode="incremental",
+        known_articles={known: "haugiang:1"},
+        known_pages={broken: REJECTED_PAGE},
+    )
+    body = '<a href="{}">Bài</a> <a href="{}">Bài</a> <a href="?trang=3">3</a>'
+
+    def follow(*hrefs: str) -> list[str]:
+        spider.requested.clear()
+        response = HtmlResponse(
+            f"{base}?trang=2",
+            body=body.format(*hrefs).encode(),
+            encoding="utf-8",
+            request=scrapy.Request(f"{base}?trang=2", meta={"hg_page": 2}),
+        )
+        return [r.url for r in spider.follow_links(response, page_kind="listing")]
+
+    # a page that did not parse before is tried again, but the listing stops there
+    assert follow(known, broken) == [broken]
+    # a page never seen is news: the listing's next page is fetched too
+    assert follow(known, fresh) == [fresh, f"{base}?trang=3"]

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from hgcrawler.plan import REJECTED_PAGE
 from hgcrawler.storage import MongoArchiveStore, RevisitPolicy
 from hgcrawler.storage.mongo import content_hash
 from hgcrawler.storage.writer import urls_of
@@ -359,7 +360,7 @@ def test_replaying_a_batch_writes_nothing_twice(store: MongoArchiveStore) -> Non
         "revisions": 3,
         "observations": 3,
         "rejects": 1,
-        "pages": 1,
+        "pages": 2,  # the listing, and the page that did not parse
     }
     assert (first.new, first.changed, first.rejected, first.pages) == (1, 1, 1, 1)
     assert second.duplicates == 2 and second.new == 0 and second.changed == 0
@@ -367,7 +368,7 @@ def test_replaying_a_batch_writes_nothing_twice(store: MongoArchiveStore) -> Non
     assert reject is not None
     assert reject["reason"] == "not_parsable" and reject["crawl_id"] == crawl_id
     assert len(reject["excerpt"]) == 2048
-    page = store.db.pages.find_one({})
+    page = store.db.pages.find_one({"kind": "listing"})
     assert page is not None
     assert page["_id"] == "https://haugiang.dcs.vn/chuyen-muc/tin-tuc?page=2"
     assert page["kind"] == "listing"
@@ -438,7 +439,21 @@ def test_load_plan_due(store: MongoArchiveStore) -> None:
                 "url": "https://haugiang.dcs.vn/#top",
                 "kind": "listing",
                 "fetched_at": now.isoformat(),
-            }
+            },
+            {  # an article page that did not parse: known, as such
+                "type": "reject",
+                "url": "https://haugiang.dcs.vn/tin/hong.html",
+                "reason": "missing_title",
+                "detail": "no title",
+                "fetched_at": now.isoformat(),
+            },
+            {  # a failed fetch says nothing of the page
+                "type": "reject",
+                "url": "https://haugiang.dcs.vn/tin/loi.html",
+                "reason": "http_500",
+                "status": 500,
+                "fetched_at": now.isoformat(),
+            },
         ],
     )
 
@@ -447,7 +462,10 @@ def test_load_plan_due(store: MongoArchiveStore) -> None:
     assert plan.due[-1] == (aid(1), "https://haugiang.dcs.vn/tin/bai-1.html")
     assert plan.known_articles["https://haugiang.dcs.vn/tin/bai-2.html"] == aid(2)
     assert len(plan.known_articles) == 7
-    assert plan.known_pages == {"https://haugiang.dcs.vn/": "listing"}
+    assert plan.known_pages == {
+        "https://haugiang.dcs.vn/": "listing",
+        "https://haugiang.dcs.vn/tin/hong.html": REJECTED_PAGE,
+    }
 
     everything = store.load_plan("full", now, RevisitPolicy())
     assert sorted(article_id for article_id, _ in everything.due) == [aid(n) for n in range(1, 7)]

@@ -36,6 +36,8 @@ from typing import Any, Protocol
 from pymongo import UpdateOne
 from pymongo.database import Database
 
+from hgcrawler.plan import REJECTED_PAGE
+from hgcrawler.reasons import ARTICLE_PAGE_REASONS
 from hgcrawler.storage.base import BatchResult
 from hgcrawler.storage.merge import absorb_article
 from hgcrawler.storage.observations import (
@@ -834,6 +836,20 @@ class BatchWriter:
             )
         )
         self.result.rejected += 1
+        if url and record.get("reason") in ARTICLE_PAGE_REASONS:
+            # Known as a page that did not parse: later incremental crawls fetch it
+            # again when a listing shows it, but it is no sign of news on that listing.
+            self.ops["pages"].append(
+                UpdateOne(
+                    {"_id": canonical_url(str(url))},
+                    {
+                        "$setOnInsert": {"first_seen_at": fetched_at, "site": self.site},
+                        "$max": {"last_seen_at": fetched_at},
+                        "$set": {"kind": REJECTED_PAGE, "last_crawl_id": self.crawl_id},
+                    },
+                    upsert=True,
+                )
+            )
 
     def _page(self, record: Record) -> None:
         fetched_at = as_datetime(record.get("fetched_at") or self.now)
