@@ -518,6 +518,46 @@ def test_runner_created_crawl_is_adopted(store: MongoArchiveStore) -> None:
     assert store.db.crawls.count_documents({}) == 1
 
 
+def test_recent_crawls_are_the_last_finished_ones_with_fill_rates_however_old(
+    store: MongoArchiveStore,
+) -> None:
+    """Read window by window back in time (each a range of the (site, started_at) index),
+    the answer is the one a sort of every crawl of the site would give."""
+    now = dt.datetime.now(UTC)
+
+    def crawl_record(name: str, days: float, **fields: Any) -> dict[str, Any]:
+        return {
+            "_id": name,
+            "site": "haugiang",
+            "status": "finished",
+            "started_at": now - dt.timedelta(days=days),
+            "fill": {"views": 1.0},
+            "mode": "full",
+            **fields,
+        }
+
+    store.db.crawls.insert_many(
+        [
+            crawl_record("this-one", 0),
+            crawl_record("yesterday", 1),
+            crawl_record("failed", 2, status="failed"),
+            crawl_record("no-fill", 3, fill=None),  # it has the field (as $exists said)
+            {k: v for k, v in crawl_record("without-fill", 4).items() if k != "fill"},
+            crawl_record("other-site", 5, site="other"),
+            crawl_record("last-month", 30),
+            crawl_record("last-year", 400),
+            crawl_record("long-ago", 4000),
+            crawl_record("before-2000", 10000),
+        ]
+    )
+    names = [c["_id"] for c in store.recent_crawls(exclude="this-one", limit=20)]
+    assert names == ["yesterday", "no-fill", "last-month", "last-year", "long-ago", "before-2000"]
+    names = [c["_id"] for c in store.recent_crawls(exclude="this-one")]
+    assert names == ["yesterday", "no-fill", "last-month"]
+    (last,) = store.recent_crawls(limit=1)
+    assert last["_id"] == "this-one" and last["fill"] == {"views": 1.0} and last["mode"] == "full"
+
+
 def test_indexes(store: MongoArchiveStore) -> None:
     revisions = store.db.revisions.index_information()
     unique = [spec for spec in revisions.values() if spec.get("unique")]

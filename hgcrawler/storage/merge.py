@@ -117,10 +117,12 @@ def absorb_article(
 def finish_pending_joins(db: Db, context: SiteContext | None = None) -> int:
     """Finish joins cut short; returns how many were pending.  With ``context``, only
     that site's (and its series and postings follow)."""
-    query: dict[str, Any] = {"state": "joining"}
-    if context is not None:
-        query["site"] = context.site
-    pending = list(db.moves.find(query, {"article_id": 1, "absorbed": 1}))
+    # on the indexed state alone (few joins are ever pending); the site is checked here
+    pending = [
+        move
+        for move in db.moves.find({"state": "joining"}, {"site": 1, "article_id": 1, "absorbed": 1})
+        if context is None or move.get("site") == context.site
+    ]
     for move in pending:
         _finish(db, str(move["article_id"]), str(move["absorbed"]), context)
     return len(pending)

@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 
-from pymongo import DESCENDING, MongoClient, ReturnDocument, WriteConcern
+from pymongo import MongoClient, ReturnDocument, WriteConcern
 from pymongo.database import Database
 from pymongo.errors import AutoReconnect, ConnectionFailure, NetworkTimeout, PyMongoError
 
@@ -48,7 +48,7 @@ from hgcrawler.storage.schema import (
     SITES,
     ensure_indexes,
 )
-from hgcrawler.storage.series import SiteSeries
+from hgcrawler.storage.series import EPOCH, SiteSeries
 from hgcrawler.storage.templates import load_templates, save_templates
 from hgcrawler.storage.uri import mask_uri
 from hgcrawler.storage.writer import BatchWriter, Record
@@ -392,16 +392,30 @@ class MongoArchiveStore:
         """The last finished crawls with their fill rates, newest first."""
 
         def find() -> list[dict[str, Any]]:
-            cursor = self._db.crawls.find(
-                {
-                    "site": self.site,
-                    "status": "finished",
-                    "_id": {"$ne": exclude},
-                    "fill": {"$exists": True},
-                },
-                {"fill": 1, "article_records": 1, "mode": 1, "started_at": 1},
-            )
-            return list(cursor.sort("started_at", DESCENDING).limit(limit))
+            # the site's crawls of a window back in time that grows until it holds
+            # ``limit`` of them, each window one range of the (site, started_at) index
+            # (with status and fill beside the site, SecantusDB read all the site's crawls)
+            fields = {"status": 1, "fill": 1, "article_records": 1, "mode": 1, "started_at": 1}
+            found: list[dict[str, Any]] = []
+            end = dt.datetime.now(UTC) + dt.timedelta(days=1)
+            span = dt.timedelta(days=14)
+            while len(found) < limit:
+                start = end - span
+                bounds = {"$lt": end} if start < EPOCH else {"$lt": end, "$gte": start}
+                for crawl in self._db.crawls.find(
+                    {"site": self.site, "started_at": bounds}, fields
+                ):
+                    if (
+                        crawl.get("status") == "finished"
+                        and crawl["_id"] != exclude
+                        and "fill" in crawl
+                    ):
+                        found.append(crawl)
+                if "$gte" not in bounds:
+                    break  # the rest of the site's crawls were in this one
+                end, span = start, span * 4
+            found.sort(key=lambda crawl: as_datetime(crawl["started_at"]), reverse=True)
+            return found[:limit]
 
         return self._retrying("reading the last crawls", find)
 

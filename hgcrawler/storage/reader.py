@@ -176,8 +176,23 @@ class ArchiveReader:
         return self._series[site]
 
     def _site_filter(self) -> dict[str, Any]:
+        """The sites asked about, alone in a filter (a range beside it: :meth:`_each_site`)."""
         sites = self.sites
         return {"site": sites[0]} if len(sites) == 1 else {"site": {"$in": sites}}
+
+    def _each_site(
+        self, collection: str, query: dict[str, Any], projection: dict[str, int] | None = None
+    ) -> Iterator[dict[str, Any]]:
+        """The documents matching ``query`` of each site asked about, one site after the
+        other: ``{site: s, field: range}`` is a range of a (site, field) index, while for
+        ``{site: {$in: sites}, field: range}`` SecantusDB plans no index and reads every
+        document of the sites (the whole collection, asked about every site)."""
+        for site in self.sites:
+            cursor = self.db[collection].find({"site": site, **query}, projection, batch_size=500)
+            try:
+                yield from cursor
+            finally:
+                cursor.close()
 
     def ensure_not_empty(self) -> None:
         """:class:`EmptyArchive` when no article has been archived yet (for these sites).
@@ -558,14 +573,13 @@ class ArchiveReader:
         """Articles new, edited, removed and moved since ``since`` (UTC); each list holds
         article documents (``LIST_FIELDS``); edited ones carry ``revisions_since``, moved
         ones ``moved_from``; ``counts`` says how many each list has in all."""
-        where = self._site_filter()
         articles = self.db[ARTICLES]
-        new = list(articles.find({**where, "first_seen_at": {"$gte": since}}, LIST_FIELDS))
+        new = list(self._each_site(ARTICLES, {"first_seen_at": {"$gte": since}}, LIST_FIELDS))
         new.sort(key=lambda d: str(d["_id"]))
         new_ids = {doc["_id"] for doc in new}
         edits: dict[str, list[int]] = {}
-        for revision in self.db[REVISIONS].find(
-            {**where, "first_seen_at": {"$gte": since}}, {"article_id": 1, "number": 1}
+        for revision in self._each_site(
+            REVISIONS, {"first_seen_at": {"$gte": since}}, {"article_id": 1, "number": 1}
         ):
             if int(revision["number"]) > 1:
                 edits.setdefault(str(revision["article_id"]), []).append(int(revision["number"]))
@@ -573,10 +587,10 @@ class ArchiveReader:
         edited.sort(key=lambda d: str(d["_id"]))
         for doc in edited:
             doc["revisions_since"] = sorted(edits[doc["_id"]])
-        removed = list(articles.find({**where, "removed_at": {"$gte": since}}, LIST_FIELDS))
+        removed = list(self._each_site(ARTICLES, {"removed_at": {"$gte": since}}, LIST_FIELDS))
         removed.sort(key=lambda d: d["removed_at"], reverse=True)
         moves: dict[str, list[str]] = {}
-        for move in self.db[MOVES].find({**where, "at": {"$gte": since}}):
+        for move in self._each_site(MOVES, {"at": {"$gte": since}}):
             left = moves.setdefault(str(move["article_id"]), [])
             if move.get("from_url") and move["from_url"] not in left:
                 left.append(str(move["from_url"]))
@@ -687,10 +701,8 @@ class ArchiveReader:
         """Crawls, newest first: ``crawl_id``, ``site``, ``mode``, ``status``,
         ``started_at``, ``finished_at``, ``seconds``, ``counts``, ``problems``,
         ``views_total``, ``record``.  Reads recent weeks first, not every crawl."""
-        where = self._site_filter()
-        crawls = self.db[CRAWLS]
         if limit is None:
-            found = list(crawls.find(where))
+            found = list(self.db[CRAWLS].find(self._site_filter()))
         else:
             # the last crawls without reading them all: a growing window back in time
             # (no "is there an earlier crawl?" look-up: on SecantusDB a limit still reads
@@ -703,9 +715,10 @@ class ArchiveReader:
                 start = end - span
                 if earliest is None or start < earliest - dt.timedelta(days=2):
                     # the rest: the crawls of the first days, and any before (few)
-                    found.extend(crawls.find({**where, "started_at": {"$lt": end}}))
+                    found.extend(self._each_site(CRAWLS, {"started_at": {"$lt": end}}))
                     break
-                found.extend(crawls.find({**where, "started_at": {"$lt": end, "$gte": start}}))
+                window = {"started_at": {"$lt": end, "$gte": start}}
+                found.extend(self._each_site(CRAWLS, window))
                 end, span = start, span * 4
         found.sort(key=lambda c: c["started_at"], reverse=True)
         rows = []
@@ -782,8 +795,10 @@ class ArchiveReader:
         self, collection: str, query: dict[str, Any], projection: dict[str, int] | None
     ) -> Iterator[dict[str, Any]]:
         """Documents of a collection of the sites asked about, streamed."""
-        where = {**self._site_filter(), **query}
-        cursor = self.db[collection].find(where, projection, batch_size=500)
+        if query:
+            yield from self._each_site(collection, query, projection)
+            return
+        cursor = self.db[collection].find(self._site_filter(), projection, batch_size=500)
         try:
             yield from cursor
         finally:

@@ -91,7 +91,14 @@ def observation_bucket_id(article_id: str, moment: dt.datetime) -> str:
     return f"{article_id}|{observation_month(moment):%Y-%m}"
 
 
-#: (collection, keys, options) of every index.
+#: (collection, keys, options) of every index.  SecantusDB serves a filter from an index
+#: only when its fields are one indexed field, or the leading fields of a compound index
+#: (equalities, then at most one range or ``$in``); with any other field beside them its
+#: planner reports a collection scan (``explain``), and what it really reads depends on
+#: the order of the filter's fields.  So every question of a collection that grows is
+#: asked in one of those shapes (the rest checked in Python); ``tests/test_query_plans.py``
+#: checks every filter a crawl and the questions send.  An index added here is created on
+#: an existing archive when a crawl (or ``db replay``) next opens it: ``ensure_indexes``.
 INDEXES: tuple[tuple[str, list[tuple[str, int]], dict[str, Any]], ...] = (
     (ARTICLES, [("site", ASCENDING), ("n", ASCENDING)], {}),
     (ARTICLES, [("site", ASCENDING), ("views", DESCENDING)], {}),
@@ -109,10 +116,13 @@ INDEXES: tuple[tuple[str, list[tuple[str, int]], dict[str, Any]], ...] = (
     (REVISIONS, [("site", ASCENDING), ("first_seen_at", ASCENDING)], {}),
     (CRAWLS, [("site", ASCENDING), ("started_at", ASCENDING)], {}),
     (CRAWLS, [("started_at", ASCENDING)], {}),
+    # the crawls a host left running (``mark_interrupted``, at every crawl's start)
+    (CRAWLS, [("status", ASCENDING), ("host", ASCENDING)], {}),
     (REJECTS, [("crawl_id", ASCENDING)], {}),
     (MOVES, [("site", ASCENDING), ("at", ASCENDING)], {}),
     (MOVES, [("article_id", ASCENDING)], {}),
     (MOVES, [("state", ASCENDING)], {}),
+    (PAGES, [("site", ASCENDING)], {}),  # a site's known pages (``load_plan``)
     (SERIES_DAYS, [("site", ASCENDING), ("day", ASCENDING)], {}),
     (TEMPLATES, [("site", ASCENDING)], {}),
 )
