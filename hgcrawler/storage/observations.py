@@ -159,7 +159,8 @@ def crawl_entries(
     found: dict[str, dict[str, Any]] = {}
     if not ids:
         return found
-    # By id alone: SecantusDB reads the whole collection for ``_id`` with another field.
+    # By id alone, the crawl checked here: a filter of one indexed field is planned on
+    # its index by any server (SecantusDB's explain calls ``_id`` + ``obs.crawl`` a scan).
     for doc in db[OBSERVATIONS].find({"_id": {"$in": ids}}, {"article_id": 1, "obs": 1}):
         for entry in doc.get("obs") or []:
             if entry.get("crawl") == crawl_id:

@@ -231,8 +231,10 @@ class BatchWriter:
         ids.update(article_id_of(self.site, key) for key in keys)
         # Indexed lookups, not one $or: SecantusDB scans the whole collection
         # for a $or (14 s against 0.07 s at 17,000 articles, measured once). One
-        # field each: with ``site`` beside the indexed field it scans too, so the
-        # site is checked here.
+        # field each, the site checked here: SecantusDB 0.7 serves a filter by the
+        # first indexed field in the filter's order (``{site, key}`` reads the whole
+        # site), and explain calls any filter with a field beside its index a
+        # collection scan; a filter of one indexed field holds on any server.
         site = self.site
         for query in (
             {"_id": {"$in": sorted(ids)}},
@@ -907,7 +909,7 @@ class BatchWriter:
         """A page this crawl kept apart from ``into`` for a key collision was ``into``
         after all (joined on ``evidence``, e.g. the old URL redirecting to it): no
         collision is left to report; its reject stays, saying how it was resolved."""
-        # Found on the indexed crawl id alone (SecantusDB scans for any other filter).
+        # Found on the indexed crawl id alone, the rest checked here (see _load_known).
         pending = [
             doc["_id"]
             for doc in self.db.rejects.find(
@@ -956,10 +958,8 @@ class BatchWriter:
         article it created, the one other removed article with its identity, last seen
         before this one appeared. None where there is none or more than one.
 
-        Two queries a batch, each on one indexed field: SecantusDB serves a filter
-        from an index only when the filter has that field alone (with ``site`` or
-        ``removed_at`` beside ``identity`` it reads the whole collection), so the rest
-        of the conditions are checked here."""
+        Two queries a batch (there were two an article), each on one indexed field,
+        the rest of the conditions checked here (see ``_load_known``)."""
         removed = dict(self.removed)
         wanted = [*removed, *self.created]
         if not wanted:
