@@ -98,7 +98,7 @@ MINUTE = 60 * SECOND
 HOUR = 60 * MINUTE
 DAY = 24 * HOUR
 #: Bumped whenever the builder's output changes (cached archives are rebuilt).
-BUILDER_VERSION = 3
+BUILDER_VERSION = 4  # 4: schema 3 (a cached archive of schema 2 is refused)
 SITE = HAUGIANG.name
 BASE_URL = HAUGIANG.start_url.rstrip("/")
 #: Records per ``write_batch`` call (``HGCRAWLER_WRITE_BATCH_SIZE``'s default).

@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from hgcrawler.config import start_url_problem
+from hgcrawler.storage.schema import SCHEMA_VERSION
 from tests.conftest import MongoServer
 from tests.crawling import ROOT
 
@@ -197,7 +198,7 @@ def test_an_empty_archive_names_the_databases_that_hold_articles(
 
     # an archive of the current schema, as a crawl leaves it
     demo = client.hgcrawler_demo
-    demo.meta.insert_one({"_id": "schema", "version": 2})
+    demo.meta.insert_one({"_id": "schema", "version": SCHEMA_VERSION})
     demo.sites.insert_one({"_id": "haugiang", "next_n": 250})
     demo.articles.insert_many(
         [{"_id": f"haugiang:{n}", "site": "haugiang", "key": str(n), "n": n} for n in range(250)]
@@ -213,7 +214,7 @@ def test_an_empty_archive_names_the_databases_that_hold_articles(
 
     client.other.articles.insert_one({"_id": "1"})
     # crawled (which marks the archive's schema), nothing archived
-    client.hgcrawler.meta.insert_one({"_id": "schema", "version": 2})
+    client.hgcrawler.meta.insert_one({"_id": "schema", "version": SCHEMA_VERSION})
     client.hgcrawler.crawls.insert_one({"_id": "c2", "site": "haugiang"})
     done = hgcrawler("export", "articles", "--out", "-", "--data-dir", str(data_dir))
     assert one_line(done) == (

@@ -1,5 +1,5 @@
 """``hgcrawler db migrate`` step by step: an archive of schema 1 (bare article keys, one observation
-document per visit, no site) upgraded in place to schema 2, then asked every question.
+document per visit, no site) upgraded in place to the current schema, then asked every question.
 
 The schema 1 archive is written here as that release wrote it (``docs/archive.md`` of
 schema 1): three crawls on three days of four articles — one edited, one keyed by its
@@ -197,16 +197,16 @@ def migrated(client: Any) -> Any:
     lines: list[str] = []
     report = migration.migrate(db, progress=lines.append)
     assert report == (
-        f"database {db.name!r} upgraded to schema 2: 4 articles and 10 observations moved "
+        f"database {db.name!r} upgraded to schema 3: 4 articles and 10 observations moved "
         "to site 'haugiang'"
     )
-    assert lines[0] == f"database {db.name!r}: schema 1 → 2 (site 'haugiang')"
+    assert lines[0] == f"database {db.name!r}: schema 1 → 3 (site 'haugiang')"
     return db
 
 
-def test_the_documents_take_the_shape_of_schema_2(migrated: Any) -> None:
+def test_the_documents_take_the_shape_of_the_schema(migrated: Any) -> None:
     db = migrated
-    assert schema_version(db) == 2
+    assert schema_version(db) == 3
     check_schema(db)  # no complaint
     docs = {doc["_id"]: doc for doc in db.articles.find()}
     assert set(docs) == {aid(A), aid(B), aid(C), aid(D)}
@@ -320,7 +320,7 @@ def _snapshot(db: Any) -> dict[str, list[Any]]:
 def test_migrating_again_changes_nothing(migrated: Any) -> None:
     before = _snapshot(migrated)
     assert migration.migrate(migrated) == (
-        f"database {migrated.name!r} is at schema 2 already: nothing to do"
+        f"database {migrated.name!r} is at schema 3 already: nothing to do"
     )
     assert _snapshot(migrated) == before
 
@@ -351,7 +351,7 @@ def test_a_migration_killed_part_way_resumes_to_the_same_archive(
         migration.migrate(cut, progress=dies)
     assert schema_version(cut) == 1  # not marked until done
     migration.migrate(cut)
-    assert schema_version(cut) == 2
+    assert schema_version(cut) == 3
     assert _snapshot(cut) == _snapshot(whole)
 
 
@@ -364,9 +364,9 @@ def test_db_migrate_command(client: Any, mongo_server: Any, tmp_path: Any) -> No
     done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
-    assert lines[0] == f"hgcrawler db migrate: database {db.name!r}: schema 1 → 2 (site 'haugiang')"
+    assert lines[0] == f"hgcrawler db migrate: database {db.name!r}: schema 1 → 3 (site 'haugiang')"
     assert lines[-1] == (
-        f"database {db.name!r} upgraded to schema 2: 4 articles and 10 observations moved "
+        f"database {db.name!r} upgraded to schema 3: 4 articles and 10 observations moved "
         "to site 'haugiang'"
     )
     top = subprocess.run(

@@ -16,6 +16,14 @@ Version 1 → 2:
 3. what is derived is rebuilt from the documented collections: each article's peak
    count, the view count series with its day snapshots, the search postings.
 
+Version 2 → 3:
+
+4. observations: buckets of an article and *year* (``<article>|YYYY``, field
+   ``year``), written by the release before monthly buckets, → one per article and
+   month; their ``(article_id, year)`` index is dropped. An entry joins its month's
+   bucket only if that bucket lacks its crawl (as every write), then the year's
+   bucket is deleted, so a killed step resumes without doubling anything.
+
 Whatever is derived can be rebuilt alone at any time (:func:`rebuild`), so an
 archive in the schema documented for version 1 — also one written by other tools
 — is fully queryable after ``db migrate``.
@@ -93,16 +101,19 @@ def migrate(db: Db, *, site: str = DEFAULT_SITE, progress: Progress | None = Non
     )
     site = str(db[META].find_one({"_id": "migration"}).get("site") or site)  # type: ignore[union-attr]
     ensure_indexes(db)
-    articles = _articles(db, site, progress)
-    _label_site(db, site, progress)
-    observations = _observations(db, site, progress)
-    rebuild(db, site, progress=progress)
+    done: list[str] = []
+    if version < 2:
+        articles = _articles(db, site, progress)
+        _label_site(db, site, progress)
+        observations = _observations(db, site, progress)
+        rebuild(db, site, progress=progress)
+        done.append(f"{articles} articles and {observations} observations moved to site {site!r}")
+    years = _split_years(db, progress)
+    if years or not done:
+        done.append(f"{years} yearly observation buckets split into months")
     _mark(db)
     db[META].update_one({"_id": "migration"}, {"$set": {"finished_at": dt.datetime.now(UTC)}})
-    return (
-        f"database {db.name!r} upgraded to schema {SCHEMA_VERSION}: {articles} articles and "
-        f"{observations} observations moved to site {site!r}"
-    )
+    return f"database {db.name!r} upgraded to schema {SCHEMA_VERSION}: " + "; ".join(done)
 
 
 def _mark(db: Db) -> None:
@@ -264,6 +275,34 @@ def _observations(db: Db, site: str, progress: Progress | None) -> int:
         )
         done += len(batch)
         _say(progress, f"observations: {done}/{total}")
+    return done
+
+
+# --- schema 2 → 3: a bucket per month, not per year ---------------------------------
+
+
+def _split_years(db: Db, progress: Progress | None) -> int:
+    """Buckets of an article and year → buckets of an article and month (step 4)."""
+    old = {"year": {"$exists": True}}
+    total = db[OBSERVATIONS].count_documents(old)
+    done = 0
+    while total:
+        batch = list(db[OBSERVATIONS].find(old).limit(BATCH))
+        if not batch:
+            break
+        ops = BucketOps()
+        for doc in batch:
+            for entry in doc.get("obs") or []:
+                ops.add(str(doc["site"]), str(doc["article_id"]), entry)
+        ops.run(db)
+        db[OBSERVATIONS].bulk_write(
+            [DeleteOne({"_id": doc["_id"]}) for doc in batch], ordered=False
+        )
+        done += len(batch)
+        _say(progress, f"yearly observation buckets: {done}/{total}")
+    for index in db[OBSERVATIONS].list_indexes():
+        if list(index["key"]) == ["article_id", "year"]:
+            db[OBSERVATIONS].drop_index(index["name"])
     return done
 
 

@@ -42,7 +42,7 @@ __all__ = [
     "observation_month",
 ]
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 ARTICLES = "articles"
 OBSERVATIONS = "observations"
