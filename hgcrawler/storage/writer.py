@@ -841,37 +841,31 @@ class BatchWriter:
         if url and record.get("reason") in ARTICLE_PAGE_REASONS:
             # Known as a page that did not parse: later incremental crawls fetch it
             # again when a listing shows it, but it is no sign of news on that listing.
-            self.ops["pages"].append(
-                UpdateOne(
-                    {"_id": canonical_url(str(url))},
-                    {
-                        "$setOnInsert": {"first_seen_at": fetched_at, "site": self.site},
-                        "$max": {"last_seen_at": fetched_at},
-                        "$set": {"kind": REJECTED_PAGE, "last_crawl_id": self.crawl_id},
-                    },
-                    upsert=True,
-                )
-            )
+            self._page_seen(url, REJECTED_PAGE, fetched_at)
 
     def _page(self, record: Record) -> None:
-        fetched_at = as_datetime(record.get("fetched_at") or self.now)
         status = record.get("status")
+        self._page_seen(
+            str(record["url"]),
+            str(record.get("kind") or "other"),
+            as_datetime(record.get("fetched_at") or self.now),
+            last_status=int(status) if status is not None else None,
+        )
+        self.result.pages += 1
+
+    def _page_seen(self, url: str, kind: str, at: dt.datetime, **fields: Any) -> None:
+        """The ``pages`` document of ``url``: seen by this crawl at ``at`` as ``kind``."""
         self.ops["pages"].append(
             UpdateOne(
-                {"_id": canonical_url(str(record["url"]))},
+                {"_id": canonical_url(url)},
                 {
-                    "$setOnInsert": {"first_seen_at": fetched_at, "site": self.site},
-                    "$max": {"last_seen_at": fetched_at},
-                    "$set": {
-                        "kind": str(record.get("kind") or "other"),
-                        "last_status": int(status) if status is not None else None,
-                        "last_crawl_id": self.crawl_id,
-                    },
+                    "$setOnInsert": {"first_seen_at": at, "site": self.site},
+                    "$max": {"last_seen_at": at},
+                    "$set": {"kind": kind, **fields, "last_crawl_id": self.crawl_id},
                 },
                 upsert=True,
             )
         )
-        self.result.pages += 1
 
     # --- moves seen through content ---------------------------------------------
 
@@ -960,8 +954,7 @@ class BatchWriter:
 
         Two queries a batch (there were two an article), each on one indexed field,
         the rest of the conditions checked here (see ``_load_known``)."""
-        removed = dict(self.removed)
-        wanted = [*removed, *self.created]
+        wanted = [article_id for article_id, _ in self.removed] + list(self.created)
         if not wanted:
             return []
         docs = {
