@@ -18,25 +18,32 @@ the crawl and for every command alike: an explicit setting (``-s`` or a command
 line option), else the environment (``MONGO_URI``, ``HGCRAWLER_MONGO_DATABASE``,
 ``HGCRAWLER_DATA_DIR``), else the default (the embedded database in the data
 directory, database ``hgcrawler``).
+
+This module imports no Scrapy: the archive's questions (``hgcrawler query``,
+``export``, ``warc``…) find the archive with :func:`archive_settings` without
+loading the crawler.  Every reader takes a :class:`SettingsSource`: Scrapy's
+``Settings`` or a :class:`PlainSettings`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit
-
-from scrapy.settings import SETTINGS_PRIORITIES, BaseSettings
 
 from hgcrawler.plan import RevisitPolicy
 from hgcrawler.sites import DEFAULT_SITE, ProfileError, SiteProfile, load_profile
 from hgcrawler.sites.profile import NAME_PATTERN
 from hgcrawler.urls import ArticleKeys, start_url_problem
+
+if TYPE_CHECKING:
+    from scrapy.settings import BaseSettings
 
 __all__ = [
     "DEFAULTS",
@@ -46,10 +53,13 @@ __all__ = [
     "ConfigError",
     "HgcrawlerConfig",
     "OutcomeConfig",
+    "PlainSettings",
     "RenderConfig",
     "RetryConfig",
+    "SettingsSource",
     "WarcConfig",
     "apply_site_settings",
+    "archive_settings",
     "check_start_url",
     "default_data_dir",
     "is_loopback",
@@ -130,6 +140,60 @@ class ConfigError(ValueError):
     component, where a bad setting must stop the crawl before it starts."""
 
 
+class SettingsSource(Protocol):
+    """What the config reads settings through: Scrapy's ``Settings`` has it, and so
+    has :class:`PlainSettings`."""
+
+    def get(self, name: str, default: Any = None) -> Any: ...
+
+    def getint(self, name: str, default: int = 0) -> int: ...
+
+    def getfloat(self, name: str, default: float = 0.0) -> float: ...
+
+    def getbool(self, name: str, default: bool = False) -> bool: ...
+
+
+class PlainSettings(dict[str, Any]):
+    """Settings without Scrapy: a dict with the typed getters of Scrapy's ``Settings``
+    (the same conversions), for the commands that only read the archive.
+
+    >>> settings = PlainSettings({"A": "0", "B": "true"})
+    >>> settings.getbool("A"), settings.getbool("B"), settings.getint("C", 3)
+    (False, True, 3)
+    """
+
+    def getint(self, name: str, default: int = 0) -> int:
+        return int(self.get(name, default))
+
+    def getfloat(self, name: str, default: float = 0.0) -> float:
+        return float(self.get(name, default))
+
+    def getbool(self, name: str, default: bool = False) -> bool:
+        value = self.get(name, default)
+        try:
+            return bool(int(value))
+        except ValueError:
+            if value in {"True", "true"}:
+                return True
+            if value in {"False", "false"}:
+                return False
+            raise ValueError(f"not a boolean: {value!r}") from None
+
+
+def archive_settings(overrides: Mapping[str, Any] | None = None) -> PlainSettings:
+    """The project's settings as ``hgcrawler.runner.project_settings`` gives them (the
+    module ``$SCRAPY_SETTINGS_MODULE`` names, else ``hgcrawler.settings``), with
+    ``overrides`` on top, read without importing Scrapy."""
+    module = importlib.import_module(
+        os.environ.get("SCRAPY_SETTINGS_MODULE") or "hgcrawler.settings"
+    )
+    settings = PlainSettings(
+        (name, getattr(module, name)) for name in dir(module) if name.isupper()
+    )
+    settings.update(overrides or {})
+    return settings
+
+
 def default_data_dir() -> Path:
     """``$HGCRAWLER_DATA_DIR``, else ``$XDG_DATA_HOME/hgcrawler``, else ``~/.local/share/...``."""
     env = os.environ.get("HGCRAWLER_DATA_DIR")
@@ -154,7 +218,7 @@ def user_agent(contact: str) -> str:
     )
 
 
-def user_agent_for(settings: BaseSettings) -> str:
+def user_agent_for(settings: SettingsSource) -> str:
     """The User-Agent of a crawl with these settings (``HGCRAWLER_CONTACT``)."""
     contact = str(_get(settings, "HGCRAWLER_CONTACT") or "").strip()
     return user_agent(contact or "local test crawl")
@@ -190,12 +254,12 @@ def _placeholder_contact(contact: str) -> bool:
     )
 
 
-def _get(settings: BaseSettings, name: str, defaults: Mapping[str, Any] = DEFAULTS) -> Any:
+def _get(settings: SettingsSource, name: str, defaults: Mapping[str, Any] = DEFAULTS) -> Any:
     return settings.get(name, defaults[name])
 
 
 def _float(
-    settings: BaseSettings,
+    settings: SettingsSource,
     name: str,
     low: float | None = None,
     defaults: Mapping[str, Any] = DEFAULTS,
@@ -209,7 +273,7 @@ def _float(
     return value
 
 
-def _int(settings: BaseSettings, name: str, low: int | None = None) -> int:
+def _int(settings: SettingsSource, name: str, low: int | None = None) -> int:
     try:
         value = settings.getint(name, DEFAULTS[name])
     except (TypeError, ValueError):
@@ -219,21 +283,21 @@ def _int(settings: BaseSettings, name: str, low: int | None = None) -> int:
     return value
 
 
-def _bool(settings: BaseSettings, name: str, defaults: Mapping[str, Any] = DEFAULTS) -> bool:
+def _bool(settings: SettingsSource, name: str, defaults: Mapping[str, Any] = DEFAULTS) -> bool:
     try:
         return settings.getbool(name, defaults[name])
     except ValueError:
         raise ConfigError(f"{name} must be true or false, got {settings.get(name)!r}") from None
 
 
-def _share(settings: BaseSettings, name: str) -> float:
+def _share(settings: SettingsSource, name: str) -> float:
     value = _float(settings, name)
     if not 0.0 < value <= 1.0:
         raise ConfigError(f"{name} must be in (0, 1], got {value:g}")
     return value
 
 
-def _site_name(settings: BaseSettings) -> str:
+def _site_name(settings: SettingsSource) -> str:
     name = str(_get(settings, "HGCRAWLER_SITE") or "").strip()
     if not NAME_PATTERN.fullmatch(name):
         raise ConfigError(
@@ -243,7 +307,7 @@ def _site_name(settings: BaseSettings) -> str:
     return name
 
 
-def sites_dir(settings: BaseSettings, data_dir: Path | None = None) -> Path:
+def sites_dir(settings: SettingsSource, data_dir: Path | None = None) -> Path:
     """Where the user's site profiles are: ``HGCRAWLER_SITES_DIR``, else ``<data dir>/sites``."""
     given = str(_get(settings, "HGCRAWLER_SITES_DIR") or "")
     if given:
@@ -253,7 +317,7 @@ def sites_dir(settings: BaseSettings, data_dir: Path | None = None) -> Path:
     return data_dir / "sites"
 
 
-def site_profile(settings: BaseSettings, data_dir: Path | None = None) -> SiteProfile:
+def site_profile(settings: SettingsSource, data_dir: Path | None = None) -> SiteProfile:
     """The profile ``HGCRAWLER_SITE`` names; :class:`ConfigError` when it is unknown or its
     file is wrong (the message names the file and the key)."""
     name = _site_name(settings)
@@ -270,6 +334,8 @@ def apply_site_settings(settings: BaseSettings) -> SiteProfile:
     project's defaults (``hgcrawler/settings.py``) give way.  Called by the spider
     before Scrapy freezes the settings; each site's crawl is its own process, so
     politeness stays per host."""
+    from scrapy.settings import SETTINGS_PRIORITIES
+
     profile = site_profile(settings)
     for name, value in profile.scrapy_settings().items():
         if (settings.getpriority(name) or 0) <= SETTINGS_PRIORITIES["project"]:
@@ -291,7 +357,7 @@ class ArchiveConfig:
     site: str = DEFAULT_SITE  # the site profile's name: its own lock and journal
 
     @classmethod
-    def from_settings(cls, settings: BaseSettings) -> ArchiveConfig:
+    def from_settings(cls, settings: SettingsSource) -> ArchiveConfig:
         data_dir_setting = str(_get(settings, "HGCRAWLER_DATA_DIR") or "")
         data_dir = Path(data_dir_setting).expanduser() if data_dir_setting else default_data_dir()
         return cls(
@@ -365,7 +431,7 @@ class RenderConfig:
     absent_after: int = 3
 
     @classmethod
-    def from_settings(cls, settings: BaseSettings) -> RenderConfig:
+    def from_settings(cls, settings: SettingsSource) -> RenderConfig:
         mode = str(_get(settings, "HGCRAWLER_RENDER"))
         if mode not in RENDER_MODES:
             raise ConfigError(f"HGCRAWLER_RENDER must be one of {RENDER_MODES}, got {mode!r}")
@@ -405,7 +471,7 @@ class RetryConfig:
     retry_after_max: float
 
     @classmethod
-    def from_settings(cls, settings: BaseSettings) -> RetryConfig:
+    def from_settings(cls, settings: SettingsSource) -> RetryConfig:
         return cls(
             backoff=_float(settings, "HGCRAWLER_RETRY_BACKOFF", 0.0),
             backoff_max=_float(settings, "HGCRAWLER_RETRY_BACKOFF_MAX", 0.0),
@@ -419,7 +485,7 @@ class WarcConfig:
     max_size: int
 
     @classmethod
-    def from_settings(cls, settings: BaseSettings) -> WarcConfig:
+    def from_settings(cls, settings: SettingsSource) -> WarcConfig:
         return cls(
             enabled=_bool(settings, "HGCRAWLER_WARC_ENABLED"),
             max_size=_int(settings, "HGCRAWLER_WARC_MAX_SIZE", 1),
@@ -436,7 +502,7 @@ class OutcomeConfig:
     stop_timeout: float
 
     @classmethod
-    def from_settings(cls, settings: BaseSettings) -> OutcomeConfig:
+    def from_settings(cls, settings: SettingsSource) -> OutcomeConfig:
         return cls(
             degraded_threshold=_share(settings, "HGCRAWLER_DEGRADED_THRESHOLD"),
             layout_change_share=_share(settings, "HGCRAWLER_LAYOUT_CHANGE_SHARE"),
@@ -445,7 +511,7 @@ class OutcomeConfig:
         )
 
 
-def _revisit_policy(settings: BaseSettings, site: SiteProfile) -> RevisitPolicy:
+def _revisit_policy(settings: SettingsSource, site: SiteProfile) -> RevisitPolicy:
     defaults = {**DEFAULTS, **site.setting_defaults()}
 
     def number(name: str) -> float:
@@ -483,7 +549,7 @@ class HgcrawlerConfig:
     outcome: OutcomeConfig
 
     @classmethod
-    def from_settings(cls, settings: BaseSettings) -> HgcrawlerConfig:
+    def from_settings(cls, settings: SettingsSource) -> HgcrawlerConfig:
         mode = str(_get(settings, "HGCRAWLER_MODE"))
         if mode not in MODES:
             raise ConfigError(f"HGCRAWLER_MODE must be one of {MODES}, got {mode!r}")

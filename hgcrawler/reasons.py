@@ -2,17 +2,17 @@
 
 A rejected page is never dropped silently: it becomes a ``rejects`` document
 whose ``reason`` is one of :class:`Reason` (or ``http_<status>`` for an HTTP
-error, see :func:`http_reason`).  Validation raises :class:`RejectItem`, a
-Scrapy ``DropItem`` that carries its reason as an attribute.
+error, see :func:`http_reason`).  Validation raises
+:class:`hgcrawler.pipelines.validation.RejectItem`, a Scrapy ``DropItem`` that
+carries its reason as an attribute.  This module imports no Scrapy: the archive
+(``hgcrawler.storage``) reads it without loading the crawler.
 """
 
 from __future__ import annotations
 
 from enum import StrEnum
 
-from scrapy.exceptions import DropItem
-
-__all__ = ["ARTICLE_PAGE_REASONS", "Reason", "RejectItem", "http_reason"]
+__all__ = ["ARTICLE_PAGE_REASONS", "Reason", "http_reason"]
 
 
 class Reason(StrEnum):
@@ -54,12 +54,3 @@ ARTICLE_PAGE_REASONS = frozenset(
 def http_reason(status: int) -> str:
     """``http_404`` and the like."""
     return f"http_{int(status)}"
-
-
-class RejectItem(DropItem):
-    """An item that cannot be archived, with its :class:`Reason` and a detail for people."""
-
-    def __init__(self, reason: Reason, detail: str) -> None:
-        super().__init__(f"{reason}: {detail}", log_level="WARNING")
-        self.reason = reason
-        self.detail = detail

@@ -49,8 +49,6 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
 
-from scrapy import signals
-from scrapy.exceptions import NotConfigured
 from warcio.archiveiterator import ArchiveIterator
 from warcio.recordbuilder import RecordBuilder
 from warcio.statusandheaders import StatusAndHeaders
@@ -377,6 +375,11 @@ class WarcWriterMiddleware:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> WarcWriterMiddleware:
+        # Scrapy only here: reading the WARC files (``hgcrawler warc``, ``query``) runs
+        # without the crawler
+        from scrapy import signals
+        from scrapy.exceptions import NotConfigured
+
         config = HgcrawlerConfig.from_settings(crawler.settings)
         if not config.warc.enabled:
             raise NotConfigured("HGCRAWLER_WARC_ENABLED is off")

@@ -18,7 +18,8 @@ from scrapy.utils.test import get_crawler
 from hgcrawler import signals
 from hgcrawler.items import ArticleItem
 from hgcrawler.pipelines.archive import ArchivePipeline
-from hgcrawler.reasons import Reason, RejectItem
+from hgcrawler.pipelines.validation import RejectItem
+from hgcrawler.reasons import Reason
 from hgcrawler.session import ArchiveUnavailable, CrawlSession
 from hgcrawler.storage import SpillJournal, StoreError
 from tests.archive_view import aid, count

@@ -194,6 +194,141 @@ def private_uses(relative: str, source: str, own: frozenset[str] = frozenset()) 
     return found
 
 
+#: Packages whose every module, with everything it imports when it is imported, leaves
+#: ``forbidden`` unloaded: ``import hgcrawler.storage`` must not load the crawler.
+TRANSITIVE_RULES = (
+    Rule(
+        "hgcrawler/storage/*.py",
+        ("scrapy", "twisted", "spiders"),
+        "a question about the archive starts without loading the crawler",
+    ),
+    Rule(
+        "hgcrawler/config.py",
+        ("scrapy", "twisted"),
+        "where the archive is, is found without loading the crawler",
+    ),
+)
+
+
+def _runtime_imports(source: str, module: str, is_package: bool) -> list[Import]:
+    """The imports a module runs when it is imported: at module level (in ``try``/``if``
+    blocks too), not inside functions or classes' methods, not under ``TYPE_CHECKING``."""
+    tree = ast.parse(source)
+    top: list[ast.stmt] = []
+    pending = list(tree.body)
+    while pending:
+        node = pending.pop(0)
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            continue
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            pending.extend(node.orelse)
+            continue
+        if isinstance(node, ast.If | ast.Try | ast.With | ast.ClassDef):
+            for field_name in ("body", "orelse", "finalbody", "handlers"):
+                for child in getattr(node, field_name, []):
+                    pending.extend(child.body if isinstance(child, ast.ExceptHandler) else [child])
+            continue
+        top.append(node)
+    module_source = ast.unparse(ast.Module(body=top, type_ignores=[]))
+    return imports_of(module_source, module, is_package)
+
+
+def _own_module(name: str, modules: dict[str, str]) -> str | None:
+    """The longest prefix of ``name`` that is one of our modules (``from a import b``)."""
+    parts = name.split(".")
+    for end in range(len(parts), 0, -1):
+        candidate = ".".join(parts[:end])
+        if candidate in modules:
+            return candidate
+    return None
+
+
+def import_chain(start: str, forbidden: tuple[str, ...], modules: dict[str, str]) -> list[str]:
+    """The chain of modules by which importing ``start`` imports something ``forbidden``
+    (``[start, …, forbidden name]``), or ``[]``; ``modules`` maps each of our module
+    names to its path. Importing ``a.b.c`` also imports the packages ``a`` and ``a.b``."""
+    seen = {start}
+    queue: list[list[str]] = [[start]]
+    while queue:
+        chain = queue.pop(0)
+        module = chain[-1]
+        relative = modules[module]
+        source = (ROOT / relative).read_text(encoding="utf-8")
+        names = [
+            imp.name for imp in _runtime_imports(source, module, relative.endswith("__init__.py"))
+        ]
+        parts = module.split(".")
+        names += [".".join(parts[:end]) for end in range(1, len(parts))]
+        for name in names:
+            if under(name, forbidden):
+                return [*chain, name]
+            own = _own_module(name, modules)
+            if own is not None and own not in seen:
+                seen.add(own)
+                queue.append([*chain, own])
+    return []
+
+
+def our_modules() -> dict[str, str]:
+    return {
+        module_name(Path(relative)): relative
+        for relative in python_files()
+        if relative.startswith(("hgcrawler/", "spiders/"))
+    }
+
+
+@pytest.mark.parametrize("rule", TRANSITIVE_RULES, ids=lambda rule: rule.files)
+def test_transitive_boundaries(rule: Rule) -> None:
+    modules = our_modules()
+    checked = [m for m, rel in modules.items() if fnmatch.fnmatchcase(rel, rule.files)]
+    assert checked
+    broken = [
+        " -> ".join(chain)
+        for module in checked
+        if (chain := import_chain(module, rule.forbidden, modules))
+    ]
+    assert not broken, f"{rule.why}:\n" + "\n".join(broken)
+
+
+def test_the_transitive_check_follows_imports_through_our_modules() -> None:
+    """The check sees scrapy two modules away, and not an import inside a function."""
+    modules = {"hgcrawler.config": "hgcrawler/config.py", "hgcrawler": "hgcrawler/__init__.py"}
+    assert import_chain("hgcrawler.config", ("scrapy",), modules) == []
+    source = "import os\nfrom hgcrawler.reasons import X\ndef f():\n    import scrapy\n"
+    assert [i.name for i in _runtime_imports(source, "m", False)] == ["os", "hgcrawler.reasons.X"]
+    source = (
+        "if TYPE_CHECKING:\n    import scrapy\n"
+        "try:\n    import twisted\nexcept ImportError:\n    pass\n"
+    )
+    assert [i.name for i in _runtime_imports(source, "m", False)] == ["twisted"]
+    modules = {
+        **modules,
+        "hgcrawler.pipelines.validation": "hgcrawler/pipelines/validation.py",
+        "hgcrawler.pipelines": "hgcrawler/pipelines/__init__.py",
+    }
+    chain = import_chain("hgcrawler.pipelines.validation", ("scrapy",), modules)
+    assert chain[0] == "hgcrawler.pipelines.validation" and chain[-1].startswith("scrapy")
+
+
+def test_importing_the_archive_leaves_scrapy_unloaded() -> None:
+    """The same rule, by importing for real in a fresh interpreter."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "import hgcrawler.storage, hgcrawler.storage.reader, hgcrawler.storage.connect\n"
+        "import hgcrawler.commands.query, hgcrawler.commands.export, hgcrawler.commands.warc\n"
+        "from hgcrawler.commands._archive import archive_config\n"
+        "import argparse\n"
+        "archive_config(argparse.Namespace(mongo_uri=None, database='x', data_dir='/tmp'))\n"
+        "loaded = sorted(m for m in sys.modules if m.split('.')[0] in ('scrapy', 'twisted'))\n"
+        "assert not loaded, loaded[:5]\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+
+
 def test_no_private_api_of_another_object() -> None:
     """The package and the spiders use other objects through their public API only."""
     own = frozenset(own_private_names())

@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from hgcrawler.config import ArchiveConfig, ConfigError
+from hgcrawler.config import ArchiveConfig, ConfigError, archive_settings
 from hgcrawler.export import iso_time
 from hgcrawler.storage.reader import ArchiveQueryError, ArchiveReader
 
@@ -98,9 +98,8 @@ def optional_when(text: str | None) -> dt.datetime | None:
 
 def archive_config(args: argparse.Namespace) -> ArchiveConfig:
     """Where the command line's archive is: ``--mongo-uri``, ``--database``,
-    ``--data-dir``, else the settings and environment (see ``hgcrawler.config``)."""
-    from hgcrawler.runner import project_settings
-
+    ``--data-dir``, else the settings and environment (see ``hgcrawler.config``); read
+    without loading Scrapy, so that a question starts fast."""
     overrides = {
         name: value
         for name, value in (
@@ -111,7 +110,7 @@ def archive_config(args: argparse.Namespace) -> ArchiveConfig:
         if value
     }
     try:
-        return ArchiveConfig.from_settings(project_settings(overrides))
+        return ArchiveConfig.from_settings(archive_settings(overrides))
     except ConfigError as exc:
         raise CommandError(str(exc)) from None
 

@@ -20,7 +20,8 @@ from itemadapter import ItemAdapter
 from scrapy import signals as scrapy_signals
 
 from hgcrawler import signals
-from hgcrawler.reasons import ARTICLE_PAGE_REASONS, Reason, RejectItem
+from hgcrawler.pipelines.validation import RejectItem
+from hgcrawler.reasons import ARTICLE_PAGE_REASONS, Reason
 from hgcrawler.session import CrawlSession
 from hgcrawler.storage import BatchResult, SpillJournal, StoreError
 from hgcrawler.storage.journal import Segment

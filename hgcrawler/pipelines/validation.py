@@ -1,6 +1,6 @@
 """``ValidateArticlePipeline``: refuse articles that cannot be archived, naming the reason.
 
-A refused article is not lost: :class:`~hgcrawler.reasons.RejectItem` carries its
+A refused article is not lost: :class:`RejectItem` carries its
 :class:`~hgcrawler.reasons.Reason`, which the archive pipeline records in
 ``rejects``.  Missing optional fields (views, author, category, images) are kept
 as ``None`` and listed in ``problems``.
@@ -12,10 +12,21 @@ import datetime as dt
 from typing import Any
 
 from itemadapter import ItemAdapter
+from scrapy.exceptions import DropItem
 
-from hgcrawler.reasons import Reason, RejectItem
+from hgcrawler.reasons import Reason
 
 REQUIRED_TEXT = ("title", "body")
+
+
+class RejectItem(DropItem):
+    """An item that cannot be archived, with its :class:`~hgcrawler.reasons.Reason` and a
+    detail for people."""
+
+    def __init__(self, reason: Reason, detail: str) -> None:
+        super().__init__(f"{reason}: {detail}", log_level="WARNING")
+        self.reason = reason
+        self.detail = detail
 
 
 class ValidateArticlePipeline:

@@ -12,7 +12,7 @@ from pymongo import MongoClient
 from pymongo.database import Database
 from pymongo.errors import ConnectionFailure, PyMongoError
 
-from hgcrawler.storage.embedded import DatabaseError
+from hgcrawler.storage.embedded import DatabaseError, EmbeddedDatabase
 from hgcrawler.storage.mongo import MongoArchiveStore
 from hgcrawler.storage.reader import ArchiveReader
 from hgcrawler.storage.uri import mask_uri, mongo_error_reason, resolve_mongo_uri
@@ -48,15 +48,49 @@ def open_store(config: ArchiveConfig, site: str) -> MongoArchiveStore:
 
 
 @contextmanager
-def open_database(config: ArchiveConfig) -> Iterator[Database[dict[str, Any]]]:
+def open_database(
+    config: ArchiveConfig, *, question: bool = False
+) -> Iterator[Database[dict[str, Any]]]:
     """The archive's database, checked reachable; :class:`ArchiveUnreachable` when it
-    cannot be started or reached, or when the connection is lost while in use."""
+    cannot be started or reached, or when the connection is lost while in use.
+
+    A ``question`` never leaves behind a server it started: the embedded server is
+    stopped again at the end when it was not running before, and a data directory
+    holding no archive is refused without starting one there."""
+    started: EmbeddedDatabase | None = None
+    if question and config.embedded:
+        embedded = EmbeddedDatabase(config.data_dir)
+        if embedded.status() is None:
+            if not _holds_archive(embedded):
+                raise ArchiveUnreachable(
+                    f"no archive in {config.data_dir}: nothing was crawled into it "
+                    "(give --data-dir or --mongo-uri, or set $HGCRAWLER_DATA_DIR)"
+                )
+            started = embedded
     try:
         uri = archive_uri(config)
     except DatabaseError as exc:
         raise ArchiveUnreachable(
             f"cannot start the embedded database in {config.data_dir}: {exc}"
         ) from None
+    try:
+        with _client(uri, config.database) as db:
+            yield db
+    finally:
+        if started is not None:
+            started.stop()
+
+
+def _holds_archive(embedded: EmbeddedDatabase) -> bool:
+    """Whether the embedded server's storage directory has anything in it."""
+    try:
+        return any(embedded.storage_path.iterdir())
+    except OSError:
+        return False
+
+
+@contextmanager
+def _client(uri: str, database: str) -> Iterator[Database[dict[str, Any]]]:
     options: dict[str, Any] = {"tz_aware": True, "appname": "hgcrawler"}
     if "serverselectiontimeoutms" not in uri.lower():
         options["serverSelectionTimeoutMS"] = SELECTION_TIMEOUT_MS
@@ -74,7 +108,7 @@ def open_database(config: ArchiveConfig) -> Iterator[Database[dict[str, Any]]]:
                 f"cannot reach MongoDB at {mask_uri(uri)}: {mongo_error_reason(exc)}"
             ) from None
         try:
-            yield client[config.database]
+            yield client[database]
         except ConnectionFailure as exc:
             raise ArchiveUnreachable(
                 f"lost MongoDB at {mask_uri(uri)}: {mongo_error_reason(exc)}"
@@ -88,6 +122,6 @@ def open_reader(
     config: ArchiveConfig, sites: Sequence[str] | None = None
 ) -> Iterator[ArchiveReader]:
     """An :class:`~hgcrawler.storage.reader.ArchiveReader` of the archive (see
-    :func:`open_database`), about ``sites`` (default: all)."""
-    with open_database(config) as db:
+    :func:`open_database`: a question), about ``sites`` (default: all)."""
+    with open_database(config, question=True) as db:
         yield ArchiveReader(db, sites)
