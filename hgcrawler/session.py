@@ -32,6 +32,7 @@ from hgcrawler import outcome
 from hgcrawler.config import HgcrawlerConfig
 from hgcrawler.lock import LockBusy, SingleInstanceLock
 from hgcrawler.plan import CrawlPlan
+from hgcrawler.stopping import drop_queued_requests
 from hgcrawler.storage import (
     ArchiveStore,
     BatchResult,
@@ -267,8 +268,18 @@ class CrawlSession:
             )
             loop = asyncio.get_running_loop()
             self._stop_timer = loop.call_later(timeout, self._force_stop, "still running")
+            self._drop_queued()
         else:
             self._force_stop("a second signal")
+
+    def _drop_queued(self) -> None:
+        """Requests waiting out a politeness delay are not sent once a stop is asked
+        (:mod:`hgcrawler.stopping`); again until the crawl closes, for those that
+        responses already on their way still add."""
+        if self._finished:
+            return
+        drop_queued_requests(self.crawler)
+        asyncio.get_running_loop().call_later(0.2, self._drop_queued)
 
     def _force_stop(self, why: str) -> None:
         """Record the crawl as interrupted, then stop the reactor (records stay journalled)."""

@@ -116,21 +116,57 @@ def test_a_signal_stops_the_crawl_as_interrupted(
     assert "INTERRUPTED" in out and f"{observed}" in out
 
 
-def test_a_slow_graceful_stop_is_forced_in_time(
+def test_politeness_delays_do_not_hold_the_stop(
     big_site: ReplicaServer, mongo_server: Any, db: Any, tmp_path: Path
 ) -> None:
-    """Politeness delays hold queued requests: the stop is forced at HGCRAWLER_STOP_TIMEOUT."""
+    """Requests queued behind a 1.5 s per-host delay are not sent once a stop is asked:
+    the crawl closes as interrupted at once, without being forced."""
     before = len(big_site.request_log)
     running = Running(
         crawl_command(
             big_site.base_url, mongo_server.uri, db.name, tmp_path,
-            "-s", "DOWNLOAD_DELAY=1.5", "-s", "HGCRAWLER_STOP_TIMEOUT=3",
+            "-s", "DOWNLOAD_DELAY=1.5", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=1",
+            "-s", "HGCRAWLER_STOP_TIMEOUT=8",
         )
     )  # fmt: skip
-    wait_for_requests(big_site, before + 3)
+    wait_for_requests(big_site, before + 4)
     sent = time.monotonic()
     running.process.send_signal(signal.SIGTERM)
     exit_code, out = running.wait(timeout=30)
+    stopped = time.monotonic() - sent
+    assert exit_code == 143, (out, running.lines[-10:])
+    assert running.first_line_with("forcing the stop") is None, running.lines[-10:]
+    assert stopped < 5, stopped
+    crawl = db.crawls.find_one({})
+    assert crawl["status"] == "interrupted"
+    assert crawl["counts"]["articles"] == count(db, crawl["_id"])
+    # nothing was sent after the stop but what was already on its way
+    after = [e.path for e in big_site.request_log[before:] if e.at > sent + 0.3]
+    assert len(after) <= 1, after
+
+
+def test_a_download_that_hangs_is_forced_in_time(
+    big_site: ReplicaServer, mongo_server: Any, db: Any, tmp_path: Path
+) -> None:
+    """A request on the wire that never gets an answer: the stop is forced at
+    HGCRAWLER_STOP_TIMEOUT, and the record still ends interrupted."""
+    before = len(big_site.request_log)
+    running = Running(
+        crawl_command(
+            big_site.base_url, mongo_server.uri, db.name, tmp_path,
+            "-s", "DOWNLOAD_DELAY=0.2", "-s", "HGCRAWLER_STOP_TIMEOUT=3",
+            "-s", "DOWNLOAD_TIMEOUT=60",
+        )
+    )  # fmt: skip
+    wait_for_requests(big_site, before + 3)
+    big_site.stop_answering()
+    try:
+        time.sleep(0.5)
+        sent = time.monotonic()
+        running.process.send_signal(signal.SIGTERM)
+        exit_code, out = running.wait(timeout=30)
+    finally:
+        big_site.resume()
     assert time.monotonic() - sent < 8
     assert exit_code == 143, (out, running.lines[-10:])
     assert running.first_line_with("forcing the stop") is not None
