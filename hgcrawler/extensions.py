@@ -47,7 +47,7 @@ class CrawlProgress:
     def from_crawler(cls, crawler: Any) -> CrawlProgress:
         interval = HgcrawlerConfig.from_settings(crawler.settings).progress_interval
         if interval <= 0:
-            raise NotConfigured("HGCRAWLER_PROGRESS_INTERVAL is 0")
+            raise NotConfigured  # off by default: no "Disabled" line in every crawl's log
         extension = cls(crawler.stats, interval)
         crawler.signals.connect(extension.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
@@ -112,7 +112,7 @@ class StatsFile:
     def from_crawler(cls, crawler: Any) -> StatsFile:
         path = HgcrawlerConfig.from_settings(crawler.settings).stats_file
         if not path:
-            raise NotConfigured("HGCRAWLER_STATS_FILE is not set")
+            raise NotConfigured  # off by default: no "Disabled" line in every crawl's log
         extension = cls(crawler.stats, Path(path).expanduser())
         crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
         return extension

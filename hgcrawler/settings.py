@@ -72,4 +72,6 @@ FEED_EXPORT_ENCODING = "utf-8"
 # CSV feeds write lists and objects (images, warc) as JSON, not Python repr
 FEED_EXPORTERS = {"csv": "hgcrawler.feeds.JsonNestedCsvItemExporter"}
 LOG_LEVEL = "INFO"
+# a dropped item is one line (its reason and URL), not the whole article
+LOG_FORMATTER = "hgcrawler.logformatter.OneLineLogFormatter"
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"

@@ -281,3 +281,6 @@ def test_scrapy_crawl_takes_the_crawl_lock(mongo_server: Any, db: Any, tmp_path:
     assert done.returncode == 3, done.stderr[-2000:]
     assert "scrapy crawl: another hgcrawler crawl is running" in done.stderr
     assert db.crawls.count_documents({}) == 0
+    # refused before Scrapy starts: the refusal is all it says
+    assert "Spider closed" not in done.stderr and "Scrapy 2." not in done.stderr, done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1, done.stderr

@@ -206,3 +206,16 @@ def test_incremental_listing_pages_on_news_only_not_on_pages_that_did_not_parse(
     assert follow(known, broken) == [broken]
     # a page never seen is news: the listing's next page is fetched too
     assert follow(known, fresh) == [fresh, f"{base}?trang=3"]
+
+
+def test_the_log_has_no_noise_from_components_that_are_off(crawl_output: dict[str, Any]) -> None:
+    log = crawl_output["log"]
+    assert "Spider closed (finished)" in log  # the log is the crawl's
+    assert "Disabled hgcrawler" not in log, [ln for ln in log.splitlines() if "Disabled" in ln]
+    dropped = [line for line in log.splitlines() if "Dropped:" in line]
+    # any dropped item is one line: the next line is another log record
+    lines = log.splitlines()
+    for index, line in enumerate(lines[:-1]):
+        if "Dropped:" in line:
+            assert lines[index + 1][:4].isdigit(), lines[index : index + 3]
+    assert len(dropped) == log.count("Dropped:")

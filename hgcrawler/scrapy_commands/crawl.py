@@ -9,21 +9,40 @@ interrupted it, 2 for a bad setting).
 
 from __future__ import annotations
 
+import logging
 import sys
 from typing import TYPE_CHECKING
 
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
 
-from hgcrawler.config import ConfigError, HgcrawlerConfig
+from hgcrawler.config import ArchiveConfig, ConfigError, HgcrawlerConfig
+from hgcrawler.lock import LockBusy, SingleInstanceLock
 from hgcrawler.runner import EXIT_CONFIG, EXIT_LOCKED, exit_code_for, format_summary
 from hgcrawler.session import CrawlSession
 
 if TYPE_CHECKING:
     import argparse
 
+logger = logging.getLogger(__name__)
+
 
 class Command(ScrapyCrawlCommand):
+    def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
+        super().process_options(args, opts)
+        assert self.settings is not None
+        # Another crawl of the site holds the lock: refused before Scrapy starts and
+        # logs anything (the crawl session takes the lock for real when the spider opens).
+        try:
+            lock_path = ArchiveConfig.from_settings(self.settings).lock_path
+            with SingleInstanceLock(lock_path):
+                pass
+        except LockBusy as exc:
+            print(f"scrapy crawl: {exc}", file=sys.stderr)
+            raise SystemExit(EXIT_LOCKED) from None
+        except (ConfigError, OSError):
+            pass  # reported by run() and by the crawl session, with the log
+
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         if len(args) != 1:
             raise UsageError("give one spider: scrapy crawl haugiang")
@@ -33,8 +52,7 @@ class Command(ScrapyCrawlCommand):
             # the spider's arguments (-a start_url=..., -a mode=...) are settings too
             HgcrawlerConfig.from_settings(crawler.settings)
         except ConfigError as exc:
-            print(f"scrapy crawl: {exc}", file=sys.stderr)
-            self.exitcode = EXIT_CONFIG
+            self._refuse(str(exc), EXIT_CONFIG)
             return
         self.crawler_process.crawl(crawler, **opts.spargs)
         self.crawler_process.start()
@@ -51,3 +69,12 @@ class Command(ScrapyCrawlCommand):
             self.exitcode = exit_code_for(session.summary, session.interrupted_by)
             if self.exitcode:
                 print(format_summary(session.summary), file=sys.stderr)
+
+    def _refuse(self, message: str, exit_code: int) -> None:
+        """One line on stderr, and in the log file when there is one (a Scrapyd job's
+        log is where ``hgcrawler schedule`` reads why a job ended without a crawl)."""
+        print(f"scrapy crawl: {message}", file=sys.stderr)
+        assert self.settings is not None
+        if self.settings.get("LOG_FILE"):
+            logger.error("scrapy crawl: %s", message)
+        self.exitcode = exit_code
