@@ -16,8 +16,8 @@ explicitly still wins — and its politeness becomes the crawl's Scrapy settings
 Where the archive is (:meth:`ArchiveConfig.from_settings`) is resolved here for
 the crawl and for every command alike: an explicit setting (``-s`` or a command
 line option), else the environment (``MONGO_URI``, ``HGCRAWLER_MONGO_DATABASE``,
-``HGCRAWLER_DATA_DIR``), else the default (the embedded database in the data
-directory, database ``hgcrawler``).
+``HGCRAWLER_DATA_DIR``), else for the URI the file ``<data dir>/mongo-uri``, else
+the default (the embedded database in the data directory, database ``hgcrawler``).
 
 This module imports no Scrapy: the archive's questions (``hgcrawler query``,
 ``export``, ``warc``…) find the archive with :func:`archive_settings` without
@@ -48,6 +48,7 @@ if TYPE_CHECKING:
 __all__ = [
     "DEFAULTS",
     "MODES",
+    "MONGO_URI_FILE",
     "RENDER_MODES",
     "ArchiveConfig",
     "ConfigError",
@@ -343,6 +344,27 @@ def apply_site_settings(settings: BaseSettings) -> SiteProfile:
     return profile
 
 
+#: A file in the data directory holding the archive's MongoDB URI (one line): how a
+#: machine — a Scrapyd node — knows its archive without the URI, and its password,
+#: in any command line or job argument.
+MONGO_URI_FILE = "mongo-uri"
+
+
+def mongo_uri_file(data_dir: Path) -> str:
+    """The URI in ``<data_dir>/mongo-uri``, or "" when there is no such file;
+    :class:`ConfigError` when it cannot be read or holds no URI."""
+    path = data_dir / MONGO_URI_FILE
+    try:
+        text = path.read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        return ""
+    except OSError as exc:
+        raise ConfigError(f"cannot read the archive's URI from {path}: {exc.strerror}") from None
+    if not text.startswith(("mongodb://", "mongodb+srv://")):
+        raise ConfigError(f"{path} must hold one MongoDB URI (mongodb://…)")
+    return text
+
+
 @dataclass(frozen=True)
 class ArchiveConfig:
     """Where the archive is and how it is written."""
@@ -361,7 +383,11 @@ class ArchiveConfig:
         data_dir_setting = str(_get(settings, "HGCRAWLER_DATA_DIR") or "")
         data_dir = Path(data_dir_setting).expanduser() if data_dir_setting else default_data_dir()
         return cls(
-            mongo_uri=str(_get(settings, "HGCRAWLER_MONGO_URI") or os.environ.get("MONGO_URI", "")),
+            mongo_uri=str(
+                _get(settings, "HGCRAWLER_MONGO_URI")
+                or os.environ.get("MONGO_URI", "")
+                or mongo_uri_file(data_dir)
+            ),
             database=str(
                 _get(settings, "HGCRAWLER_MONGO_DATABASE")
                 or os.environ.get("HGCRAWLER_MONGO_DATABASE")

@@ -23,6 +23,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import re
 import time
 import urllib.error
 import urllib.parse
@@ -42,6 +43,7 @@ __all__ = [
     "ScrapydNode",
     "build_egg",
     "dispatch",
+    "failure_in_log",
     "site_of_job",
 ]
 
@@ -102,6 +104,18 @@ class ScrapydNode:
                 f"Scrapyd at {self.url} refused {endpoint}: {answer.get('message', answer)}"
             )
         return dict(answer)
+
+    def text(self, path: str, limit: int = 1_000_000) -> str:
+        """A text the node serves (a job's log, ``logs/<project>/<spider>/<job>.log``):
+        its last ``limit`` bytes; :class:`ScrapydError` when it cannot be read."""
+        target = urllib.parse.urljoin(self.url, path.lstrip("/"))
+        try:
+            with urllib.request.urlopen(target, timeout=self.timeout) as response:
+                data: bytes = response.read()
+        except (urllib.error.URLError, OSError) as exc:
+            reason = getattr(exc, "reason", exc)
+            raise ScrapydError(f"Scrapyd at {self.url} did not serve {path}: {reason}") from None
+        return data[-limit:].decode("utf-8", errors="replace")
 
     def jobs(self, project: str) -> dict[str, list[dict[str, Any]]]:
         """``pending``, ``running`` and ``finished`` jobs of ``project``."""
@@ -202,6 +216,8 @@ class Dispatch:
     crawl_id: str | None = None
     skipped: str | None = None  # why no job was started
     job_state: str | None = None  # pending | running | finished (last seen)
+    log_url: str | None = None  # the job's log on its node, once finished
+    failure: str | None = None  # why the job ended without a crawl record, from its log
     crawl: dict[str, Any] = field(default_factory=dict)  # the crawl record, once finished
 
 
@@ -270,7 +286,46 @@ def wait(
                     found = waiting.get(str(job.get("id")))
                     if found is not None:
                         found.job_state = state
+                        if job.get("log_url"):
+                            found.log_url = str(job["log_url"])
         for job_id in [j for j, d in waiting.items() if d.job_state == "finished"]:
             del waiting[job_id]
         if waiting:
             time.sleep(poll)
+
+
+#: A log line of Scrapy's format: ``2026-12-04 15:40:21 [logger] LEVEL: message``.
+_LOG_LINE = re.compile(
+    r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \[[^\]]*\] (?P<level>[A-Z]+): (?P<msg>.*)$"
+)
+
+
+def failure_in_log(text: str) -> str | None:
+    """Why a job failed, from its log: its last ERROR or CRITICAL message (one line,
+    at most 300 characters), or None when it logged none.
+
+    >>> failure_in_log("2026-12-04 15:40:21 [x] INFO: hi\\n"
+    ...                "2026-12-04 15:40:22 [hgcrawler] ERROR: scrapy crawl: no profile x")
+    'scrapy crawl: no profile x'
+    """
+    found = None
+    for line in text.splitlines():
+        match = _LOG_LINE.match(line)
+        if match and match.group("level") in ("ERROR", "CRITICAL"):
+            found = match.group("msg").strip()
+    return found[:300] if found else None
+
+
+def explain_failures(nodes: Sequence[ScrapydNode], dispatched: Iterable[Dispatch]) -> None:
+    """Set ``failure`` of each finished job from the last error in its log (what a
+    missing site profile or an unreachable archive on the node says)."""
+    by_url = {node.url: node for node in nodes}
+    for item in dispatched:
+        if item.job_state != "finished" or not item.log_url or item.node not in by_url:
+            continue
+        try:
+            text = by_url[item.node].text(item.log_url)
+        except ScrapydError as exc:
+            item.failure = str(exc)
+            continue
+        item.failure = failure_in_log(text)

@@ -179,3 +179,36 @@ def test_fast_is_for_a_local_replica_only(tmp_path: Path) -> None:
     )  # fmt: skip
     assert done.returncode == 2, done.stderr
     assert "--fast turns politeness delays off and is for a local replica only" in done.stderr
+
+
+def test_the_archive_uri_can_come_from_a_file_in_the_data_dir(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """How a Scrapyd node knows its archive without the URI in a job's arguments."""
+    from hgcrawler.config import ArchiveConfig, PlainSettings
+
+    monkeypatch.delenv("MONGO_URI", raising=False)
+    settings = PlainSettings({"HGCRAWLER_DATA_DIR": str(tmp_path)})
+    assert ArchiveConfig.from_settings(settings).mongo_uri == ""  # no file: embedded
+    (tmp_path / "mongo-uri").write_text("mongodb://u:pw@db.example.org/\n")
+    assert ArchiveConfig.from_settings(settings).mongo_uri == "mongodb://u:pw@db.example.org/"
+    monkeypatch.setenv("MONGO_URI", "mongodb://env-host/")
+    assert ArchiveConfig.from_settings(settings).mongo_uri == "mongodb://env-host/"
+    explicit = PlainSettings({**settings, "HGCRAWLER_MONGO_URI": "mongodb://given/"})
+    assert ArchiveConfig.from_settings(explicit).mongo_uri == "mongodb://given/"
+    monkeypatch.delenv("MONGO_URI")
+    (tmp_path / "mongo-uri").write_text("db.example.org\n")
+    with pytest.raises(ConfigError, match="must hold one MongoDB URI"):
+        ArchiveConfig.from_settings(settings)
+
+
+def test_plain_settings_read_the_project_settings_without_scrapy() -> None:
+    from hgcrawler.config import archive_settings
+
+    settings = archive_settings({"HGCRAWLER_MONGO_DATABASE": "x"})
+    assert settings["BOT_NAME"] == "hgcrawler"
+    assert settings.getint("DOWNLOAD_TIMEOUT") == 60
+    assert settings.getbool("COOKIES_ENABLED") is False
+    assert settings.get("HGCRAWLER_MONGO_DATABASE") == "x"
+    with pytest.raises(ValueError, match="not a boolean"):
+        settings.getbool("BOT_NAME")

@@ -12,6 +12,7 @@ article of both sites is right, and a run dispatched twice duplicates nothing.
 from __future__ import annotations
 
 import itertools
+import json
 import os
 import re
 import shutil
@@ -59,7 +60,7 @@ def write_profiles(directory: Path, servers: dict[str, ReplicaServer]) -> Path:
 class Node:
     """A Scrapyd process of its own: port, directories, data directory, log."""
 
-    def __init__(self, root: Path, sites_dir: Path) -> None:
+    def __init__(self, root: Path, sites_dir: Path, archive: dict[str, str]) -> None:
         self.root = root
         self.port = free_port()
         root.mkdir(parents=True)
@@ -72,7 +73,13 @@ class Node:
         # the site profiles live in each node's data directory, where crawls look for them
         (root / "data").mkdir()
         shutil.copytree(sites_dir, root / "data" / "sites")
+        # the archive's address is the node's own: $MONGO_URI, or <data dir>/mongo-uri
         env = {**os.environ, "HGCRAWLER_DATA_DIR": str(root / "data")}
+        env.pop("MONGO_URI", None)
+        if "file" in archive:
+            (root / "data" / "mongo-uri").write_text(archive["file"] + "\n")
+        else:
+            env["MONGO_URI"] = archive["env"]
         self.log = open(root / "scrapyd.out", "wb")  # noqa: SIM115 - closed in stop()
         self.process = subprocess.Popen(
             [sys.executable, "-m", "scrapyd", "-n", "--pidfile=", "-l", str(root / "scrapyd.log")],
@@ -116,7 +123,10 @@ def world(mongo_server: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterat
     ):
         servers = {IDS: first, PROVINCE2: second}
         sites_dir = write_profiles(tmp / "sites", servers)
-        nodes = [Node(tmp / "node1", sites_dir), Node(tmp / "node2", sites_dir)]
+        nodes = [
+            Node(tmp / "node1", sites_dir, {"file": mongo_server.uri}),
+            Node(tmp / "node2", sites_dir, {"env": mongo_server.uri}),
+        ]
         client: MongoClient[dict[str, Any]] = MongoClient(mongo_server.uri, tz_aware=True)
         try:
             yield {
@@ -134,13 +144,17 @@ def world(mongo_server: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterat
             client.close()
 
 
-def schedule(world: dict[str, Any], *extra: str) -> subprocess.CompletedProcess[str]:
+def schedule(
+    world: dict[str, Any], *extra: str, sites: tuple[str, ...] = (IDS, PROVINCE2), uri: str = ""
+) -> subprocess.CompletedProcess[str]:
     command = [sys.executable, "-m", "hgcrawler.cli", "schedule"]
     for node in world["nodes"]:
         command += ["--scrapyd", node.api.url]
+    for site in sites:
+        command += ["--site", site]
     command += [
-        "--site", IDS, "--site", PROVINCE2, "--mode", "full",
-        "--mongo-uri", world["uri"], "--database", world["db"].name,
+        "--mode", "full",
+        "--mongo-uri", uri or world["uri"], "--database", world["db"].name,
         "--data-dir", str(world["tmp"] / "dispatcher"),
         "-s", "HGCRAWLER_RENDER=never", "-s", "LOG_LEVEL=INFO",
         *extra,
@@ -230,3 +244,64 @@ def test_a_run_dispatched_twice_duplicates_nothing(world: dict[str, Any]) -> Non
         crawls = [entry["crawl"] for entry in bucket["obs"]]
         assert len(crawls) == len(set(crawls))
     assert {site: len(ids) for site, ids in jobs_of(world).items()} == {IDS: 2, PROVINCE2: 2}
+
+
+def wait_idle(world: dict[str, Any], timeout: float = 240) -> None:
+    deadline = time.monotonic() + timeout
+    while any(
+        node.api.jobs("hgcrawler")[state]
+        for node in world["nodes"]
+        for state in ("pending", "running")
+    ):
+        assert time.monotonic() < deadline
+        time.sleep(0.5)
+
+
+def test_deploy_alone_deploys_and_schedules_nothing(world: dict[str, Any]) -> None:
+    before = {site: len(ids) for site, ids in jobs_of(world).items()}
+    done = schedule(world, "--deploy", sites=())
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stderr.count("deployed hgcrawler ") == 2, done.stderr
+    assert done.stdout == ""
+    assert {site: len(ids) for site, ids in jobs_of(world).items()} == before
+    for node in world["nodes"]:
+        assert "hgcrawler" in node.api.call("listprojects.json")["projects"]
+    # neither a site nor --deploy: a clear refusal
+    refused = schedule(world, sites=())
+    assert refused.returncode == 2
+    assert "give --site NAME or --all-sites" in refused.stderr
+
+
+def test_why_a_job_failed_reaches_the_output(world: dict[str, Any]) -> None:
+    """A site profile missing on the nodes: the job's own error, not "see the log"."""
+    done = schedule(world, sites=("no-such-site",))
+    assert done.returncode == 1, done.stdout + done.stderr
+    line = next(ln for ln in done.stdout.splitlines() if ln.startswith("site no-such-site (job"))
+    assert "ended without a crawl record: scrapy crawl: HGCRAWLER_SITE=no-such-site" in line, line
+    assert "no-such-site" in line.split("HGCRAWLER_SITE=", 1)[1]
+
+
+def test_the_archive_password_never_reaches_a_node(world: dict[str, Any]) -> None:
+    """The dispatcher's URI has a password; the nodes read their own: the password is in
+    no job argument, listing or log of either node, and the jobs still archive."""
+    secret = "S3cret-pw-1729"
+    host = world["uri"].split("://", 1)[1]
+    with_password = f"mongodb://hgarchive:{secret}@{host}"
+    db = world["db"]
+    before = {c["_id"] for c in db.crawls.find({})}
+    done = schedule(world, "--no-wait", uri=with_password)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert secret not in done.stdout + done.stderr
+    wait_idle(world)
+    new = [c for c in db.crawls.find({}) if c["_id"] not in before]
+    assert sorted(c["site"] for c in new) == [IDS, PROVINCE2]
+    for node in world["nodes"]:
+        listing = json.dumps(node.api.jobs("hgcrawler"))
+        assert secret not in listing and "MONGO_URI" not in listing
+        for path in node.root.rglob("*"):
+            if path.is_file() and path.name != "mongo-uri":
+                assert secret.encode() not in path.read_bytes(), path
+    # and asking to pass it anyway is refused, before any node is asked
+    refused = schedule(world, "-s", f"HGCRAWLER_MONGO_URI={with_password}")
+    assert refused.returncode == 2
+    assert "never given to a job" in refused.stderr and secret not in refused.stderr

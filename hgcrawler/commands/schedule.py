@@ -28,6 +28,9 @@ __all__ = ["configure", "run"]
 
 PROG = "hgcrawler schedule"
 
+#: Settings a node takes from its own configuration, never from a job's arguments.
+NODE_OWN_SETTINGS = frozenset({"HGCRAWLER_MONGO_URI"})
+
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
@@ -37,14 +40,16 @@ def configure(parser: argparse.ArgumentParser) -> None:
         metavar="URL",
         help="a Scrapyd node (repeatable), e.g. http://127.0.0.1:6800",
     )
-    which = parser.add_mutually_exclusive_group(required=True)
+    which = parser.add_mutually_exclusive_group()
     which.add_argument("--site", action="append", metavar="NAME", help="a site (repeatable)")
     which.add_argument("--all-sites", action="store_true", help="every site profile")
     parser.add_argument("--mode", choices=MODES, default="incremental")
     parser.add_argument("--project", default="hgcrawler", help="the Scrapyd project name")
     parser.add_argument("--spider", default="haugiang", help="the spider (default haugiang)")
     parser.add_argument(
-        "--deploy", action="store_true", help="build this checkout's egg and add it to every node"
+        "--deploy",
+        action="store_true",
+        help="build this checkout's egg and add it to every node (alone: only that)",
     )
     parser.add_argument(
         "--no-wait", action="store_true", help="dispatch and exit without waiting for the jobs"
@@ -69,8 +74,15 @@ def run(args: argparse.Namespace) -> int:
 
 def _schedule(args: argparse.Namespace) -> int:
     from hgcrawler.runner import parse_setting_pairs
-    from hgcrawler.scrapyd import ScrapydError, ScrapydNode, build_egg, dispatch, wait
-    from hgcrawler.storage import ArchiveUnreachable, archive_uri, mask_uri, open_reader
+    from hgcrawler.scrapyd import (
+        ScrapydError,
+        ScrapydNode,
+        build_egg,
+        dispatch,
+        explain_failures,
+        wait,
+    )
+    from hgcrawler.storage import ArchiveUnreachable, mask_uri, open_reader
     from hgcrawler.storage.mongo import new_crawl_id
 
     config = archive_config(args)
@@ -79,15 +91,23 @@ def _schedule(args: argparse.Namespace) -> int:
         from hgcrawler.sites import site_names
 
         sites = site_names()
+    if not sites and not args.all_sites and not args.deploy:
+        raise CommandError("give --site NAME or --all-sites (or --deploy alone, to deploy)")
     try:
         extra = parse_setting_pairs(args.settings)
-        uri = archive_uri(config)
-    except Exception as exc:  # CrawlSetupError, DatabaseError: one line
+    except Exception as exc:  # CrawlSetupError: one line
         raise CommandError(str(exc)) from None
+    given = sorted(NODE_OWN_SETTINGS & set(extra))
+    if given:
+        raise CommandError(
+            f"{', '.join(given)} is never given to a job (Scrapyd logs every job's arguments, "
+            "a password with them): each node reads the archive's address from its own "
+            "$MONGO_URI or <data dir>/mongo-uri (docs/sites.md)"
+        )
     nodes = [ScrapydNode(url) for url in args.scrapyd]
+    # the archive's address is the nodes' own configuration, never a job argument
     settings = {
         **extra,
-        "HGCRAWLER_MONGO_URI": uri,
         "HGCRAWLER_MONGO_DATABASE": config.database,
         "HGCRAWLER_MODE": args.mode,
     }
@@ -99,6 +119,8 @@ def _schedule(args: argparse.Namespace) -> int:
             for node in nodes:
                 node.deploy(args.project, version, egg)
                 print(f"deployed {args.project} {version} to {node.url}", file=sys.stderr)
+            if not sites:
+                return 0
         dispatched = dispatch(
             nodes,
             sites,
@@ -124,13 +146,15 @@ def _schedule(args: argparse.Namespace) -> int:
             records = reader.crawls_by_id([d.crawl_id for d in started if d.crawl_id])
     except ArchiveUnreachable as exc:
         raise CommandError(str(exc)) from None
+    explain_failures(nodes, [d for d in started if (d.crawl_id or "") not in records])
     worst = 0
     for item in started:
         record = records.get(item.crawl_id or "")
         if item.job_state != "finished":
             line, code = f"still {item.job_state or 'unknown'} after {args.timeout:g} s", 1
         elif record is None:
-            line, code = "the job ended without a crawl record (see the node's log)", 1
+            why = item.failure or f"see the node's log, {item.log_url or 'its logs directory'}"
+            line, code = f"the job ended without a crawl record: {why}", 1
         else:
             counts = record.get("counts") or {}
             status = str(record.get("status", "?"))
@@ -144,5 +168,10 @@ def _schedule(args: argparse.Namespace) -> int:
             code = 0 if status == "finished" else 1
         worst = max(worst, code)
         print(f"site {item.site} (job {item.job_id} on {item.node}): {line}")
-    print(f"archive: database {config.database!r} on {mask_uri(uri)}", file=sys.stderr)
+    where = (
+        mask_uri(config.mongo_uri)
+        if config.mongo_uri
+        else f"the embedded server in {config.data_dir}"
+    )
+    print(f"archive: database {config.database!r} on {where}", file=sys.stderr)
     return worst
