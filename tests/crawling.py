@@ -31,7 +31,7 @@ def hgcrawler_crawl(
     command = [
         sys.executable, "-m", "hgcrawler.cli", "crawl", "--mode", mode, "--fast",
         "--start-url", base_url, "--mongo-uri", mongo_uri, "--data-dir", str(data_dir),
-        "-s", f"HGCRAWLER_MONGO_DATABASE={database}", "-s", f"HGCRAWLER_RENDER={render}",
+        "--database", database, "-s", f"HGCRAWLER_RENDER={render}",
         *(["-s", "HGCRAWLER_SLUG_IDS=1"] if slug_ids else []),
         *extra,
     ]  # fmt: skip

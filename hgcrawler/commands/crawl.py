@@ -60,6 +60,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "--start-url", help="the portal's home page (default: the site profile's start_url)"
     )
     parser.add_argument("--mongo-uri", help="MongoDB URI (default: $MONGO_URI, else embedded)")
+    parser.add_argument(
+        "--database",
+        help="database name (default: $HGCRAWLER_MONGO_DATABASE, else 'hgcrawler')",
+    )
     parser.add_argument("--data-dir", help="embedded database, lock, logs and journal directory")
     parser.add_argument(
         "--contact",
@@ -97,6 +101,8 @@ def _overrides(args: argparse.Namespace) -> dict[str, object]:
         overrides["HGCRAWLER_START_URL"] = args.start_url
     if args.mongo_uri:
         overrides["HGCRAWLER_MONGO_URI"] = args.mongo_uri
+    if args.database:
+        overrides["HGCRAWLER_MONGO_DATABASE"] = args.database
     if args.data_dir:
         overrides["HGCRAWLER_DATA_DIR"] = args.data_dir
     if args.sites_dir:
@@ -135,6 +141,7 @@ def _crawl_args(args: argparse.Namespace) -> list[str]:
     forwarded = ["--mode", args.mode, "--progress", "0"]
     for option, value in (
         ("--data-dir", args.data_dir),
+        ("--database", args.database),
         ("--sites-dir", args.sites_dir),
         ("--contact", args.contact),
     ):
