@@ -702,3 +702,22 @@ def test_options_are_deterministic(options: dict[str, object]) -> None:
         request = Request("GET", path, {"trang": [query[6:]]} if query else {}, "http://h/")
         a, b = (server.handle(request) for server in servers)
         assert (a.status, a.body, a.headers) == (b.status, b.body, b.headers), path
+
+
+def test_cli_log_requests_prints_each_request_on_stderr() -> None:
+    command = [
+        sys.executable, "-m", "hgcrawler.cli", "replica", "--port", "0", "--articles", "10",
+        "--log-requests",
+    ]  # fmt: skip
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout is not None and process.stderr is not None
+        match = re.match(r"Replica portal at (http://127\.0\.0\.1:\d+/)", process.stdout.readline())
+        assert match
+        assert fetch(match.group(1) + "kinh-te/")[0] == 200
+        line = process.stderr.readline()
+        assert '"GET /kinh-te/ HTTP/1.1" 200' in line, line
+        assert line[:4].isdigit()  # with its time
+    finally:
+        process.terminate()
+        process.wait(10)

@@ -141,6 +141,17 @@ def _shown(value: object) -> str:
     return str(value)
 
 
+def _print_request_log() -> None:
+    """``--log-requests``: the server's request lines on stderr, one per request."""
+    import logging
+
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
+    replica_logger = logging.getLogger("hgcrawler.replica")
+    replica_logger.addHandler(handler)
+    replica_logger.setLevel(logging.INFO)
+
+
 def run(args: argparse.Namespace) -> int:
     """Exit 0 after Ctrl-C, 2 for a bad option or an address that cannot be listened on."""
     where = address_text(args.host, args.port)
@@ -154,6 +165,8 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as error:
         print(f"hgcrawler replica: {error}", file=sys.stderr)
         return 2
+    if args.log_requests:
+        _print_request_log()
     server = ReplicaServer(site, host=args.host, port=args.port, log_requests=args.log_requests)
     try:
         server.start()
