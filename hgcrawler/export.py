@@ -136,8 +136,15 @@ def _plain(value: Any) -> Any:
 
 def csv_cell(value: Any) -> Any:
     """A value for a CSV cell: lists and objects as compact JSON (non-ASCII kept),
-    dates as ISO strings, None as empty."""
+    dates as ISO strings, booleans as ``true``/``false`` (as in the JSON lines and
+    in JSON inside a cell), None as empty.
+
+    >>> [csv_cell(v) for v in (True, False, None, 0, [True])]
+    ['true', 'false', '', 0, '[true]']
+    """
     value = _plain(value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
     if isinstance(value, dict | list):
         return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
     if value is None:

@@ -193,6 +193,17 @@ def test_export_streams_from_a_cursor(archive: Archive) -> None:
         next(iter_documents(reader, "crawls"))
 
 
+def test_csv_booleans_are_true_and_false() -> None:
+    from hgcrawler.export import COLLECTIONS, csv_cell
+
+    assert COLLECTIONS
+    assert [csv_cell(v) for v in (True, False, None, 0, 1)] == ["true", "false", "", 0, 1]
+    assert csv_cell({"rendered": True}) == '{"rendered":true}'
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerow([csv_cell(v) for v in (True, False, 0)])
+    assert out.getvalue() == "true,false,0\n"
+
+
 def test_csv_feed_exporter_writes_nested_values_as_json() -> None:
     from scrapy.utils.misc import load_object
     from scrapy.utils.test import get_crawler
