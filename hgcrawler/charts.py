@@ -60,6 +60,10 @@ class Chart:
     height: int
     series: list[Series] = field(default_factory=list)
     bars: list[tuple[str, float]] = field(default_factory=list)
+    #: the time axis's ends, for a chart over time
+    time_range: tuple[dt.datetime, dt.datetime] | None = None
+    #: pixel boxes ``(x0, y0, x1, y1)`` of the drawn parts: ``axes``, ``legend``
+    boxes: dict[str, tuple[float, float, float, float]] = field(default_factory=dict)
 
     def save(self, path: str | Path) -> Path:
         target = Path(path).expanduser()
@@ -116,12 +120,19 @@ def line_chart(
             color=PALETTE[index % len(PALETTE)],
             label=_label(one.label),
         )
+    time_range = None
+    legend = None
     if plotted:
+        time_range = _time_range(plotted)
+        axes.set_xlim(float(date2num(time_range[0])), float(date2num(time_range[1])))
         locator = AutoDateLocator()
         axes.xaxis.set_major_locator(locator)
         axes.xaxis.set_major_formatter(ConciseDateFormatter(locator))
         if len(plotted) > 1 or plotted[0].label:
-            axes.legend(fontsize="small", loc="best")
+            # below the plot, never over a line
+            legend = figure.legend(
+                loc="outside lower center", ncols=min(2, len(plotted)), fontsize="small"
+            )
     else:
         axes.text(0.5, 0.5, "no data", ha="center", va="center", transform=axes.transAxes)
     axes.yaxis.set_major_formatter(FuncFormatter(_thousands))
@@ -129,7 +140,33 @@ def line_chart(
     axes.grid(True, alpha=0.3)
     if title:
         axes.set_title(title)
-    return Chart(png=_png(figure), width=size[0], height=size[1], series=list(plotted))
+    png = _png(figure)
+    boxes = {"axes": _box(axes.get_window_extent().extents)}
+    if legend is not None:
+        boxes["legend"] = _box(legend.get_window_extent().extents)
+    return Chart(
+        png=png,
+        width=size[0],
+        height=size[1],
+        series=list(plotted),
+        time_range=time_range,
+        boxes=boxes,
+    )
+
+
+def _box(extents: Any) -> tuple[float, float, float, float]:
+    x0, y0, x1, y1 = (float(value) for value in extents)
+    return x0, y0, x1, y1
+
+
+def _time_range(series: Sequence[Series]) -> tuple[dt.datetime, dt.datetime]:
+    """The time axis's ends: the points' span with a margin of 5 %, and for points all
+    at one moment (one day of data) half a day either side — not matplotlib's default
+    of years."""
+    times = [point[0] for one in series for point in one.points]
+    first, last = min(times), max(times)
+    margin = (last - first) * 0.05 if last > first else dt.timedelta(hours=12)
+    return first - margin, last + margin
 
 
 def views_chart(

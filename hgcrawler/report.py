@@ -18,7 +18,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from hgcrawler.charts import Series as ChartSeries
 from hgcrawler.charts import bar_chart, line_chart, views_chart
 from hgcrawler.storage.reader import ArchiveReader
-from hgcrawler.tables import cell, duration
+from hgcrawler.tables import MIN_RATE_DAYS, cell, duration
 
 __all__ = ["build_report", "render_report", "write_report"]
 
@@ -33,12 +33,14 @@ def build_report(
     since: dt.datetime | None = None,
     crawls: int = 10,
     now: dt.datetime | None = None,
+    min_rate_days: float = MIN_RATE_DAYS,
 ) -> dict[str, Any]:
     """Everything the report shows, charts included (PNG data URIs).
 
     ``since``: the start of "recent changes" (default: 7 days before the last
     crawl started). ``charted``: how many of the top and fastest-growing
-    articles get their view-count line drawn.
+    articles get their view-count line drawn. ``min_rate_days``: the growth list
+    ranks only articles with two counts at least that far apart.
     """
     reader.ensure_not_empty()
     now = now or dt.datetime.now(dt.UTC)
@@ -48,7 +50,8 @@ def build_report(
         since = anchor - dt.timedelta(days=7)
     stats = reader.stats(crawls=crawls)
     top = reader.top(limit=top_n)
-    growth = reader.growth(limit=top_n)
+    # a rate per day only over counts at least a day apart
+    growth = reader.growth(limit=top_n, min_days=min_rate_days)
     changes = reader.changes(since)
     removals = changes["removed"][:top_n]
     charts: dict[str, dict[str, Any]] = {}
@@ -94,6 +97,7 @@ def build_report(
         "site_views": stats["site_views"],
         "top": top,
         "growth": growth,
+        "min_rate_days": min_rate_days,
         "changes": changes,
         "removals": removals,
         "charts": charts,

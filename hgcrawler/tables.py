@@ -14,7 +14,11 @@ import unicodedata
 from collections.abc import Sequence
 from typing import Any
 
-__all__ = ["cell", "duration", "format_table", "truncate", "width"]
+__all__ = ["MIN_RATE_DAYS", "cell", "duration", "format_table", "truncate", "width"]
+
+#: The shortest span between two counts of an article over which a rate per day is
+#: shown (``query growth``, the report): counts seconds apart gave "millions a day".
+MIN_RATE_DAYS = 1.0
 
 
 def width(text: str) -> int:

@@ -38,10 +38,12 @@ def test_demo_crawls_several_days_and_reports_what_changed(
     assert "=== day 2: incremental crawl ===" in out
     knows = re.search(r"(\d+) articles \((\d+) removed, (\d+) edited, (\d+) moved\)", out)
     assert knows is not None and int(knows.group(1)) > 55
-    assert "New since day 1:" in out and "Fastest-growing view counts" in out
+    assert "New since day 1:" in out and "Most views gained, sorted by views gained" in out
     # its days pass in seconds: a rate per real day would be absurd (millions a day)
-    growth = out[out.index("Fastest-growing view counts") : out.index("Explore (")]
+    growth = out[out.index("Most views gained") : out.index("Explore (")]
     assert "/day" not in growth and re.search(r"\d+ → \d+ +\(\+\d+\)", growth)
+    gained = [int(g) for g in re.findall(r"\(\+(\d+)\)", growth)]
+    assert gained and gained == sorted(gained, reverse=True)
     assert "Traceback" not in done.stderr
 
     # the commands it suggests read the demo's archive when copied and pasted

@@ -100,6 +100,8 @@ def test_top_orders_by_the_views_the_replica_served(
     code, out, _ = run_cli(capsys, "query", "top", "-n", "3", *archive.args())
     assert code == 0
     lines = out.splitlines()
+    assert lines[0] == "Sorted by view count (the latest):"
+    lines = lines[1:]
     assert lines[0].split() == ["#", "id", "views", "updated", "category", "title"]
     assert aid(expected[0].id) in lines[2] and f"{expected[0].views:,}" in lines[2]
     assert len(lines) == 2 + 3
@@ -260,7 +262,7 @@ def test_growth_ranks_by_views_gained_per_day_from_first_to_latest_count(
     capsys: pytest.CaptureFixture[str],
     archive: Archive,
 ) -> None:
-    rows = query_json(capsys, archive, "growth", "-n", "500")
+    rows = query_json(capsys, archive, "growth", "-n", "500", "--min-days", "0")
     db = archive.db()
     day_of = {crawl_id: day for day, crawl_id in enumerate(archive.crawl_ids, 1)}
     assert rows
@@ -297,10 +299,29 @@ def test_growth_ranks_by_views_gained_per_day_from_first_to_latest_count(
     # a window holding only the first crawl ranks nothing: no count seen before it closes
     # is later than the first
     second = crawl_started(archive, 2)
-    assert query_json(capsys, archive, "growth", "--until", second) == []
+    assert query_json(capsys, archive, "growth", "--until", second, "--min-days", "0") == []
     # a window opening on the test day: no day before it has a snapshot, so it opens at
     # each article's first count (the four crawls ran on one day)
-    assert query_json(capsys, archive, "growth", "--since", second, "-n", "500") == rows
+    assert (
+        query_json(capsys, archive, "growth", "--since", second, "-n", "500", "--min-days", "0")
+        == rows
+    )
+
+
+def test_growth_is_a_rate_only_over_counts_a_day_apart(
+    capsys: pytest.CaptureFixture[str], archive: Archive
+) -> None:
+    """The fixture's crawls ran seconds apart: by default no rate per day is shown
+    (it read "15,693,943 views/day"), and the answer says why; a list says its order."""
+    assert query_json(capsys, archive, "growth") == []
+    assert main(["query", "growth", *archive.args()]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("No article has two view counts at least 1.0 d apart")
+    assert main(["query", "growth", "--min-days", "0", *archive.args()]) == 0
+    out = capsys.readouterr().out
+    assert out.splitlines()[0] == "Sorted by views gained per day, between two counts apart:"
+    assert main(["query", "top", "-n", "3", *archive.args()]) == 0
+    assert capsys.readouterr().out.splitlines()[0] == "Sorted by view count (the latest):"
 
 
 # --- changes -----------------------------------------------------------------

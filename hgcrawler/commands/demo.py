@@ -145,10 +145,11 @@ def _tell(args: argparse.Namespace, reader: Any, uri: str, data_dir: Path) -> No
     # The replica's days pass in seconds here, so a rate per real day would be
     # absurd: the demo shows the views gained between the first and last visit.
     print(
-        "\nFastest-growing view counts (first → last observation; the demo's days "
-        "pass in seconds, so no rate a day):"
+        "\nMost views gained, sorted by views gained between the first and last "
+        "observation (the demo's days pass in seconds, so no rate a day):"
     )
-    for row in reader.growth(limit=5):
+    gained = sorted(reader.growth(limit=10_000), key=lambda r: (-r["gained"], str(r["article_id"])))
+    for row in gained[:5]:
         print(
             f"  {row['article_id']:>15}  {row['first_views']:>6} → {row['last_views']:<6} "
             f"(+{row['gained']})  {_title(row, 50)}"

@@ -23,7 +23,7 @@ from hgcrawler.commands._archive import (
 )
 from hgcrawler.diffing import format_changes
 from hgcrawler.storage import ArchiveReader, EmptyArchive
-from hgcrawler.tables import cell, duration, format_table, truncate
+from hgcrawler.tables import MIN_RATE_DAYS, cell, duration, format_table, truncate
 from hgcrawler.warc import warc_location_text
 
 PROG = "hgcrawler query"
@@ -50,6 +50,14 @@ def configure(parser: argparse.ArgumentParser) -> None:
     growth.add_argument("--since", metavar="DATE", help="observations from DATE (default: all)")
     growth.add_argument("--until", metavar="DATE", help="observations before DATE")
     growth.add_argument("--category", help="category name or slug")
+    growth.add_argument(
+        "--min-days",
+        type=float,
+        default=MIN_RATE_DAYS,
+        metavar="DAYS",
+        help=f"only counts at least DAYS apart (default {MIN_RATE_DAYS:g}): a rate per day "
+        "over minutes means nothing",
+    )
 
     changes = sub.add_parser("changes", help="articles new, edited, removed or moved")
     changes.add_argument(
@@ -137,6 +145,8 @@ def _top(reader: ArchiveReader, args: argparse.Namespace) -> None:
     if not rows:
         print("No article with a view count matches.")
         return
+    seen = " observed in that window" if args.seen_since or args.seen_until else ""
+    print(f"Sorted by view count (the latest{seen}):")
     table = [
         [rank, row["article_id"], row["views"], row["updated_on"], row["category"], _title(row)]
         for rank, row in enumerate(rows, 1)
@@ -222,13 +232,19 @@ def _growth(reader: ArchiveReader, args: argparse.Namespace) -> None:
         until=optional_when(args.until),
         limit=args.limit,
         category=_category(reader, args.category),
+        min_days=args.min_days,
     )
     if args.json:
         print_json(rows)
         return
+    apart = f"at least {duration(args.min_days)} apart" if args.min_days > 0 else "apart"
     if not rows:
-        print("No article was observed twice with a view count in that window.")
+        print(
+            f"No article has two view counts {apart} in that window "
+            "(--min-days 0 shows rates over shorter spans)."
+        )
         return
+    print(f"Sorted by views gained per day, between two counts {apart}:")
     table = [
         [
             rank,
