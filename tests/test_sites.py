@@ -400,3 +400,21 @@ def test_every_profile_key_is_documented() -> None:
     assert all(line in sites_doc for line in shown)  # the built-in file, as documented
     for page in ("crawling.md", "settings.md", "extraction.md"):
         assert "(sites.md" in (ROOT / "docs" / page).read_text(encoding="utf-8"), page
+
+
+def test_a_profile_of_old_articles_revisits_them_daily(tmp_path: Path) -> None:
+    """docs/crawling.md's recipe for a portal whose articles are months old: its own
+    [revisit] windows make an article of two years due daily, not weekly."""
+    import re
+
+    docs = (Path(__file__).parents[1] / "docs" / "crawling.md").read_text(encoding="utf-8")
+    recipe = re.search(r"```toml\n( *\[revisit\]\n.*?) *```", docs, re.DOTALL)
+    assert recipe is not None
+    text = "\n".join(line.strip() for line in recipe.group(1).splitlines()) + "\n"
+    write(tmp_path / "data" / "sites", "tinh", MINIMAL + text)
+    config = config_for(tmp_path / "data")
+    two_years = dt.timedelta(days=730)
+    assert config.revisit.interval_for(two_years) == dt.timedelta(days=1)
+    assert config.revisit.interval_for(dt.timedelta(days=2000)) == dt.timedelta(days=2)
+    default = config_for(tmp_path / "data", HGCRAWLER_SITE="haugiang")
+    assert default.revisit.interval_for(two_years) == dt.timedelta(days=7)
