@@ -58,21 +58,26 @@ def open_database(
     stopped again at the end when it was not running before, and a data directory
     holding no archive is refused without starting one there."""
     started: EmbeddedDatabase | None = None
+    uri = ""
     if question and config.embedded:
         embedded = EmbeddedDatabase(config.data_dir)
-        if embedded.status() is None:
-            if not _holds_archive(embedded):
-                raise ArchiveUnreachable(
-                    f"no archive in {config.data_dir}: nothing was crawled into it "
-                    "(give --data-dir or --mongo-uri, or set $HGCRAWLER_DATA_DIR)"
-                )
+        running = embedded.status()
+        if running is not None:
+            uri = str(running["uri"])
+        elif not _holds_archive(embedded):
+            raise ArchiveUnreachable(
+                f"no archive in {config.data_dir}: nothing was crawled into it "
+                "(give --data-dir or --mongo-uri, or set $HGCRAWLER_DATA_DIR)"
+            )
+        else:
             started = embedded
-    try:
-        uri = archive_uri(config)
-    except DatabaseError as exc:
-        raise ArchiveUnreachable(
-            f"cannot start the embedded database in {config.data_dir}: {exc}"
-        ) from None
+    if not uri:
+        try:
+            uri = archive_uri(config)
+        except DatabaseError as exc:
+            raise ArchiveUnreachable(
+                f"cannot start the embedded database in {config.data_dir}: {exc}"
+            ) from None
     try:
         with _client(uri, config.database) as db:
             yield db
