@@ -1,16 +1,28 @@
-"""The browser's lifecycle in a crawl: scrapy-playwright's provider, started late.
+"""The browser in a crawl: scrapy-playwright's provider, started late, and its
+download handler, whose every request — Scrapy's and the browser's — keeps its
+host's pace (:mod:`hgcrawler.pace`).
 
-Imported by scrapy-playwright only (``PLAYWRIGHT_BROWSER_PROVIDER``, set by
-:func:`hgcrawler.rendering.playwright_settings`), so a crawl that never renders
-does not even import Playwright.
+Loaded through the settings :func:`hgcrawler.rendering.playwright_settings` gives
+(``DOWNLOAD_HANDLERS``, ``PLAYWRIGHT_BROWSER_PROVIDER``), so a crawl that never
+renders does not even import Playwright.
 """
 
 from __future__ import annotations
 
+import inspect
 import logging
+from typing import TYPE_CHECKING, Any
 
 from playwright.async_api import Browser
+from scrapy_playwright.handler import ScrapyPlaywrightDownloadHandler
 from scrapy_playwright.provider import PlaywrightBrowserProvider
+
+from hgcrawler.config import RenderConfig
+from hgcrawler.pace import HostPacing, paced_download
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+    from scrapy.http import Request, Response
 
 logger = logging.getLogger(__name__)
 
@@ -34,3 +46,47 @@ class LazyBrowserProvider(PlaywrightBrowserProvider):
     async def close(self) -> None:
         if self.playwright_context_manager is not None:
             await super().close()
+
+
+class PacedPlaywrightDownloadHandler(ScrapyPlaywrightDownloadHandler):
+    """scrapy-playwright's handler, paced per host (:mod:`hgcrawler.pace`): a plain
+    request on its host's turn, and each request of a rendered page — the page, its
+    scripts, its counter request — on its host's turn too, through the route hook
+    scrapy-playwright calls before any request of the page goes out (its
+    ``abort_request``; ours, :func:`hgcrawler.rendering.should_abort_request`, is
+    asked first)."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        super().__init__(crawler)
+        self.pacing = crawler.get_extension(HostPacing)
+        render = RenderConfig.from_settings(crawler.settings)
+        # an answer holds its host's place at most as long as a page may take
+        self.hold_timeout = (render.navigation_timeout_ms + render.wait_ms) / 1000 + 5
+        self.blocked: Any = self.abort_request  # type: ignore[has-type]
+        self.abort_request = self.abort_or_pace
+
+    async def download_request(self, request: Request) -> Response:
+        if request.meta.get("playwright"):
+            return await super().download_request(request)
+        return await paced_download(self.pacing, request, super().download_request)
+
+    async def abort_or_pace(self, browser_request: Any) -> bool:
+        """True: not sent (a blocked resource); else sent when its host's turn comes."""
+        if self.blocked is not None:
+            blocked = self.blocked(browser_request)
+            if inspect.isawaitable(blocked):
+                blocked = await blocked
+            if blocked:
+                return True
+        if self.pacing is not None:
+            await self.pacing.browser_request(
+                str(browser_request.url), _answered(browser_request), self.hold_timeout
+            )
+        return False
+
+
+async def _answered(browser_request: Any) -> None:
+    """Until the browser has the answer to ``browser_request`` (or it failed)."""
+    response = await browser_request.response()
+    if response is not None:
+        await response.finished()

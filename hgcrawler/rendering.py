@@ -28,7 +28,8 @@ from hgcrawler.text import fold
 
 logger = logging.getLogger(__name__)
 
-PLAYWRIGHT_HANDLER = "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler"
+#: scrapy-playwright's handler, each request on its host's turn (hgcrawler.pace)
+PLAYWRIGHT_HANDLER = "hgcrawler.browser.PacedPlaywrightDownloadHandler"
 CHROMIUM_ARGS = [
     "--blink-settings=imagesEnabled=false",  # no image is even requested
     "--disable-gpu",

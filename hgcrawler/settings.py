@@ -61,7 +61,15 @@ DOWNLOADER_MIDDLEWARES = {
     "hgcrawler.middlewares.BackoffRetryMiddleware": 550,
 }
 
+# every request sent on its host's turn, the browser's too (hgcrawler/pace.py)
+DOWNLOAD_HANDLERS = {
+    "http": "hgcrawler.pace.PacedHTTPDownloadHandler",
+    "https": "hgcrawler.pace.PacedHTTPDownloadHandler",
+}
+
 EXTENSIONS = {
+    # one pace per host for Scrapy's and the browser's requests
+    "hgcrawler.pace.HostPacing": 50,
     # the crawl session: opens the archive, records the crawl, judges how it went
     "hgcrawler.session.CrawlSession": 100,
     # after Scrapy's own extensions (order 0), so the final stats are complete

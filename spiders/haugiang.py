@@ -71,6 +71,7 @@ from hgcrawler.discovery import LinkFinder, PageLink, next_page, same_site
 from hgcrawler.extraction import NotAnArticle, extract_article
 from hgcrawler.items import ArticleItem
 from hgcrawler.middlewares import RedirectLoop
+from hgcrawler.pace import browser_slot
 from hgcrawler.plan import REJECTED_PAGE, CrawlPlan
 from hgcrawler.reasons import Reason, http_reason
 from hgcrawler.rendering import (
@@ -504,6 +505,8 @@ class HaugiangSpider(scrapy.Spider):
             dont_filter=True,
             priority=10 if check is not None and check.probe else 0,
             meta={
+                # the page's own requests keep its host's pace; this one sends nothing
+                "download_slot": browser_slot(page.item["url"]),
                 "playwright": True,
                 "playwright_include_page": True,
                 "playwright_page_goto_kwargs": {"wait_until": "domcontentloaded"},
