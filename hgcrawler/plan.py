@@ -59,7 +59,8 @@ class CrawlPlan:
     ``known_pages`` canonical URLs of non-article pages to their kind (or
     ``REJECTED_PAGE``), and
     ``due`` lists ``(article_id, url)`` of known articles to fetch again, the
-    longest unvisited first.
+    longest unvisited first, and ``live`` counts the site's articles not removed (the
+    base of a mass removal's share, :func:`hgcrawler.outcome.mass_removal`).
     """
 
     mode: str
@@ -67,3 +68,4 @@ class CrawlPlan:
     known_articles: dict[str, str] = field(default_factory=dict)
     known_pages: dict[str, str] = field(default_factory=dict)
     due: list[tuple[str, str]] = field(default_factory=list)
+    live: int = 0

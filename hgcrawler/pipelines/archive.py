@@ -131,6 +131,8 @@ class ArchivePipeline:
         self.add_record({**record, "type": "page"})
 
     def article_gone(self, record: dict[str, Any]) -> None:
+        # example URLs of a mass removal (hgcrawler.outcome.mass_removal)
+        self.session.tally.example("gone", str(record.get("url") or ""))
         self.add_record({**record, "type": "gone"})
 
     def page_rejected(self, record: dict[str, Any]) -> None:

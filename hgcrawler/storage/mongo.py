@@ -461,6 +461,7 @@ class MongoArchiveStore:
                     plan.known_articles.setdefault(canonical_url(url), article_id)
             if doc.get("removed_at") is not None:
                 continue
+            plan.live += 1
             last = doc.get("last_seen_at") or doc.get("first_seen_at") or now
             if mode != "full" and not policy.revisit_all:
                 born = doc.get("updated_on") or doc.get("first_seen_at") or now
