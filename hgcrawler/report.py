@@ -50,7 +50,9 @@ def build_report(
     top = reader.top(limit=top_n)
     growth = reader.growth(limit=top_n)
     changes = reader.changes(since)
-    removals = changes["removed"][:top_n]
+    # a mass removal is one event (its articles stay in ``changes["removed"]``)
+    removed_listed = [doc for doc in changes["removed"] if not doc.get("mass_removal")]
+    removals = removed_listed[:top_n]
     charts: dict[str, dict[str, Any]] = {}
 
     def views_of(rows: list[dict[str, Any]], name: str, title: str) -> None:
@@ -96,6 +98,8 @@ def build_report(
         "growth": growth,
         "changes": changes,
         "removals": removals,
+        "removed_listed": removed_listed,
+        "mass_removals": changes["mass_removals"],
         "charts": charts,
     }
 
