@@ -375,6 +375,56 @@ def test_every_url_moving_at_once_degrades_the_crawl_and_keeps_the_articles(
     db.client.close()
 
 
+def test_articles_removed_when_their_urls_moved_come_back_by_content_in_a_later_crawl(
+    mongo_uri: str, database: str, tmp_path: Path
+) -> None:
+    """A revisit crawl fetches only the known URLs, which all answer 404 since the
+    portal moved: everything is marked removed. The next full crawl finds the pages at
+    their new URLs and joins each into its removed article by its content."""
+    site = ReplicaSite(articles=ARTICLES, day=1, relocate_from_day=2)
+    with ReplicaServer(site) as server:
+        done, _ = crawled(site, server, mongo_uri, database, tmp_path)
+        assert done.returncode == 0, done.stdout
+        db = MongoClient(mongo_uri, tz_aware=True)[database]
+        known = {d["_id"]: d for d in db.articles.find({})}
+        site.set_day(2)
+        revisit = hgcrawler_crawl(
+            server.base_url, mongo_uri, database, tmp_path, "revisit",
+            "-s", "HGCRAWLER_REVISIT_ALL=1",
+        )  # fmt: skip
+        assert revisit.returncode == 1, revisit.stdout
+        record = db.crawls.find_one(sort=[("started_at", -1)])
+        assert record is not None and record["mass_removal"]["removed"] == len(known)
+        assert db.articles.count_documents({"removed_at": None}) == 0
+        site.set_day(3)
+        done, back = crawled(site, server, mongo_uri, database, tmp_path)
+        truths = {f"haugiang:{t.id}": t for t in site.live_articles()}
+    assert back["counts"]["moved"] >= len(known) - 8, done.stdout
+    unchanged = [
+        article_id
+        for article_id, doc in known.items()
+        if article_id in truths and truths[article_id].title == doc["title"]
+        and truths[article_id].updated_on == doc["updated_on"].date()
+    ]  # fmt: skip
+    assert len(unchanged) >= len(known) - 8  # two days of edits and deletions aside
+    for article_id in unchanged:
+        doc = db.articles.find_one({"_id": article_id})
+        assert doc is not None and doc["removed_at"] is None, article_id
+        assert doc["url"] == truths[article_id].absolute_url(server.base_url)
+        assert (doc["n"], doc["first_seen_at"]) == (
+            known[article_id]["n"],
+            known[article_id]["first_seen_at"],
+        )
+        assert known[article_id]["url"] in doc["old_urls"]
+        statuses = [o["status"] for o in observations(db, article_id=article_id)]
+        assert statuses == [200, 404, 200], article_id
+        move = db.moves.find_one({"article_id": article_id, "evidence": "content"})
+        assert move is not None, article_id
+        # its page at the new URL is no article of its own
+        assert db.articles.count_documents({"url": doc["url"]}) == 1
+    db.client.close()
+
+
 def test_a_server_answering_404_for_every_article_and_the_way_back(
     mongo_uri: str, database: str, tmp_path: Path
 ) -> None:
