@@ -9,6 +9,7 @@ crawl that finds the articles again brings them back as the same articles.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import subprocess
 import sys
@@ -303,6 +304,36 @@ def test_an_article_removed_by_mistake_comes_back_through_a_redirect(
     assert doc is not None and doc["removed_at"] is None and doc["url"] == new
     assert store.db.articles.count_documents({}) == 1
     assert len(observations(store.db, article_id=aid(old))) == 3
+
+
+def test_full_crawls_check_a_mass_removal_again_for_a_while(store: MongoArchiveStore) -> None:
+    urls = [f"{H}/tin-tuc/bai-{n}.html" for n in range(12)]
+    crawl(store, *(page(url, f"Bài {n}", at="2026-11-01T00:00Z") for n, url in enumerate(urls)))
+    # a routine removal: never fetched again
+    routine = store.begin_crawl("full", H)
+    an_hour_ago = (_now_datetime() - dt.timedelta(hours=1)).isoformat()
+    store.write_batch(routine, [gone(urls[0], urls[0], at=an_hour_ago)])
+    store.finish_crawl(routine, "finished", {}, [])
+    # a mass removal of the others
+    mass = store.begin_crawl("full", H)
+    store.write_batch(mass, [gone(url, url, at=_now()) for url in urls[1:]])
+    store.finish_crawl(mass, "degraded", {}, ["mass removal: …"], {"mass_removal": {"x": 1}})
+    now = _now_datetime()
+    plan = store.load_plan("full", now)
+    assert plan.live == 0
+    assert sorted(url for _, url in plan.due) == sorted(urls[1:])
+    assert plan.recheck == {aid(url) for url in urls[1:]}
+    assert store.load_plan("incremental", now).due == []  # thousands every two hours: no
+    later = store.load_plan("full", now + dt.timedelta(days=31))
+    assert later.due == [] and later.recheck == set()
+
+
+def _now_datetime() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(microsecond=0)
+
+
+def _now() -> str:
+    return _now_datetime().isoformat()
 
 
 # ------------------------------------------------------------------ real crawls

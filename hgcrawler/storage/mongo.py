@@ -472,6 +472,7 @@ class MongoArchiveStore:
             if removed_at is not None:
                 if doc.get("url") and _within(as_datetime(removed_at), recheck):
                     candidates.append((as_datetime(removed_at), article_id, doc["url"]))
+                    plan.recheck.add(article_id)
                 continue
             plan.live += 1
             last = doc.get("last_seen_at") or doc.get("first_seen_at") or now
