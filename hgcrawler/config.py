@@ -124,6 +124,10 @@ DEFAULTS: dict[str, Any] = {
     "HGCRAWLER_DEGRADED_THRESHOLD": 0.5,  # share of article pages lacking a field
     "HGCRAWLER_LAYOUT_CHANGE_SHARE": 0.1,  # share of known articles that stopped parsing
     "HGCRAWLER_FILL_DROP": 0.3,  # drop of a field's fill rate against recent crawls
+    # a crawl whose 404/410s would remove more of the site's live articles than this share
+    # (at least MIN_MASS_REMOVALS of them), or more than this count, is degraded
+    "HGCRAWLER_MASS_REMOVAL_SHARE": 0.2,
+    "HGCRAWLER_MASS_REMOVAL_COUNT": 50,
     "HGCRAWLER_STOP_TIMEOUT": 8.0,  # seconds from Ctrl-C/SIGTERM to a forced stop
     # reporting
     "HGCRAWLER_PROGRESS_INTERVAL": 0.0,  # seconds between progress lines on stderr; 0 = off
@@ -526,14 +530,29 @@ class OutcomeConfig:
     layout_change_share: float
     fill_drop: float
     stop_timeout: float
+    #: share of the site's live articles, and a count, whose removal by one crawl is
+    #: not believed routine (see :func:`hgcrawler.outcome.mass_removal`)
+    mass_removal_share: float = DEFAULTS["HGCRAWLER_MASS_REMOVAL_SHARE"]
+    mass_removal_count: int = DEFAULTS["HGCRAWLER_MASS_REMOVAL_COUNT"]
 
     @classmethod
-    def from_settings(cls, settings: SettingsSource) -> OutcomeConfig:
+    def from_settings(
+        cls, settings: SettingsSource, defaults: Mapping[str, Any] = DEFAULTS
+    ) -> OutcomeConfig:
+        """``defaults``: the site profile's values over :data:`DEFAULTS` (``[removals]``)."""
+        share = _float(settings, "HGCRAWLER_MASS_REMOVAL_SHARE", defaults=defaults)
+        if not 0.0 < share <= 1.0:
+            raise ConfigError(f"HGCRAWLER_MASS_REMOVAL_SHARE must be in (0, 1], got {share:g}")
+        count = _float(settings, "HGCRAWLER_MASS_REMOVAL_COUNT", 1, defaults=defaults)
+        if not count.is_integer():
+            raise ConfigError(f"HGCRAWLER_MASS_REMOVAL_COUNT must be a whole number, got {count:g}")
         return cls(
             degraded_threshold=_share(settings, "HGCRAWLER_DEGRADED_THRESHOLD"),
             layout_change_share=_share(settings, "HGCRAWLER_LAYOUT_CHANGE_SHARE"),
             fill_drop=_share(settings, "HGCRAWLER_FILL_DROP"),
             stop_timeout=_float(settings, "HGCRAWLER_STOP_TIMEOUT", 0.5),
+            mass_removal_share=share,
+            mass_removal_count=int(count),
         )
 
 
@@ -604,7 +623,7 @@ class HgcrawlerConfig:
             revisit=_revisit_policy(settings, site),
             retry=RetryConfig.from_settings(settings),
             warc=WarcConfig.from_settings(settings),
-            outcome=OutcomeConfig.from_settings(settings),
+            outcome=OutcomeConfig.from_settings(settings, defaults),
         )
 
     @property

@@ -15,7 +15,10 @@ fill rates of the last finished crawls, and returns the status, the problems
     share of the known article pages stopped parsing (``layout_changed``), or a
     field's fill rate dropped sharply against the last finished crawls, or more
     than ``HGCRAWLER_DEGRADED_THRESHOLD`` of the article pages lack the view
-    count, the date or the text.
+    count, the date or the text; or the crawl saw a *mass removal*
+    (:func:`mass_removal`): more of the site's live articles answered 404/410 than
+    ``HGCRAWLER_MASS_REMOVAL_SHARE`` of them or ``HGCRAWLER_MASS_REMOVAL_COUNT`` (a
+    mass removal also joins the problems of a failed or interrupted crawl).
 ``finished``
     none of the above.
 """
@@ -27,7 +30,7 @@ from typing import Any
 
 from hgcrawler.config import OutcomeConfig
 
-__all__ = ["FILL_FIELDS", "Inputs", "Verdict", "fill_rates", "judge"]
+__all__ = ["FILL_FIELDS", "Inputs", "MassRemoval", "Verdict", "fill_rates", "judge", "mass_removal"]
 
 #: The fields whose fill rate is watched from crawl to crawl.
 FILL_FIELDS = ("views", "updated_on", "author", "images", "body")
@@ -45,6 +48,8 @@ MIN_LAYOUT_CHANGES = 3
 MIN_FAILED_REQUESTS = 10
 #: ... nor a smaller share of the requests.
 FAILED_REQUESTS_SHARE = 0.5
+#: Removals below this count are never a mass removal by their share alone.
+MIN_MASS_REMOVALS = 10
 _NAMES = {"updated_on": "date", "views": "view count"}
 
 
@@ -77,6 +82,9 @@ class Inputs:
     spill_error: str | None = None
     journal_error: str | None = None
     history: list[dict[str, Any]] = field(default_factory=list)
+    live_articles: int = 0  # the site's articles not removed when the crawl started
+    gone: int = 0  # of them, those whose URL answered 404/410 in this crawl
+    removed: int = 0  # of those, the ones left marked removed (the others were found again)
 
 
 @dataclass
@@ -218,6 +226,68 @@ def _degradations(inputs: Inputs, rates: dict[str, float]) -> list[str]:
     return problems
 
 
+@dataclass(frozen=True)
+class MassRemoval:
+    """More of the site's live articles answered 404/410 in one crawl than is believed
+    routine.  ``gone``: how many; ``removed``: of them, those left marked removed (the
+    others were found again at other URLs in the same crawl)."""
+
+    gone: int
+    removed: int
+    live: int
+    share: float
+    examples: tuple[str, ...]
+
+    def record(self) -> dict[str, Any]:
+        """As kept in the crawl record (``mass_removal``): what reports group on."""
+        return {
+            "articles": self.gone,
+            "removed": self.removed,
+            "found_again": self.gone - self.removed,
+            "live": self.live,
+            "share": round(self.share, 4),
+            "examples": list(self.examples),
+        }
+
+    def problem(self, start_url: str, limits: OutcomeConfig) -> str:
+        share = f"{self.share:.0%} of the {self.live:,} live" if self.live else "of the"
+        found = self.gone - self.removed
+        outcome = f"{self.removed:,} are now marked removed" + (
+            f", {found:,} were found again at other URLs (moved)" if found else ""
+        )
+        examples = f" (e.g. {', '.join(self.examples)})" if self.examples else ""
+        return (
+            f"mass removal: {self.gone:,} articles ({share} articles) answered 404/410 in "
+            f"this crawl{examples}; {outcome}. A portal does not delete that much at once "
+            f"(limit: {limits.mass_removal_share:.0%} of the live articles or "
+            f"{limits.mass_removal_count:,}, HGCRAWLER_MASS_REMOVAL_SHARE/_COUNT): have its "
+            f"articles moved to new URLs, is its server answering 404 for every page, or is "
+            f"{start_url} the wrong site or start URL? An article found again (by URL, "
+            "redirect or content) comes back with its history; `hgcrawler query changes` "
+            "shows this crawl's removals as one event"
+        )
+
+
+def mass_removal(inputs: Inputs) -> MassRemoval | None:
+    """The crawl's removals when they are a mass removal, else None.
+
+    Counted over the live articles whose URL answered 404/410 (``gone``), also those
+    the crawl then found again at another URL: a portal moving every article at
+    once is as unusual as one deleting them.  A mass removal is more than
+    ``mass_removal_count`` of them, or more than ``mass_removal_share`` of the
+    site's live articles when they are at least :data:`MIN_MASS_REMOVALS` (a small
+    archive losing three of ten articles is not one)."""
+    limits = inputs.thresholds
+    gone, live = inputs.gone, max(inputs.live_articles, inputs.gone)
+    share = gone / live if live else 0.0
+    by_count = gone > limits.mass_removal_count
+    by_share = gone >= MIN_MASS_REMOVALS and share > limits.mass_removal_share
+    if not (by_count or by_share):
+        return None
+    examples = tuple(inputs.examples.get("gone") or ())
+    return MassRemoval(gone, min(inputs.removed, gone), live, share, examples)
+
+
 def judge(inputs: Inputs) -> Verdict:
     rates = fill_rates(inputs)
     extra: dict[str, Any] = {
@@ -225,6 +295,10 @@ def judge(inputs: Inputs) -> Verdict:
         "article_pages": inputs.article_pages,
         "article_records": inputs.article_records,
     }
+    mass = mass_removal(inputs)
+    if mass is not None:
+        extra["mass_removal"] = mass.record()
+    removals = [mass.problem(inputs.start_url, inputs.thresholds)] if mass else []
     notes: list[str] = []
     if inputs.collisions:
         notes.append(
@@ -244,13 +318,13 @@ def judge(inputs: Inputs) -> Verdict:
             f"interrupted by {how}: {stopped} after {inputs.pages} pages and "
             f"{inputs.stored} articles; the next crawl carries on"
         )
-        return Verdict("interrupted", [problem, *_failures(inputs), *notes], extra)
+        return Verdict("interrupted", [problem, *_failures(inputs), *removals, *notes], extra)
     failures = _failures(inputs)
     if inputs.close_reason not in ("finished", "shutdown"):
         failures.append(f"the crawl closed early: {inputs.close_reason}")
     if failures:
-        return Verdict("failed", failures + notes, extra)
-    degradations = _degradations(inputs, rates)
+        return Verdict("failed", failures + removals + notes, extra)
+    degradations = _degradations(inputs, rates) + removals
     if degradations:
         return Verdict("degraded", degradations + notes, extra)
     return Verdict("finished", notes, extra)

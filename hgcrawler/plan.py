@@ -59,7 +59,10 @@ class CrawlPlan:
     ``known_pages`` canonical URLs of non-article pages to their kind (or
     ``REJECTED_PAGE``), and
     ``due`` lists ``(article_id, url)`` of known articles to fetch again, the
-    longest unvisited first.
+    longest unvisited first, and ``live`` counts the site's articles not removed (the
+    base of a mass removal's share, :func:`hgcrawler.outcome.mass_removal`).
+    ``recheck`` holds the ids of removed articles in ``due``: a recent mass removal
+    marked them removed, and full crawls check them again.
     """
 
     mode: str
@@ -67,3 +70,5 @@ class CrawlPlan:
     known_articles: dict[str, str] = field(default_factory=dict)
     known_pages: dict[str, str] = field(default_factory=dict)
     due: list[tuple[str, str]] = field(default_factory=list)
+    live: int = 0
+    recheck: set[str] = field(default_factory=set)

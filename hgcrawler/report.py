@@ -53,7 +53,9 @@ def build_report(
     # a rate per day only over counts at least a day apart
     growth = reader.growth(limit=top_n, min_days=min_rate_days)
     changes = reader.changes(since)
-    removals = changes["removed"][:top_n]
+    # a mass removal is one event (its articles stay in ``changes["removed"]``)
+    removed_listed = [doc for doc in changes["removed"] if not doc.get("mass_removal")]
+    removals = removed_listed[:top_n]
     charts: dict[str, dict[str, Any]] = {}
 
     def views_of(rows: list[dict[str, Any]], name: str, title: str) -> None:
@@ -100,6 +102,8 @@ def build_report(
         "min_rate_days": min_rate_days,
         "changes": changes,
         "removals": removals,
+        "removed_listed": removed_listed,
+        "mass_removals": changes["mass_removals"],
         "charts": charts,
     }
 

@@ -453,4 +453,14 @@ class CrawlSession:
             journal_error=pipeline.journal_error if pipeline is not None else None,
             history=self.history,
             thresholds=self.config.outcome,
+            **self._removal_inputs(),
         )
+
+    def _removal_inputs(self) -> dict[str, int]:
+        """What a mass removal is judged on (:func:`hgcrawler.outcome.mass_removal`)."""
+        totals = self.writer.totals if self.writer is not None else None
+        return {
+            "live_articles": self.plan_loaded.live if self.plan_loaded is not None else 0,
+            "gone": totals.gone if totals is not None else 0,
+            "removed": totals.removed if totals is not None else 0,
+        }

@@ -67,6 +67,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="DATE, 7d, or last-crawl: what the last crawl found (default)",
     )
     changes.add_argument("-n", "--limit", type=int, default=20, help="rows per list (default 20)")
+    changes.add_argument(
+        "--all",
+        action="store_true",
+        help="list each article of a mass removal too (default: one line per such crawl)",
+    )
 
     search = sub.add_parser("search", help="accent-insensitive search over title and text")
     search.add_argument("text", nargs="+", metavar="TEXT", help="words, all must match")
@@ -282,6 +287,22 @@ def _since(reader: ArchiveReader, text: str) -> tuple[dt.datetime, str]:
     return started, f"the last crawl ({crawl['_id']}, {cell(crawl['started_at'])})"
 
 
+def mass_removal_line(event: dict[str, Any]) -> str:
+    """One line for a crawl's mass removal (``ArchiveReader.mass_removals``)."""
+    share = f" ({float(event.get('share') or 0):.0%} of {int(event.get('live') or 0):,} live)"
+    found = int(event.get("found_again") or 0)
+    still = int(event.get("still_removed") or 0)
+    parts = [
+        f"crawl {event['crawl_id']} ({event.get('site')}, {cell(event.get('started_at'))}): "
+        f"{int(event.get('articles') or 0):,} articles answered 404/410 at once{share} — "
+        f"{event.get('status')}",
+        f"{still:,} still marked removed",
+    ]
+    if found:
+        parts.append(f"{found:,} found again at other URLs in that crawl")
+    return "; ".join(parts)
+
+
 def _changes(reader: ArchiveReader, args: argparse.Namespace) -> None:
     since, label = _since(reader, args.since)
     found = reader.changes(since)
@@ -292,6 +313,17 @@ def _changes(reader: ArchiveReader, args: argparse.Namespace) -> None:
     for kind in ("new", "edited", "removed", "moved"):
         docs = found[kind]
         print(f"\n{kind.capitalize()}: {len(docs)}")
+        if kind == "removed" and found["mass_removals"]:
+            for event in found["mass_removals"]:
+                print(f"  mass removal: {mass_removal_line(event)}")
+            if not args.all:
+                grouped = len(docs)
+                docs = [doc for doc in docs if not doc.get("mass_removal")]
+                if grouped > len(docs):
+                    print(
+                        f"  ({grouped - len(docs):,} articles of a mass removal not listed: "
+                        "--all or --json lists them)"
+                    )
         if not docs:
             continue
         rows = []

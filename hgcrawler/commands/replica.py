@@ -110,6 +110,21 @@ def configure(parser: argparse.ArgumentParser) -> None:
         metavar="N",
         help="from day N every page is the 'Trang đang bảo trì' placeholder",
     )
+    parser.add_argument(
+        "--relocate-from-day",
+        type=int,
+        default=None,
+        metavar="N",
+        help="from day N every article moves to a new URL (/tin-bai/{code}.html, no id) "
+        "and every earlier URL answers 404",
+    )
+    parser.add_argument(
+        "--article-404-from-day",
+        type=int,
+        default=None,
+        metavar="N",
+        help="from day N every article page answers 404 (listings still link them)",
+    )
     parser.add_argument("--faults", action="store_true", help="serve the fault endpoints")
     parser.add_argument(
         "--drift",
@@ -130,6 +145,8 @@ _OPTIONS = (
     ("counter_break_day", "counter_endpoint_break_day", None),
     ("counter_break", "counter_break", "404"),
     ("maintenance_from_day", "maintenance_from_day", None),
+    ("relocate_from_day", "relocate_from_day", None),
+    ("article_404_from_day", "article_404_from_day", None),
     ("faults", "faults", False),
     ("drift", "drift", None),
 )

@@ -132,6 +132,11 @@ class ArchivePipeline:
         self.add_record({**record, "type": "page"})
 
     def article_gone(self, record: dict[str, Any]) -> None:
+        # example URLs of a mass removal (hgcrawler.outcome.mass_removal): of live
+        # articles, not of those an earlier mass removal marked removed (checked again)
+        plan = self.session.plan_loaded
+        if plan is None or str(record.get("article_id")) not in plan.recheck:
+            self.session.tally.example("gone", str(record.get("url") or ""))
         self.add_record({**record, "type": "gone"})
 
     def page_rejected(self, record: dict[str, Any]) -> None:

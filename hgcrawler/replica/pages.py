@@ -146,6 +146,9 @@ class PortalPages:
         slug = request.path.strip("/")
         if request.path == f"/{slug}/" and slug in self._category_slugs:
             return self.listing(request, self._category_slugs[slug])
+        relocated = self.site.relocated_id(request.path)
+        if relocated is not None:
+            return self.article(request, relocated)
         if self.site.url_scheme == "slugs":
             article_id = self.site.article_for_path(request.path)
             if article_id is not None:
@@ -192,7 +195,7 @@ class PortalPages:
     def article(self, request: Request, article_id: int) -> Response:
         site = self.site
         day = site.day
-        if not site.exists(article_id, day):
+        if not site.exists(article_id, day) or site.articles_answer_404(day):
             return self.not_found(request)
         view = site.view(article_id, day)
         truth = view.truth

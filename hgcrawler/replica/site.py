@@ -89,6 +89,9 @@ SLUG_FOLDER: Final = "/tin-tuc/"
 #: Folder of moved articles whose slug an editor shortened ("slugs" scheme).
 MOVED_SLUG_FOLDER: Final = "/bai-viet/"
 SLUG_PATH: Final = re.compile(r"^/tin-tuc/([a-z0-9-]+)\.html$")
+#: Where every article lives from ``relocate_from_day``: a new CMS's short letter code.
+RELOCATED_FOLDER: Final = "/tin-bai/"
+RELOCATED_PATH: Final = re.compile(r"^/tin-bai/([a-z]+)\.html$")
 
 #: Page templates: the portal as captured, after a redesign, another province's portal.
 THEMES: Final = ("classic", "redesign", "province2")
@@ -288,6 +291,8 @@ class ReplicaSite:
         counter_endpoint_break_day: int | None = None,
         counter_break: str = "404",
         maintenance_from_day: int | None = None,
+        relocate_from_day: int | None = None,
+        article_404_from_day: int | None = None,
     ) -> None:
         if not 1 <= articles < NEWEST_INITIAL_ID:
             raise ValueError(f"articles must be in 1..{NEWEST_INITIAL_ID - 1}, got {articles}")
@@ -305,6 +310,8 @@ class ReplicaSite:
             ("theme_from_day", theme_from_day),
             ("counter_endpoint_break_day", counter_endpoint_break_day),
             ("maintenance_from_day", maintenance_from_day),
+            ("relocate_from_day", relocate_from_day),
+            ("article_404_from_day", article_404_from_day),
         ):
             if value is not None and value < 1:
                 raise ValueError(f"{name} must be >= 1, got {value}")
@@ -329,6 +336,12 @@ class ReplicaSite:
         #: from this day every page is the "Trang đang bảo trì" placeholder
         self.maintenance_from_day = maintenance_from_day
         self._maintenance: bool | None = None
+        #: from this day every article lives at a new URL (``/tin-bai/{code}.html``, no id);
+        #: every earlier URL answers 404, as after a move to a new CMS
+        self.relocate_from_day = relocate_from_day
+        #: from this day every article page answers 404 (listings still link them), as a
+        #: misconfigured server does
+        self.article_404_from_day = article_404_from_day
         self.initial_articles = articles
         self.seed = seed
         self.first_id = NEWEST_INITIAL_ID - articles + 1
@@ -390,6 +403,39 @@ class ReplicaSite:
     def set_maintenance(self, on: bool | None) -> None:
         """Force the maintenance placeholder on or off; None follows ``maintenance_from_day``."""
         self._maintenance = on
+
+    def relocated(self, day: int | None = None) -> bool:
+        """Whether every article lives at its new URL on ``day`` (``relocate_from_day``)."""
+        day = self._day if day is None else day
+        return self.relocate_from_day is not None and day >= self.relocate_from_day
+
+    def articles_answer_404(self, day: int | None = None) -> bool:
+        """Whether every article page answers 404 on ``day`` (``article_404_from_day``)."""
+        day = self._day if day is None else day
+        return self.article_404_from_day is not None and day >= self.article_404_from_day
+
+    @staticmethod
+    def relocated_path(article_id: int) -> str:
+        """An article's URL from ``relocate_from_day``: its id as letters (``a`` is 0)."""
+        code = ""
+        number = article_id
+        while True:
+            number, digit = divmod(number, 26)
+            code = chr(ord("a") + digit) + code
+            if number == 0:
+                break
+        return f"{RELOCATED_FOLDER}{code}.html"
+
+    @staticmethod
+    def relocated_id(path: str) -> int | None:
+        """The article id a relocated URL names, or None for another path."""
+        match = RELOCATED_PATH.match(path)
+        if match is None:
+            return None
+        number = 0
+        for letter in match.group(1):
+            number = number * 26 + ord(letter) - ord("a")
+        return number
 
     def counter_handler(self, day: int | None = None) -> str:
         """The handler path counter.js calls on ``day`` (``counters="script"``)."""
@@ -847,6 +893,8 @@ class ReplicaSite:
         return base.title + suffixes[(len(kinds) - 1) % len(suffixes)]
 
     def url_on(self, article_id: int, state: DayState) -> str:
+        if self.relocated(state.day):
+            return self.relocated_path(article_id)
         base = self._base(article_id)
         if article_id not in state.moved:
             return base.url
@@ -884,7 +932,7 @@ class ReplicaSite:
         variant = base.variant
         if article_id in state.deleted:
             status = "deleted"
-        elif article_id in state.moved:
+        elif article_id in state.moved or self.relocated(day):
             status = "moved"
         else:
             status = "live"
@@ -919,7 +967,9 @@ class ReplicaSite:
             revision=1 + len(edits),
             variant=variant,
             malformed=variant.startswith("malformed"),
-            old_url_redirects=moved and self.old_url_redirects(article_id),
+            old_url_redirects=moved
+            and not self.relocated(day)
+            and self.old_url_redirects(article_id),
             updated_at=updated_at,
             counter_url=counter_url,
         )

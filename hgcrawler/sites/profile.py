@@ -23,6 +23,7 @@ from hgcrawler.urls import ArticleKeys, start_url_problem
 __all__ = [
     "NAME_PATTERN",
     "POLITENESS_SETTINGS",
+    "REMOVAL_SETTINGS",
     "REVISIT_SETTINGS",
     "Labels",
     "ProfileError",
@@ -40,6 +41,12 @@ REVISIT_SETTINGS = {
     "mid_hours": "HGCRAWLER_REVISIT_MID_HOURS",
     "old_days": "HGCRAWLER_REVISIT_OLD_DAYS",
     "old_interval_days": "HGCRAWLER_REVISIT_OLD_INTERVAL_DAYS",
+}
+
+#: ``[removals]`` keys and the setting each gives the default of (and its kind).
+REMOVAL_SETTINGS: dict[str, tuple[str, str]] = {
+    "mass_share": ("HGCRAWLER_MASS_REMOVAL_SHARE", "share"),
+    "mass_count": ("HGCRAWLER_MASS_REMOVAL_COUNT", "count"),
 }
 
 #: ``[politeness]`` keys, the Scrapy setting each sets for the site's crawl, and its kind.
@@ -100,6 +107,7 @@ class SiteProfile:
     labels: Labels = field(default_factory=Labels)
     revisit: Mapping[str, float] = field(default_factory=dict)
     politeness: Mapping[str, float | int | bool] = field(default_factory=dict)
+    removals: Mapping[str, float | int] = field(default_factory=dict)
     enabled: bool = True  # crawled by `hgcrawler crawl --all-sites`
     source: str = ""  # the file it was read from
 
@@ -112,6 +120,8 @@ class SiteProfile:
         }
         for key, value in self.revisit.items():
             values[REVISIT_SETTINGS[key]] = value
+        for key, value in self.removals.items():
+            values[REMOVAL_SETTINGS[key][0]] = value
         return values
 
     def scrapy_settings(self) -> dict[str, Any]:
@@ -200,6 +210,7 @@ TOP_KEYS = (
     "labels",
     "revisit",
     "politeness",
+    "removals",
 )
 
 
@@ -258,6 +269,13 @@ def parse_profile(data: Mapping[str, Any], source: str, *, stem: str | None = No
     politeness_values = {
         key: politeness.number(key, POLITENESS_SETTINGS[key][1]) for key in politeness.table
     }
+    removals = top.table_at("removals", tuple(REMOVAL_SETTINGS))
+    removal_values: dict[str, float | int] = {}
+    for key in removals.table:
+        value = removals.number(key, REMOVAL_SETTINGS[key][1])
+        if key == "mass_share" and not value:
+            raise removals.error(key, "must be above 0, got 0")
+        removal_values[key] = int(value) if REMOVAL_SETTINGS[key][1] == "count" else float(value)
     return SiteProfile(
         name=name,
         title=top.string("title", ""),
@@ -270,6 +288,7 @@ def parse_profile(data: Mapping[str, Any], source: str, *, stem: str | None = No
         ),
         revisit=revisit_values,
         politeness=politeness_values,
+        removals=removal_values,
         enabled=top.boolean("enabled", True),
         source=source,
     )

@@ -37,6 +37,9 @@ class BatchResult:
     changed: int = 0  # revisited with a different text (a new or reverted revision)
     moved: int = 0  # reached by a URL whose key differs from the stored one
     removed: int = 0  # known articles newly marked removed (404/410)
+    # live known articles whose URL answered 404/410: removed, or found again by a later
+    # record of the crawl (then ``removed`` no longer counts them); never taken back
+    gone: int = 0
     rejected: int = 0
     pages: int = 0
     duplicates: int = 0  # records for an article already observed in this crawl

@@ -73,6 +73,10 @@ logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 UTC = dt.UTC
+#: Articles a mass removal marked removed are fetched again by the full crawls of this
+#: many days after it: an article it removed by mistake comes back at its URL even
+#: when no listing links it any more (docs/reliability.md, "Mass removals").
+MASS_RECHECK_DAYS = 30
 
 TRANSIENT_ERRORS = (AutoReconnect, ConnectionFailure, NetworkTimeout)
 
@@ -190,6 +194,10 @@ class SiteState:
                 self.site,
             )
         return applied
+
+
+def _within(moment: dt.datetime, windows: Sequence[tuple[dt.datetime, dt.datetime]]) -> bool:
+    return any(start <= moment <= end for start, end in windows)
 
 
 class MongoArchiveStore:
@@ -454,13 +462,19 @@ class MongoArchiveStore:
             "first_seen_at": 1,
             "last_seen_at": 1,
         }
+        recheck = self._mass_removal_windows(now) if mode == "full" else []
         for doc in self._db.articles.find({"site": self.site}, fields):
             article_id = str(doc["_id"])
             for url in [doc.get("url"), *(doc.get("old_urls") or [])]:
                 if url:
                     plan.known_articles.setdefault(canonical_url(url), article_id)
-            if doc.get("removed_at") is not None:
+            removed_at = doc.get("removed_at")
+            if removed_at is not None:
+                if doc.get("url") and _within(as_datetime(removed_at), recheck):
+                    candidates.append((as_datetime(removed_at), article_id, doc["url"]))
+                    plan.recheck.add(article_id)
                 continue
+            plan.live += 1
             last = doc.get("last_seen_at") or doc.get("first_seen_at") or now
             if mode != "full" and not policy.revisit_all:
                 born = doc.get("updated_on") or doc.get("first_seen_at") or now
@@ -473,6 +487,20 @@ class MongoArchiveStore:
         for page in self._db.pages.find({"site": self.site}, {"kind": 1}):
             plan.known_pages[str(page["_id"])] = str(page.get("kind") or "other")
         return plan
+
+    def _mass_removal_windows(self, now: dt.datetime) -> list[tuple[dt.datetime, dt.datetime]]:
+        """When the site's crawls of the last ``MASS_RECHECK_DAYS`` that recorded a mass
+        removal ran (start to end): the articles they removed are checked again."""
+        since = now - dt.timedelta(days=MASS_RECHECK_DAYS)
+        fields = {"started_at": 1, "finished_at": 1, "mass_removal": 1}
+        windows = []
+        query = {"site": self.site, "started_at": {"$gte": since}}
+        for crawl in self._db.crawls.find(query, fields):
+            if crawl.get("mass_removal") and crawl.get("started_at") is not None:
+                start = as_datetime(crawl["started_at"]).replace(microsecond=0)
+                end = crawl.get("finished_at")
+                windows.append((start, as_datetime(end) if end is not None else now))
+        return windows
 
     # --- counter templates (hgcrawler.counters) -----------------------------
 

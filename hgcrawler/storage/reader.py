@@ -572,7 +572,12 @@ class ArchiveReader:
     def changes(self, since: dt.datetime, *, limit: int | None = None) -> dict[str, Any]:
         """Articles new, edited, removed and moved since ``since`` (UTC); each list holds
         article documents (``LIST_FIELDS``); edited ones carry ``revisions_since``, moved
-        ones ``moved_from``; ``counts`` says how many each list has in all."""
+        ones ``moved_from``; ``counts`` says how many each list has in all.
+
+        ``mass_removals``: the crawls since ``since`` that saw a mass removal
+        (:func:`hgcrawler.outcome.mass_removal`), each one event (see
+        :meth:`mass_removals`); a removed article of such a crawl carries its id as
+        ``mass_removal``."""
         articles = self.db[ARTICLES]
         new = list(self._each_site(ARTICLES, {"first_seen_at": {"$gte": since}}, LIST_FIELDS))
         new.sort(key=lambda d: str(d["_id"]))
@@ -603,10 +608,54 @@ class ArchiveReader:
         result: dict[str, Any] = {
             "since": since,
             "counts": {name: len(rows) for name, rows in lists.items()},
+            "mass_removals": self.mass_removals(since, removed),
         }
         for name, rows in lists.items():
             result[name] = rows[:limit] if limit else rows
         return result
+
+    def mass_removals(
+        self, since: dt.datetime, removed: list[dict[str, Any]]
+    ) -> list[dict[str, Any]]:
+        """The crawls since ``since`` whose removals were a mass removal, newest first:
+        ``crawl_id``, ``site``, ``status``, ``started_at``, ``finished_at``, the crawl's
+        figures (``articles`` that answered 404/410, ``removed``, ``found_again``,
+        ``live``, ``share``, ``examples``) and ``still_removed``: how many of the
+        ``removed`` documents it removed (each gets ``mass_removal``: the crawl's id)."""
+        # a crawl that removed something since ``since`` started at most a day before
+        window = {"started_at": {"$gte": since - dt.timedelta(days=1)}}
+        crawls = [
+            crawl
+            for crawl in self._each_site(
+                CRAWLS, window, {"site": 1, "status": 1, "started_at": 1, "finished_at": 1,
+                                 "mass_removal": 1}
+            )
+            if crawl.get("mass_removal")
+        ]  # fmt: skip
+        crawls.sort(key=lambda c: c["started_at"], reverse=True)
+        now = dt.datetime.now(UTC)
+        events = []
+        for crawl in crawls:
+            start, end = crawl["started_at"], crawl.get("finished_at") or now
+            start = start.replace(microsecond=0)  # fetch times are whole seconds
+            mine = 0
+            for doc in removed:
+                at = doc.get("removed_at")
+                if doc.get("site") == crawl.get("site") and at is not None and start <= at <= end:
+                    doc["mass_removal"] = crawl["_id"]
+                    mine += 1
+            events.append(
+                {
+                    "crawl_id": crawl["_id"],
+                    "site": crawl.get("site"),
+                    "status": crawl.get("status"),
+                    "started_at": crawl["started_at"],
+                    "finished_at": crawl.get("finished_at"),
+                    **crawl["mass_removal"],
+                    "still_removed": mine,
+                }
+            )
+        return events
 
     # --- search -------------------------------------------------------------------
 

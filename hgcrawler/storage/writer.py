@@ -801,6 +801,7 @@ class BatchWriter:
             changes["removed_at"] = fetched_at
             doc["removed_at"] = fetched_at
             self.result.removed += 1
+            self.result.gone += 1
             self.removed.append((article_id, doc.get("last_seen_at")))
         self.ops["articles"].append(UpdateOne({"_id": article_id}, {"$set": changes}))
         if doc.get("n") is not None:
