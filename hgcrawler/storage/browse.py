@@ -1,0 +1,408 @@
+"""Questions the browser (``hgcrawler serve``) asks of the archive, beside
+:class:`~hgcrawler.storage.reader.ArchiveReader`'s: a page of articles under any
+filter and sort, one article with everything known of it, a crawl with its rejected
+pages, the crawls of a period.  Everything here reads; nothing writes.
+
+The article list is answered from each site's series (one document per site, every
+article's count, category, date and flags by article number) and the postings
+lists, never by reading the articles: the filter and the sort run over those
+arrays, and only the page's rows are fetched, by ``(site, n)``.  Growth over a
+window reads one day snapshot per site (the counts as the window opened).  So a
+page costs the same whatever filter is chosen, at 50,000 articles as at 50.
+
+Every filter sent is one an index serves (``tests/test_query_plans.py``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from pymongo.errors import PyMongoError
+
+from hgcrawler.storage.postings import BLOCK, lookup, words_of
+from hgcrawler.storage.reader import LIST_FIELDS, ArchiveQueryError, ArchiveReader, snippet
+from hgcrawler.storage.schema import ARTICLES, CRAWLS, MOVES, REJECTS, REVISIONS
+from hgcrawler.storage.series import EDITED, MOVED, REMOVED, SiteSeries, day_before, seconds
+
+__all__ = [
+    "DATABASE_ERRORS",
+    "SORTS",
+    "STATES",
+    "ArticlePage",
+    "ArticleQuery",
+    "article_detail",
+    "browse_articles",
+    "capture_location",
+    "crawl_detail",
+    "crawls_between",
+]
+
+UTC = dt.UTC
+_ORIGIN = dt.date(2000, 1, 1)
+
+#: What a failing or lost database raises (so callers outside storage need no pymongo).
+DATABASE_ERRORS: tuple[type[Exception], ...] = (PyMongoError,)
+
+#: The states an article can be filtered on.
+STATES = ("live", "edited", "removed", "moved", "doubtful")
+#: The orders of the list: views, views gained in the window, the article's own date.
+SORTS = ("views", "growth", "date")
+#: Fields of a crawl shown in lists (never the fill rates).
+CRAWL_FIELDS = {
+    "site": 1,
+    "mode": 1,
+    "status": 1,
+    "started_at": 1,
+    "finished_at": 1,
+    "counts": 1,
+    "problems": 1,
+}
+
+
+def _day_number(day: dt.date) -> int:
+    """A date as the series counts days (``series._day_number``)."""
+    return (day - _ORIGIN).days + 1
+
+
+def _date_of(number: int) -> dt.date | None:
+    return _ORIGIN + dt.timedelta(days=number - 1) if number > 0 else None
+
+
+@dataclass(frozen=True)
+class ArticleQuery:
+    """What the article list shows: filters, order and page."""
+
+    text: str = ""
+    site: str | None = None
+    category: str | None = None
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None  # inclusive
+    state: str | None = None
+    sort: str = "views"
+    window_days: int = 30  # the growth window: the last N days
+    page: int = 1
+    per_page: int = 50
+
+    def __post_init__(self) -> None:
+        if self.state is not None and self.state not in STATES:
+            raise ArchiveQueryError(f"no state {self.state!r}; one of {', '.join(STATES)}")
+        if self.sort not in SORTS:
+            raise ArchiveQueryError(f"no order {self.sort!r}; one of {', '.join(SORTS)}")
+        if self.window_days < 1:
+            raise ArchiveQueryError("the growth window is at least one day")
+        if self.page < 1 or not 1 <= self.per_page <= 500:
+            raise ArchiveQueryError("pages are numbered from 1, of 1 to 500 rows")
+
+
+@dataclass
+class ArticlePage:
+    """One page of the article list."""
+
+    query: ArticleQuery
+    rows: list[dict[str, Any]]
+    total: int
+    sites: list[str]
+    categories: list[str]
+    window_since: dt.datetime | None = None
+    words: list[str] = field(default_factory=list)
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.query.per_page))
+
+
+def _doubtful(reader: ArchiveReader, site: str, series: SiteSeries) -> set[int]:
+    """Articles of ``site`` whose stored fields are in doubt: no page ever showed their
+    view count, or a degraded crawl found their page without fields it had shown (the
+    archive kept the last good values; ``layout_changed`` rejects)."""
+    doubtful = {n for n in range(len(series)) if series.exists(n) and series.views[n] < 0}
+    degraded = [
+        str(doc["_id"])
+        for doc in reader.db[CRAWLS].find({"status": "degraded"}, {"site": 1})
+        if doc.get("site") == site
+    ]
+    if degraded:
+        lost = {
+            str(doc["article_id"])
+            for doc in reader.db[REJECTS].find(
+                {"crawl_id": {"$in": degraded}}, {"article_id": 1, "reason": 1}
+            )
+            if doc.get("reason") == "layout_changed" and doc.get("article_id")
+        }
+        if lost:
+            for doc in reader.db[ARTICLES].find({"_id": {"$in": sorted(lost)}}, {"n": 1}):
+                if doc.get("n") is not None:
+                    doubtful.add(int(doc["n"]))
+    return doubtful
+
+
+def _state_test(state: str | None, series: SiteSeries, doubtful: set[int]) -> Any:
+    flags = series.flags
+    if state is None:
+        return lambda n: True
+    if state == "live":
+        return lambda n: not flags[n] & REMOVED
+    if state == "removed":
+        return lambda n: bool(flags[n] & REMOVED)
+    if state == "edited":
+        return lambda n: bool(flags[n] & EDITED)
+    if state == "moved":
+        return lambda n: bool(flags[n] & MOVED)
+    return lambda n: n in doubtful
+
+
+def browse_articles(
+    reader: ArchiveReader, query: ArticleQuery, *, now: dt.datetime | None = None
+) -> ArticlePage:
+    """A page of the articles matching ``query`` (see :class:`ArticleQuery`)."""
+    now = now or dt.datetime.now(UTC)
+    sites = reader.sites
+    if query.site is not None:
+        if query.site not in sites:
+            raise ArchiveQueryError(f"no site {query.site!r} in the archive")
+        sites = [query.site]
+    words = sorted(words_of(query.text)) if query.text.strip() else []
+    if query.text.strip() and not words:
+        raise ArchiveQueryError("nothing to search for (letters or digits)")
+    low = _day_number(query.date_from) if query.date_from else 1
+    high = _day_number(query.date_to) if query.date_to else 1 << 30
+    since = now - dt.timedelta(days=query.window_days)
+    categories: set[str] = set()
+    keyed: list[tuple[int, str, int]] = []  # (sort key, site, n)
+    gains: dict[tuple[str, int], int] = {}
+    for site in sites:
+        series = reader.series(site)
+        categories.update(c for c in series.categories[1:] if c)
+        length = len(series)
+        if not length:
+            continue
+        numbers: Sequence[int] = range(length)
+        if words:
+            blocks = length // BLOCK + 1
+            numbers = sorted(lookup(reader.db, site, "x", words, blocks))
+        code: int | None = None
+        if query.category:
+            if query.category not in series.categories:
+                continue
+            code = series.categories.index(query.category)
+        doubtful = _doubtful(reader, site, series) if query.state == "doubtful" else set()
+        state_ok = _state_test(query.state, series, doubtful)
+        updated, category = series.updated, series.category
+        chosen = [
+            n
+            for n in numbers
+            if n < length
+            and low <= updated[n] <= high
+            and (code is None or category[n] == code)
+            and state_ok(n)
+        ]
+        views = series.views
+        if query.sort == "views":
+            keyed.extend((-views[n], site, n) for n in chosen)
+        elif query.sort == "date":
+            keyed.extend((-updated[n], site, n) for n in chosen)
+        else:
+            start = day_before(reader.db, site, since)
+            opened = seconds(since)
+            for n in chosen:
+                last = views[n]
+                if last < 0:
+                    continue
+                before = start.views[n] if start is not None and n < len(start.views) else -1
+                if before < 0:  # first counted inside the window: from its first count
+                    if series.first_seen[n] < opened:
+                        continue
+                    before = series.first_views[n]
+                gains[(site, n)] = last - before
+                keyed.append((-(last - before), site, n))
+    keyed.sort()
+    total = len(keyed)
+    first = (query.page - 1) * query.per_page
+    page = keyed[first : first + query.per_page]
+    rows = _rows(reader, page, words)
+    for row in rows:
+        row["gained"] = gains.get((row["site"], row["n"]))
+    return ArticlePage(
+        query=query,
+        rows=rows,
+        total=total,
+        sites=reader.sites,
+        categories=sorted(categories),
+        window_since=since if query.sort == "growth" else None,
+        words=words,
+    )
+
+
+def _rows(
+    reader: ArchiveReader, page: list[tuple[int, str, int]], words: list[str]
+) -> list[dict[str, Any]]:
+    """The page's articles, in its order (fetched by ``(site, n)``, one query a site)."""
+    fields = {**LIST_FIELDS, "views_missing_reason": 1, "revision": 1}
+    if words:
+        fields.update(lede=1, body=1)
+    wanted: dict[str, list[int]] = {}
+    for _, site, n in page:
+        wanted.setdefault(site, []).append(n)
+    docs: dict[tuple[str, int], dict[str, Any]] = {}
+    for site, numbers in wanted.items():
+        series = reader.series(site)
+        for doc in reader.db[ARTICLES].find({"site": site, "n": {"$in": numbers}}, fields):
+            n = int(doc["n"])
+            doc["state"] = _state_names(series, n)
+            docs[(site, n)] = doc
+    rows = []
+    for _, site, n in page:
+        found = docs.get((site, n))
+        if found is None:
+            continue
+        doc = found
+        row = {key: doc.get(key) for key in LIST_FIELDS}
+        row.update(
+            article_id=str(doc["_id"]),
+            n=n,
+            state=doc["state"],
+            views_missing_reason=doc.get("views_missing_reason"),
+        )
+        if words:
+            body = doc.get("body")
+            text = "\n".join(
+                str(part)
+                for part in (
+                    doc.get("lede"),
+                    "\n\n".join(map(str, body)) if isinstance(body, list) else body,
+                )
+                if part
+            )
+            row["snippet"] = snippet(text, words)
+        rows.append(row)
+    return rows
+
+
+def _state_names(series: SiteSeries, n: int) -> list[str]:
+    flag = series.flags[n] if n < len(series.flags) else 0
+    names = ["removed" if flag & REMOVED else "live"]
+    if flag & EDITED:
+        names.append("edited")
+    if flag & MOVED:
+        names.append("moved")
+    return names
+
+
+# --- one article --------------------------------------------------------------------
+
+
+def article_detail(reader: ArchiveReader, ref: str) -> dict[str, Any]:
+    """An article as stored now (``article``: the whole document), its observations
+    oldest first (``observations``, as :meth:`ArchiveReader.view_series`), every
+    revision whole, oldest first (``revisions``), its moves (``moves``) and the crawls
+    that visited it (``crawls``: id → record fields)."""
+    doc = reader.find_article(ref)
+    article_id = str(doc["_id"])
+    revisions = sorted(
+        reader.db[REVISIONS].find({"article_id": article_id}),
+        key=lambda r: int(r.get("number") or 0),
+    )
+    moves = sorted(
+        reader.db[MOVES].find({"article_id": article_id}, {"_id": 0}),
+        key=lambda m: m.get("at") or dt.datetime.min.replace(tzinfo=UTC),
+    )
+    observations = reader.view_series(article_id)
+    crawl_ids = sorted({str(o["crawl_id"]) for o in observations if o.get("crawl_id")})
+    crawls = {
+        str(c["_id"]): c for c in reader.db[CRAWLS].find({"_id": {"$in": crawl_ids}}, CRAWL_FIELDS)
+    }
+    series = reader.series(str(doc.get("site")))
+    n = doc.get("n")
+    state = _state_names(series, int(n)) if isinstance(n, int) and n < len(series) else []
+    return {
+        "article": doc,
+        "state": state,
+        "observations": observations,
+        "revisions": revisions,
+        "moves": moves,
+        "crawls": crawls,
+    }
+
+
+def capture_location(
+    reader: ArchiveReader, article_id: str, crawl_id: str
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The observation of ``article_id`` made by ``crawl_id`` and its WARC location.
+    :class:`ArchiveQueryError` when that crawl did not visit it or kept no record."""
+    for entry in reader.view_series(article_id):
+        if entry.get("crawl_id") != crawl_id:
+            continue
+        location = entry.get("warc")
+        if not isinstance(location, dict) or not location.get("file"):
+            raise ArchiveQueryError(
+                f"crawl {crawl_id} kept no raw response of article {article_id}"
+            )
+        return entry, location
+    raise ArchiveQueryError(f"crawl {crawl_id!r} did not visit article {article_id!r}")
+
+
+# --- crawls ---------------------------------------------------------------------------
+
+
+def crawls_between(
+    reader: ArchiveReader, since: dt.datetime | None, until: dt.datetime | None = None
+) -> list[dict[str, Any]]:
+    """The crawls of the sites asked about started in ``[since, until)``, oldest first
+    (``CRAWL_FIELDS``, with ``crawl_id``)."""
+    window: dict[str, Any] = {}
+    if since is not None:
+        window["$gte"] = since
+    if until is not None:
+        window["$lt"] = until
+    found: list[dict[str, Any]] = []
+    for site in reader.sites:
+        query: dict[str, Any] = {"site": site}
+        if window:
+            query["started_at"] = window
+        found.extend(reader.db[CRAWLS].find(query, CRAWL_FIELDS))
+    for crawl in found:
+        crawl["crawl_id"] = str(crawl["_id"])
+    found.sort(key=lambda c: c.get("started_at") or dt.datetime.min.replace(tzinfo=UTC))
+    return found
+
+
+def crawl_detail(
+    reader: ArchiveReader,
+    crawl_id: str,
+    *,
+    reason: str | None = None,
+    limit: int = 100,
+    skip: int = 0,
+) -> dict[str, Any]:
+    """A crawl's record (``crawl``), its rejected pages (``rejects``: ``skip``/``limit``
+    of those with ``reason``, by time), how many of each reason (``reasons``) and how
+    many the page list holds (``total``)."""
+    found = reader.crawls_by_id([crawl_id])
+    crawl = found.get(crawl_id)
+    if crawl is None:
+        raise ArchiveQueryError(f"no crawl {crawl_id!r} in the archive")
+    fields = {
+        "url": 1, "reason": 1, "detail": 1, "fetched_at": 1, "status": 1, "excerpt": 1,
+        "article_id": 1, "lost": 1, "other_article": 1, "kept_as": 1,
+    }  # fmt: skip
+    rejects = list(reader.db[REJECTS].find({"crawl_id": crawl_id}, fields))
+    reasons: dict[str, int] = {}
+    for doc in rejects:
+        name = str(doc.get("reason") or "?")
+        reasons[name] = reasons.get(name, 0) + 1
+    chosen = [doc for doc in rejects if reason is None or doc.get("reason") == reason]
+    chosen.sort(key=lambda d: (d.get("fetched_at") or crawl.get("started_at"), str(d["_id"])))
+    return {
+        "crawl": crawl,
+        "rejects": chosen[skip : skip + limit],
+        "total": len(chosen),
+        "reasons": dict(sorted(reasons.items(), key=lambda item: (-item[1], item[0]))),
+    }
+
+
+def category_names(reader: ArchiveReader) -> list[str]:
+    """Every category of the sites asked about, sorted."""
+    return sorted({c for site in reader.sites for c in reader.series(site).categories[1:] if c})
