@@ -16,6 +16,7 @@ Every filter sent is one an index serves (``tests/test_query_plans.py``).
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -242,7 +243,7 @@ def _rows(
     """The page's articles, in its order (fetched by ``(site, n)``, one query a site)."""
     fields = {**LIST_FIELDS, "views_missing_reason": 1, "revision": 1}
     if words:
-        fields.update(lede=1, body=1)
+        fields.update(lede=1, body=1, search_text=1)
     wanted: dict[str, list[int]] = {}
     for _, site, n in page:
         wanted.setdefault(site, []).append(n)
@@ -259,6 +260,9 @@ def _rows(
         if found is None:
             continue
         doc = found
+        folded = str(doc.get("search_text") or "")
+        if words and not all(re.search(rf"\b{re.escape(w)}\b", folded) for w in words):
+            continue  # postings older than the text (a crawl that died before saving)
         row = {key: doc.get(key) for key in LIST_FIELDS}
         row.update(
             article_id=str(doc["_id"]),

@@ -1,0 +1,555 @@
+"""``hgcrawler serve``: the archive in a browser, read-only and safe with hostile content.
+
+The server is the real command (``python -m hgcrawler.cli serve --port 0`` in a
+subprocess); the browser is Debian's Chromium driven by Playwright.  Two archives:
+the replica crawled over four days (``tests/archive_fixture.py``), and one written
+through the store with hostile values (a title holding ``<script>``, ``javascript:``
+URLs, an ``onerror`` image in a caption, a raw page in the WARC whose script reaches
+for the parent).
+
+With ``HGCRAWLER_SCREENSHOTS=DIR`` the browser test saves its screenshots there
+(``docs/images/`` for the documentation).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import subprocess
+import sys
+import urllib.error
+import urllib.parse
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from hgcrawler.diffing import FIELDS, paragraphs
+from hgcrawler.storage import ArchiveReader, MongoArchiveStore
+from hgcrawler.storage.browse import ArticleQuery, browse_articles
+from hgcrawler.text import fold
+from tests.archive_fixture import DAYS, Archive, archive_for
+from tests.archive_view import aid
+from tests.conftest import MongoServer
+from tests.crawling import ROOT
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+SHOTS = os.environ.get("HGCRAWLER_SCREENSHOTS")
+browser_needed = pytest.mark.skipif(not CHROMIUM.exists(), reason="needs /usr/bin/chromium")
+
+
+@pytest.fixture(scope="module")
+def archive(mongo_server: MongoServer, tmp_path_factory: pytest.TempPathFactory) -> Archive:
+    """The replica crawled over four days (built once per session)."""
+    return archive_for(mongo_server, tmp_path_factory)
+
+
+# --- the server -------------------------------------------------------------------------
+
+
+@contextmanager
+def serving(*args: str) -> Iterator[str]:
+    """``hgcrawler serve --port 0 ARGS`` running; yields its base URL."""
+    command = [sys.executable, "-m", "hgcrawler.cli", "serve", "--port", "0", *args]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT
+    )
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        found = re.search(r"at (http://127\.0\.0\.1:\d+/)", line)
+        if not found:
+            process.kill()
+            _out, err = process.communicate(timeout=10)
+            pytest.fail(f"serve did not start: {line!r} {err}")
+        yield found.group(1)
+    finally:
+        if process.poll() is None:
+            process.terminate()
+            process.wait(timeout=10)
+
+
+def fetch(url: str, method: str = "GET") -> tuple[int, dict[str, str], bytes]:
+    request = urllib.request.Request(url, method=method)
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, dict(exc.headers), exc.read()
+
+
+def archive_args(archive: Archive) -> list[str]:
+    return [*archive.args(), "--data-dir", str(archive.data_dir)]
+
+
+# --- the browser --------------------------------------------------------------------------
+
+
+@dataclass
+class Watch:
+    """What the browser reported while the test clicked."""
+
+    errors: list[str] = field(default_factory=list)  # console errors of the application
+    frame_messages: list[str] = field(default_factory=list)  # from archived pages
+    dialogs: list[str] = field(default_factory=list)
+
+
+@contextmanager
+def browser_page() -> Iterator[tuple[Any, Watch]]:
+    from playwright.sync_api import sync_playwright
+
+    watch = Watch()
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+
+            def console(message: Any) -> None:
+                where = str(message.location.get("url") or "")
+                if message.type != "error":
+                    return
+                if "/raw?" in where or "sandboxed" in message.text:
+                    watch.frame_messages.append(message.text)
+                else:
+                    watch.errors.append(f"{message.text} ({where})")
+
+            def dialog(d: Any) -> None:
+                watch.dialogs.append(d.message)
+                d.dismiss()
+
+            page.on("console", console)
+            page.on("pageerror", lambda exc: watch.errors.append(f"page error: {exc}"))
+            page.on("dialog", dialog)
+            yield page, watch
+        finally:
+            browser.close()
+
+
+def shot(page: Any, name: str, *, full_page: bool = False) -> None:
+    if SHOTS:
+        Path(SHOTS).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(SHOTS) / name), full_page=full_page)
+
+
+# --- the server's rules, without a browser ----------------------------------------------
+
+
+def test_serve_is_read_only_and_sets_its_policies(archive: Archive) -> None:
+    db = archive.db()
+    observation = db.observations.find_one({"obs.warc": {"$ne": None}})
+    db.client.close()
+    assert observation is not None
+    entry = next(e for e in observation["obs"] if e.get("warc"))
+    with serving(*archive_args(archive)) as base:
+        status, headers, body = fetch(base)
+        assert status == 200
+        policy = headers["Content-Security-Policy"]
+        assert "script-src 'self'" in policy and "default-src 'none'" in policy
+        assert "unsafe-inline" not in policy.split("style-src")[0]
+        assert headers["X-Content-Type-Options"] == "nosniff"
+        assert b"Overview" in body
+        for method in ("POST", "PUT", "DELETE", "PATCH", "OPTIONS"):
+            status, headers, _ = fetch(base + "articles", method)
+            assert status == 405, method
+            assert headers.get("Allow") == "GET, HEAD"
+        assert fetch(base + "articles", "HEAD")[0] == 200
+        assert fetch(base + "nothing-here")[0] == 404
+        assert fetch(base + "articles?sort=bogus")[0] == 400
+        assert fetch(base + "article?id=haugiang:987654")[0] == 404
+
+        query = urllib.parse.urlencode({"id": observation["article_id"], "crawl": entry["crawl"]})
+        status, headers, body = fetch(f"{base}raw?{query}")
+        assert status == 200
+        raw_policy = headers["Content-Security-Policy"]
+        assert raw_policy.startswith("sandbox;") and "allow-same-origin" not in raw_policy
+        assert "script-src" not in raw_policy and "default-src 'none'" in raw_policy
+        assert headers["Content-Type"].startswith("text/html")
+        assert b"<html" in body.lower()
+
+
+def test_serve_refuses_bad_options_and_warns_off_loopback(
+    archive: Archive, mongo_server: MongoServer
+) -> None:
+    base = [sys.executable, "-m", "hgcrawler.cli", "serve"]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run(
+        [*base, "--port", "70000", *archive_args(archive)],
+        capture_output=True, text=True, env=env, cwd=ROOT, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 2 and "the port must be 0-65535" in done.stderr
+    done = subprocess.run(
+        [*base, "--site", "nowhere", *archive_args(archive)],
+        capture_output=True, text=True, env=env, cwd=ROOT, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 1 and "no site 'nowhere'" in done.stderr
+    port = mongo_server.uri.split(":")[2].split("/")[0]
+    secret_uri = f"mongodb://reader:s3cr3t-pw@127.0.0.1:{port}/?directConnection=true"
+    done = subprocess.run(
+        [*base, "--mongo-uri", secret_uri, "--database", archive.database, "--port", "1"],
+        capture_output=True, text=True, env=env, cwd=ROOT, timeout=60,
+    )  # fmt: skip
+    assert "s3cr3t" not in done.stdout + done.stderr
+
+    process = subprocess.Popen(
+        [*base, "--host", "0.0.0.0", "--port", "0", *archive_args(archive)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT,
+    )  # fmt: skip
+    try:
+        assert process.stdout is not None and process.stderr is not None
+        line = process.stdout.readline()
+        assert "at http://0.0.0.0:" in line
+        warning = process.stderr.readline()
+        assert "WARNING" in warning and "no login" in warning
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+# --- the article list, against the archive ----------------------------------------------
+
+
+def test_article_list_filters_sorts_and_pages_as_the_archive_says(archive: Archive) -> None:
+    db = archive.db()
+    reader = ArchiveReader(db)
+    articles = list(db.articles.find({}, {"views": 1, "removed_at": 1, "revision_count": 1,
+                                          "category": 1, "old_urls": 1, "title": 1}))  # fmt: skip
+    everything = browse_articles(reader, ArticleQuery(per_page=500))
+    assert everything.total == len(articles)
+    views = [row["views"] if row["views"] is not None else -1 for row in everything.rows]
+    assert views == sorted(views, reverse=True)
+
+    removed = browse_articles(reader, ArticleQuery(state="removed", per_page=500))
+    assert {r["article_id"] for r in removed.rows} == {
+        d["_id"] for d in articles if d.get("removed_at")
+    }
+    truth = archive.truth[DAYS]
+    deleted = {aid(k) for k, t in truth.items() if t.status == "deleted" and not t.malformed}
+    assert deleted and deleted <= {r["article_id"] for r in removed.rows}
+    edited = browse_articles(reader, ArticleQuery(state="edited", per_page=500))
+    assert {r["article_id"] for r in edited.rows} == {
+        d["_id"] for d in articles if (d.get("revision_count") or 1) > 1
+    }
+    live = browse_articles(reader, ArticleQuery(state="live", per_page=500))
+    assert live.total + removed.total == everything.total
+
+    category = articles[0]["category"]
+    in_category = browse_articles(reader, ArticleQuery(category=category, per_page=500))
+    assert in_category.total == sum(d.get("category") == category for d in articles)
+
+    # paging: the pages together are the whole list, in order, none twice
+    paged = [
+        row["article_id"]
+        for page in range(1, 5)
+        for row in browse_articles(reader, ArticleQuery(per_page=17, page=page)).rows
+    ]
+    assert paged == [row["article_id"] for row in everything.rows][: len(paged)]
+
+    # words: accents and case ignored; every row holds them
+    title = next(d["title"] for d in articles if d.get("title") and len(d["title"].split()) > 3)
+    word = max(re.findall(r"\w+", title), key=len)
+    plain = fold(word)
+    found = browse_articles(reader, ArticleQuery(text=plain.upper(), per_page=500))
+    assert found.total >= 1
+    assert all(plain in fold(row["title"] + " " + row.get("snippet", "")) for row in found.rows)
+
+    dates = browse_articles(reader, ArticleQuery(sort="date", per_page=500))
+    days = [row["updated_on"] for row in dates.rows]
+    assert days == sorted(days, reverse=True)
+    growth = browse_articles(reader, ArticleQuery(sort="growth", window_days=3650, per_page=500))
+    gained = [row["gained"] for row in growth.rows]
+    assert gained and gained == sorted(gained, reverse=True) and max(gained) > 0
+    db.client.close()
+
+
+# --- the main paths, in Chromium ---------------------------------------------------------
+
+
+@pytest.mark.browser
+@browser_needed
+def test_main_paths_in_chromium(archive: Archive) -> None:
+    db = archive.db()
+    edited = db.revisions.find_one({"number": 2})
+    assert edited is not None, "the replica's four days edit some article"
+    first = db.revisions.find_one({"article_id": edited["article_id"], "number": 1})
+    article = db.articles.find_one({"_id": edited["article_id"]})
+    assert first is not None and article is not None
+    observations = sorted(
+        (e for b in db.observations.find({"article_id": article["_id"]}) for e in b["obs"]),
+        key=lambda e: e["at"],
+    )
+    db.client.close()
+    word = max(re.findall(r"\w+", article["title"]), key=len)
+
+    with serving(*archive_args(archive)) as base, browser_page() as (page, watch):
+        page.goto(base)
+        page.wait_for_selector("#chart-site-1 canvas")
+        assert (
+            page.locator("[data-key=articles]").first.inner_text() == f"{len(truth_ids(archive)):,}"
+        )
+        crawls = page.locator("#timeline .tl-crawl")
+        assert crawls.count() == DAYS
+        assert page.locator("#timeline .tl-crawl.status-finished").count() >= 1
+        shot(page, "serve-overview.png", full_page=True)
+
+        # the overview's crawl: one click away
+        crawls.first.click()
+        page.wait_for_selector("#summary")
+        assert "Crawl" in page.inner_text("h1")
+        assert page.locator("#problems").count() == 1
+        shot(page, "serve-crawl.png")
+
+        # search, accents ignored, from the header's box
+        page.fill("header input[name=q]", fold(word))
+        page.press("header input[name=q]", "Enter")
+        page.wait_for_selector("#articles")
+        assert article["title"] in page.inner_text("#articles")
+
+        # filters: the edited ones, sorted by date
+        page.goto(base + "articles")
+        page.select_option("select[name=state]", "edited")
+        page.select_option("select[name=sort]", "date")
+        page.click("#filters button")
+        page.wait_for_url(re.compile(r"state=edited"))
+        assert page.locator("#articles tbody tr .tag-edited").count() >= 1
+        shot(page, "serve-articles.png")
+        page.get_by_role("link", name=article["title"], exact=True).first.click()
+
+        # the article: chart drawn with a point per visit, the diff shown
+        page.wait_for_selector("#views-chart canvas")
+        assert page.inner_text("#article-title") == article["title"]
+        assert page.get_attribute("#views-chart", "data-points") == str(len(observations))
+        drawn = page.evaluate(
+            "() => { const u = window.hgcrawlerCharts[0]; const c = u.ctx.canvas;"
+            " const d = u.ctx.getImageData(0, 0, c.width, c.height).data; let ink = 0;"
+            " for (let i = 3; i < d.length; i += 4) if (d[i] > 0) ink++;"
+            " return {views: u.data[1], ink: ink}; }"
+        )
+        assert drawn["views"] == [e.get("views") for e in observations]
+        assert drawn["ink"] > 2000
+        diff = page.locator("#revision-2 table.diff")
+        assert diff.count() == 1
+        inserted = " ".join(diff.locator("ins").all_inner_texts())
+        deleted = " ".join(diff.locator("del").all_inner_texts())
+        assert inserted or deleted
+        fields = diff.locator("th").all_inner_texts()
+        changed = [f for f in FIELDS if revision_text(first, f) != revision_text(edited, f)]
+        assert [f for f in fields if f] == changed
+        old_words = {w for f in FIELDS for w in revision_text(first, f).split()}
+        new_words = {w for f in FIELDS for w in revision_text(edited, f).split()}
+        assert set(deleted.split()) <= old_words
+        assert set(inserted.split()) <= new_words
+        page.locator("#revision-2").scroll_into_view_if_needed()
+        shot(page, "serve-article.png", full_page=True)
+
+        # a capture replayed: the raw page in its frame, its time stated
+        page.locator("#captures a.replay-link").first.click()
+        page.wait_for_selector("#replay-frame")
+        stated = page.inner_text("#capture-time")
+        latest = observations[-1]["at"].astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+        assert latest in stated
+        frame = page.frame_locator("#replay-frame")
+        frame.locator("body").wait_for()
+        assert article["title"] in frame.locator("body").inner_text()
+        assert page.get_attribute("#replay-frame", "sandbox") == ""
+        shot(page, "serve-replay.png")
+
+    assert watch.dialogs == []
+    assert watch.errors == []
+
+
+def revision_text(revision: dict[str, Any], name: str) -> str:
+    """A field of a stored revision as words (dates as ISO days, images as src and caption)."""
+    value = revision.get(name)
+    if name == "body":
+        return " ".join(paragraphs(value))
+    if name == "images":
+        return " ".join(f"{i.get('src')} — {i.get('caption')}" for i in value or [])
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat()
+    return "" if value is None else str(value)
+
+
+def truth_ids(archive: Archive) -> set[str]:
+    return {k for k, t in archive.truth[DAYS].items() if not t.malformed}
+
+
+# --- hostile content ------------------------------------------------------------------------
+
+
+HOSTILE_TITLE = '<script>alert("title")</script>Tin <b>độc</b> "><img src=x onerror=alert(1)>'
+HOSTILE_CAPTION = "<img src=x onerror=alert('caption')>"
+HOSTILE_URL = "javascript:alert('url')"
+RAW_PAGE = """<!doctype html><html><head><title>Archived</title>
+<script>
+  try { parent.document.title = 'PWNED'; } catch (e) {}
+  try { top.document.body.innerHTML = 'PWNED'; } catch (e) {}
+  try { window.parent.localStorage.setItem('pwned', '1'); } catch (e) {}
+  alert('raw page script');
+</script></head>
+<body onload="alert('onload')"><h1 id="archived">Bài viết lưu trữ</h1>
+<p><a id="js-link" href="javascript:alert('raw link')">a javascript: link</a></p>
+<img src="x" onerror="alert('raw onerror')">
+<form action="/articles" method="post"><button id="post-it">post</button></form>
+</body></html>"""
+
+
+@dataclass
+class Hostile:
+    args: list[str]
+    article_id: str
+    crawl_id: str
+
+
+@pytest.fixture(scope="module")
+def hostile(
+    mongo_server: MongoServer, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Hostile]:
+    """An archive written through the store whose values are hostile."""
+    from scrapy.http import HtmlResponse, Request
+
+    from hgcrawler.warc import RotatingWarcWriter, response_records
+    from tests.test_storage import article as article_record
+
+    data_dir = tmp_path_factory.mktemp("hostile")
+    database = f"test_hostile_{uuid.uuid4().hex[:8]}"
+    store = MongoArchiveStore(mongo_server.uri, database, write_retries=1)
+    store.ensure_indexes()
+    crawl_id = store.begin_crawl("full", "https://haugiang.dcs.vn/")
+    url = "https://haugiang.dcs.vn/tin/bai-doc-4321.html"
+    writer = RotatingWarcWriter(
+        data_dir / "warc" / crawl_id, f"hgcrawler-{crawl_id}", 10**8, relative_to=data_dir
+    )
+    request = Request(url)
+    response = HtmlResponse(
+        url, body=RAW_PAGE.encode(), headers={"Content-Type": "text/html; charset=utf-8"},
+        request=request,
+    )  # fmt: skip
+    locations = writer.write(
+        list(response_records(writer.builder, request, response, dt.datetime.now(dt.UTC)))
+    )
+    writer.close()
+    record = article_record(
+        url=url,
+        requested_url=url,
+        fetched_at=dt.datetime.now(dt.UTC).isoformat(),
+        title=HOSTILE_TITLE,
+        category="<svg onload=alert('category')>",
+        author='"><script>alert("author")</script>',
+        lede="Xem <a href=\"javascript:alert('lede')\">đây</a>",
+        body="javascript:alert('body')\n\n<iframe src=javascript:alert('body2')></iframe>",
+        images=[{"src": "javascript:alert('src')", "caption": HOSTILE_CAPTION}],
+        warc=locations[1],
+    )
+    reject = {
+        "type": "reject", "url": "https://haugiang.dcs.vn/tin/hong.html", "reason": "not_parsable",
+        "detail": "<img src=x onerror=alert('detail')>", "status": 200,
+        "fetched_at": dt.datetime.now(dt.UTC).isoformat(),
+        "excerpt": "<script>alert('excerpt')</script><b>bold</b>",
+    }  # fmt: skip
+    store.write_batch(crawl_id, [record, reject])
+    store.finish_crawl(crawl_id, "degraded", {"pages": 2}, ["<script>alert('problem')</script>"])
+    article_id = store.db.articles.find_one({}, {"_id": 1})["_id"]
+    # a URL no crawl would store, as another tool writing the schema might
+    store.db.articles.update_one({"_id": article_id}, {"$set": {"url": HOSTILE_URL}})
+    store.db.moves.insert_one(
+        {"_id": f"{article_id}@{crawl_id}:x", "site": "haugiang", "article_id": article_id,
+         "from_url": "javascript:alert('move')", "to_url": HOSTILE_URL, "evidence": "<i>id</i>",
+         "crawl_id": crawl_id, "at": dt.datetime.now(dt.UTC)}
+    )  # fmt: skip
+    store.close()
+    try:
+        yield Hostile(
+            args=["--mongo-uri", mongo_server.uri, "--database", database,
+                  "--data-dir", str(data_dir)],
+            article_id=str(article_id),
+            crawl_id=crawl_id,
+        )  # fmt: skip
+    finally:
+        from pymongo import MongoClient
+
+        client: MongoClient[dict[str, Any]] = MongoClient(mongo_server.uri)
+        client.drop_database(database)
+        client.close()
+
+
+INJECTED = (
+    "() => ({scripts: [...document.scripts]"
+    ".filter(s => !s.src && s.type !== 'application/json').length,"
+    " images: document.images.length, title: document.title,"
+    " svgs: document.querySelectorAll('svg').length,"
+    " iframes: [...document.querySelectorAll('iframe')].map(f => f.id),"
+    " jsLinks: [...document.links].filter(a => !/^https?:/.test(a.href)).length,"
+    " pwned: window.localStorage.getItem('pwned')})"
+)
+
+
+@pytest.mark.browser
+@browser_needed
+def test_hostile_content_is_harmless_in_chromium(hostile: Hostile) -> None:
+    with serving(*hostile.args) as base, browser_page() as (page, watch):
+        query = urllib.parse.urlencode({"id": hostile.article_id})
+        pages = [
+            base,
+            base + "articles",
+            base + "articles?q=tin+doc",
+            f"{base}article?{query}",
+            f"{base}crawl/{hostile.crawl_id}",
+        ]
+        for url in pages:
+            page.goto(url)
+            found = page.evaluate(INJECTED)
+            assert (found["scripts"], found["images"], found["svgs"]) == (0, 0, 0), (url, found)
+            assert found["iframes"] == [] and found["jsLinks"] == 0, (url, found)
+            assert found["pwned"] is None
+        # the values are there, as text
+        page.goto(f"{base}article?{query}")
+        assert page.inner_text("#article-title") == HOSTILE_TITLE
+        assert HOSTILE_CAPTION in page.inner_text("#fields")
+        assert HOSTILE_URL in page.inner_text("#fields")
+        page.goto(f"{base}crawl/{hostile.crawl_id}")
+        page.locator("details.reject summary").first.click()
+        assert "<script>alert('excerpt')</script>" in page.inner_text("pre.excerpt")
+        assert "<script>alert('problem')</script>" in page.inner_text("ul.problems")
+
+        # the raw page: framed, sandboxed, its scripts never run, the parent untouched
+        capture = urllib.parse.urlencode({"id": hostile.article_id, "crawl": hostile.crawl_id})
+        page.goto(f"{base}replay?{capture}")
+        title = page.title()
+        frame = page.frame_locator("#replay-frame")
+        assert frame.locator("#archived").inner_text() == "Bài viết lưu trữ"
+        frame.locator("#js-link").click()
+        frame.locator("#post-it").click()
+        page.wait_for_timeout(500)
+        assert page.title() == title and "PWNED" not in page.content()
+        assert page.evaluate(INJECTED)["pwned"] is None
+        shot(page, "serve-replay-hostile.png")
+
+        # the raw route opened on its own is sandboxed by its own policy
+        page.goto(f"{base}raw?{capture}")
+        page.wait_for_timeout(300)
+        assert page.evaluate("() => window.origin") == "null"
+        assert (
+            page.evaluate(
+                "() => { try { return localStorage.length; } catch (e) { return 'denied'; } }"
+            )
+            == "denied"
+        )
+
+    assert watch.dialogs == []
+    assert watch.errors == []
+    assert watch.frame_messages, "the archived page's scripts were refused, and said so"
