@@ -72,10 +72,13 @@ def _required(name: str) -> str:
 
 @pages.get("/")
 def overview() -> str:
-    days = _int("days", 30, 0, 100_000)
+    days = _int("days", 30, 1, 100_000)
     if days not in PERIODS:
         abort(400, f"days must be one of {', '.join(map(str, PERIODS))}")
-    return render_template("overview.html", **overview_page(reader(), days=days, now=_now()))
+    day = _date("until")
+    until = dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC) if day else None
+    context = overview_page(reader(), days=days, until=until, now=_now())
+    return render_template("overview.html", **context)
 
 
 @pages.get("/articles")

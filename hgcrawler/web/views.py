@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from hgcrawler.storage.browse import (
+    TIMELINE_FIELDS,
     ArticleQuery,
     article_detail,
     browse_articles,
@@ -34,8 +35,10 @@ __all__ = [
 UTC = dt.UTC
 #: How a crawl ended, in the order the legend shows them.
 OUTCOMES = ("finished", "degraded", "failed", "interrupted", "running")
-#: The periods the overview's crawl timeline can show (days; 0: every crawl).
-PERIODS = (7, 30, 90, 365, 0)
+#: The periods the overview's crawl timeline can show (days), each paged back in time:
+#: at nine crawls a day, 30 days are 270 crawls, 30 ms to read (90 days took 100 ms,
+#: and the page 300 ms on a loaded machine: ``docs/performance.md``).
+PERIODS = (7, 30)
 
 
 def _epoch(moment: Any) -> float | None:
@@ -49,9 +52,11 @@ def _epoch(moment: Any) -> float | None:
 # --- overview -------------------------------------------------------------------------
 
 
-def overview_page(reader: ArchiveReader, *, days: int, now: dt.datetime) -> dict[str, Any]:
-    """Per site: its counts now and its totals over time; the crawls of the last ``days``
-    days (0: all) as a timeline, each with its outcome and problems."""
+def overview_page(
+    reader: ArchiveReader, *, days: int, until: dt.datetime | None, now: dt.datetime
+) -> dict[str, Any]:
+    """Per site: its counts now and its totals over time; the crawls of the ``days`` days
+    before ``until`` (default: now) as a timeline, each with its outcome and problems."""
     reader.check()
     sites = []
     for site in reader.sites:
@@ -68,8 +73,9 @@ def overview_page(reader: ArchiveReader, *, days: int, now: dt.datetime) -> dict
         chart["t"].append(_epoch(row["day"]))
         chart["views"].append(row["views"])
         chart["articles"].append(row["articles"])
-    since = now - dt.timedelta(days=days) if days else None
-    crawls = crawls_between(reader, since)
+    end = until or now
+    since = end - dt.timedelta(days=days)
+    crawls = crawls_between(reader, since, until, TIMELINE_FIELDS)
     timeline: list[dict[str, Any]] = []
     for crawl in crawls:
         started = crawl.get("started_at")
@@ -93,6 +99,11 @@ def overview_page(reader: ArchiveReader, *, days: int, now: dt.datetime) -> dict
         "troubled": troubled,
         "days": days,
         "periods": PERIODS,
+        "since": since,
+        "until": until,
+        "earlier": since.date().isoformat(),
+        "later": (end + dt.timedelta(days=days)).date().isoformat() if until else None,
+        "later_is_now": until is not None and end + dt.timedelta(days=days) >= now,
     }
 
 
