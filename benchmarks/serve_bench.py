@@ -102,7 +102,8 @@ def bench_serve(
         app = create_app(db, root, archive_label="benchmark")
         app.testing = True
         http = app.test_client()
-        rows = []
+        rows: list[dict[str, Any]] = []
+        slowest = 0.0
         for name, path in pages_to_time(
             str(summary["sample_article"]), str(full["_id"]), category, word, end
         ):
@@ -112,10 +113,10 @@ def bench_serve(
             timing = _time(lambda path=path: http.get(path), runs)  # type: ignore[misc]
             row = {"page": name, "path": path, "bytes": len(response.data), **timing}
             rows.append(row)
+            slowest = max(slowest, timing["max_ms"])
             log(f"  {timing['median_ms']:>7.1f} ms (max {timing['max_ms']:.1f})  {name}")
     finally:
         client.close()
-    slowest = max(row["max_ms"] for row in rows)
     shown = ("articles", "live", "removed", "moved", "edited", "revisions", "observations")
     return {
         "archive": {key: summary[key] for key in (*shown, "crawls", "begin", "end")},
