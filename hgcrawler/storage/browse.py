@@ -17,10 +17,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 from pymongo.errors import PyMongoError
 
 from hgcrawler.storage.postings import BLOCK, lookup, words_of
@@ -116,50 +116,114 @@ class ArticlePage:
         return max(1, -(-self.total // self.query.per_page))
 
 
-def _doubtful(reader: ArchiveReader, site: str, series: SiteSeries) -> set[int]:
-    """Articles of ``site`` whose stored fields are in doubt: no page ever showed their
-    view count, or a degraded crawl found their page without fields it had shown (the
-    archive kept the last good values; ``layout_changed`` rejects)."""
-    doubtful = {n for n in range(len(series)) if series.exists(n) and series.views[n] < 0}
+def _doubtful_lost(reader: ArchiveReader, site: str) -> set[int]:
+    """Articles of ``site`` a degraded crawl found without fields their page had shown
+    (``layout_changed`` rejects: the archive kept the last good values).  With those
+    no page ever showed a count of, they are the articles whose fields are in doubt."""
     degraded = [
         str(doc["_id"])
         for doc in reader.db[CRAWLS].find({"status": "degraded"}, {"site": 1})
         if doc.get("site") == site
     ]
-    if degraded:
-        lost = {
-            str(doc["article_id"])
-            for doc in reader.db[REJECTS].find(
-                {"crawl_id": {"$in": degraded}}, {"article_id": 1, "reason": 1}
-            )
-            if doc.get("reason") == "layout_changed" and doc.get("article_id")
-        }
-        if lost:
-            for doc in reader.db[ARTICLES].find({"_id": {"$in": sorted(lost)}}, {"n": 1}):
-                if doc.get("n") is not None:
-                    doubtful.add(int(doc["n"]))
-    return doubtful
+    numbers: set[int] = set()
+    if not degraded:
+        return numbers
+    lost = {
+        str(doc["article_id"])
+        for doc in reader.db[REJECTS].find(
+            {"crawl_id": {"$in": degraded}}, {"article_id": 1, "reason": 1}
+        )
+        if doc.get("reason") == "layout_changed" and doc.get("article_id")
+    }
+    if lost:
+        for doc in reader.db[ARTICLES].find({"_id": {"$in": sorted(lost)}}, {"n": 1}):
+            if doc.get("n") is not None:
+                numbers.add(int(doc["n"]))
+    return numbers
 
 
-def _state_test(state: str | None, series: SiteSeries, doubtful: set[int]) -> Any:
-    flags = series.flags
+def _column(values: Any) -> Any:
+    """An ``array.array`` (or ``bytearray``) of the series as a numpy view, no copy."""
+    if isinstance(values, bytearray):
+        return np.frombuffer(bytes(values), dtype=np.uint8)
+    kind = "i" if values.typecode.islower() else "u"
+    return np.frombuffer(values, dtype=f"{kind}{values.itemsize}")
+
+
+def _state_mask(state: str | None, flags: Any, views: Any, doubtful: set[int]) -> Any:
     if state is None:
-        return lambda n: True
+        return True
     if state == "live":
-        return lambda n: not flags[n] & REMOVED
+        return (flags & REMOVED) == 0
     if state == "removed":
-        return lambda n: bool(flags[n] & REMOVED)
+        return (flags & REMOVED) != 0
     if state == "edited":
-        return lambda n: bool(flags[n] & EDITED)
+        return (flags & EDITED) != 0
     if state == "moved":
-        return lambda n: bool(flags[n] & MOVED)
-    return lambda n: n in doubtful
+        return (flags & MOVED) != 0
+    mask = views < 0
+    if doubtful:
+        mask = mask.copy()
+        mask[[n for n in doubtful if n < len(mask)]] = True
+    return mask
+
+
+def _chosen(
+    reader: ArchiveReader,
+    site: str,
+    series: SiteSeries,
+    query: ArticleQuery,
+    words: list[str],
+    since: dt.datetime,
+) -> tuple[Any, Any, Any]:
+    """The numbers of the site's articles matching ``query``, their sort keys (ascending
+    is the order shown) and, for growth, the views gained (else None)."""
+    length = len(series)
+    views = _column(series.views)
+    updated = _column(series.updated)
+    mask = updated > 0  # an article has this number
+    if query.date_from:
+        mask &= updated >= _day_number(query.date_from)
+    if query.date_to:
+        mask &= updated <= _day_number(query.date_to)
+    if query.category:
+        mask &= _column(series.category) == series.categories.index(query.category)
+    if words:
+        found = np.zeros(length, dtype=bool)
+        numbers = [
+            n for n in lookup(reader.db, site, "x", words, length // BLOCK + 1) if n < length
+        ]
+        found[numbers] = True
+        mask &= found
+    doubtful = _doubtful_lost(reader, site) if query.state == "doubtful" else set()
+    mask &= _state_mask(query.state, _column(series.flags), views, doubtful)
+    gained = None
+    if query.sort == "views":
+        key = -views
+    elif query.sort == "date":
+        key = -updated.astype(np.int64)
+    else:
+        before = np.full(length, -1, dtype=np.int64)
+        start = day_before(reader.db, site, since)
+        if start is not None:
+            snapshot = _column(start.views)[:length]
+            before[: len(snapshot)] = snapshot
+        # first counted inside the window: from its first count
+        fresh = (before < 0) & (_column(series.first_seen) >= seconds(since))
+        before = np.where(fresh, _column(series.first_views), before)
+        mask &= (views >= 0) & (before >= 0)
+        gained = views - before
+        key = -gained
+    chosen = np.flatnonzero(mask)
+    return chosen, key[chosen], gained[chosen] if gained is not None else None
 
 
 def browse_articles(
     reader: ArchiveReader, query: ArticleQuery, *, now: dt.datetime | None = None
 ) -> ArticlePage:
-    """A page of the articles matching ``query`` (see :class:`ArticleQuery`)."""
+    """A page of the articles matching ``query`` (see :class:`ArticleQuery`): the filter
+    and the order run over the sites' series as numpy arrays; only the page's articles
+    are read."""
     now = now or dt.datetime.now(UTC)
     sites = reader.sites
     if query.site is not None:
@@ -169,64 +233,37 @@ def browse_articles(
     words = sorted(words_of(query.text)) if query.text.strip() else []
     if query.text.strip() and not words:
         raise ArchiveQueryError("nothing to search for (letters or digits)")
-    low = _day_number(query.date_from) if query.date_from else 1
-    high = _day_number(query.date_to) if query.date_to else 1 << 30
     since = now - dt.timedelta(days=query.window_days)
     categories: set[str] = set()
-    keyed: list[tuple[int, str, int]] = []  # (sort key, site, n)
-    gains: dict[tuple[str, int], int] = {}
-    for site in sites:
+    parts: list[tuple[int, Any, Any, Any]] = []  # (site index, numbers, keys, gained)
+    for index, site in enumerate(sites):
         series = reader.series(site)
         categories.update(c for c in series.categories[1:] if c)
-        length = len(series)
-        if not length:
+        if not len(series) or (query.category and query.category not in series.categories):
             continue
-        numbers: Sequence[int] = range(length)
-        if words:
-            blocks = length // BLOCK + 1
-            numbers = sorted(lookup(reader.db, site, "x", words, blocks))
-        code: int | None = None
-        if query.category:
-            if query.category not in series.categories:
-                continue
-            code = series.categories.index(query.category)
-        doubtful = _doubtful(reader, site, series) if query.state == "doubtful" else set()
-        state_ok = _state_test(query.state, series, doubtful)
-        updated, category = series.updated, series.category
-        chosen = [
-            n
-            for n in numbers
-            if n < length
-            and low <= updated[n] <= high
-            and (code is None or category[n] == code)
-            and state_ok(n)
-        ]
-        views = series.views
-        if query.sort == "views":
-            keyed.extend((-views[n], site, n) for n in chosen)
-        elif query.sort == "date":
-            keyed.extend((-updated[n], site, n) for n in chosen)
-        else:
-            start = day_before(reader.db, site, since)
-            opened = seconds(since)
-            for n in chosen:
-                last = views[n]
-                if last < 0:
-                    continue
-                before = start.views[n] if start is not None and n < len(start.views) else -1
-                if before < 0:  # first counted inside the window: from its first count
-                    if series.first_seen[n] < opened:
-                        continue
-                    before = series.first_views[n]
-                gains[(site, n)] = last - before
-                keyed.append((-(last - before), site, n))
-    keyed.sort()
-    total = len(keyed)
+        numbers, keys, gained = _chosen(reader, site, series, query, words, since)
+        parts.append((index, numbers, keys, gained))
+    if parts:
+        numbers = np.concatenate([p[1] for p in parts])
+        keys = np.concatenate([p[2] for p in parts])
+        site_of = np.concatenate([np.full(len(p[1]), p[0], dtype=np.int64) for p in parts])
+        gains = np.concatenate([p[3] for p in parts]) if query.sort == "growth" else None
+        order = np.lexsort((numbers, site_of, keys))  # by key, then site, then number
+    else:
+        numbers = keys = site_of = order = np.zeros(0, dtype=np.int64)
+        gains = None
+    total = len(order)
     first = (query.page - 1) * query.per_page
-    page = keyed[first : first + query.per_page]
+    shown = order[first : first + query.per_page]
+    page = [(sites[int(site_of[i])], int(numbers[i])) for i in shown]
+    gained = (
+        {(sites[int(site_of[i])], int(numbers[i])): int(gains[i]) for i in shown}
+        if gains is not None
+        else {}
+    )
     rows = _rows(reader, page, words)
     for row in rows:
-        row["gained"] = gains.get((row["site"], row["n"]))
+        row["gained"] = gained.get((row["site"], row["n"]))
     return ArticlePage(
         query=query,
         rows=rows,
@@ -239,14 +276,14 @@ def browse_articles(
 
 
 def _rows(
-    reader: ArchiveReader, page: list[tuple[int, str, int]], words: list[str]
+    reader: ArchiveReader, page: list[tuple[str, int]], words: list[str]
 ) -> list[dict[str, Any]]:
     """The page's articles, in its order (fetched by ``(site, n)``, one query a site)."""
     fields = {**LIST_FIELDS, "views_missing_reason": 1, "revision": 1}
     if words:
         fields.update(lede=1, body=1, search_text=1)
     wanted: dict[str, list[int]] = {}
-    for _, site, n in page:
+    for site, n in page:
         wanted.setdefault(site, []).append(n)
     docs: dict[tuple[str, int], dict[str, Any]] = {}
     for site, numbers in wanted.items():
@@ -256,7 +293,7 @@ def _rows(
             doc["state"] = _state_names(series, n)
             docs[(site, n)] = doc
     rows = []
-    for _, site, n in page:
+    for site, n in page:
         found = docs.get((site, n))
         if found is None:
             continue
