@@ -32,7 +32,7 @@ import pytest
 
 from hgcrawler.diffing import FIELDS, paragraphs
 from hgcrawler.storage import ArchiveReader, MongoArchiveStore
-from hgcrawler.storage.browse import ArticleQuery, browse_articles
+from hgcrawler.storage.browse import ArchiveMemo, ArticleQuery, browse_articles, site_summary
 from hgcrawler.text import fold
 from tests.archive_fixture import DAYS, Archive, archive_for
 from tests.archive_view import aid
@@ -274,6 +274,45 @@ def test_article_list_filters_sorts_and_pages_as_the_archive_says(archive: Archi
     gained = [row["gained"] for row in growth.rows]
     assert gained and gained == sorted(gained, reverse=True) and max(gained) > 0
     db.client.close()
+
+
+def test_site_summary_is_the_series_counts(archive: Archive) -> None:
+    db = archive.db()
+    reader = ArchiveReader(db)
+    for site in reader.sites:
+        summary = site_summary(reader, site)
+        series = reader.series(site)
+        assert summary["counts"] == series.counts()
+        assert (summary["views"], summary["counted"]) == series.total()
+        assert summary["counts"]["articles"] == len(truth_ids(archive))
+    db.client.close()
+
+
+def test_memo_keeps_the_series_until_a_crawl_saves(mongo_uri: str, archive_db_name: str) -> None:
+    from tests.test_storage import article as article_record
+
+    store = MongoArchiveStore(mongo_uri, archive_db_name, write_retries=1)
+    store.ensure_indexes()
+    try:
+        crawl_id = store.begin_crawl("full", "https://haugiang.dcs.vn/")
+        store.write_batch(crawl_id, [article_record()])
+        store.finish_crawl(crawl_id, "finished", {"pages": 1}, [])
+        memo = ArchiveMemo()
+        first = memo.reader(store.db).series("haugiang")
+        assert len(first) == 1
+        assert memo.reader(store.db).series("haugiang") is first
+        views = memo.reader(store.db).site_views()
+        assert memo.reader(store.db).site_views() is views
+
+        url = "https://haugiang.dcs.vn/tin/bai-moi-5678.html"
+        crawl_id = store.begin_crawl("incremental", "https://haugiang.dcs.vn/")
+        store.write_batch(crawl_id, [article_record(url=url, requested_url=url)])
+        store.finish_crawl(crawl_id, "finished", {"pages": 1}, [])
+        again = memo.reader(store.db)
+        assert again.series("haugiang") is not first and len(again.series("haugiang")) == 2
+        assert site_summary(again, "haugiang")["counts"]["articles"] == 2
+    finally:
+        store.close()
 
 
 # --- the main paths, in Chromium ---------------------------------------------------------

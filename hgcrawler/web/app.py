@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 from flask import Flask, Response, abort, g, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from hgcrawler.storage.browse import DATABASE_ERRORS
+from hgcrawler.storage.browse import DATABASE_ERRORS, ArchiveMemo
 from hgcrawler.storage.reader import ArchiveQueryError, ArchiveReader, Db
 
 __all__ = ["APP_POLICY", "RAW_POLICY", "create_app"]
@@ -60,6 +60,7 @@ def create_app(
         HGCRAWLER_DATA_DIR=Path(data_dir),
         HGCRAWLER_SITES=list(sites or []),
         HGCRAWLER_ARCHIVE_LABEL=archive_label,
+        HGCRAWLER_MEMO=ArchiveMemo(),
         SEND_FILE_MAX_AGE_DEFAULT=3600,
     )
     app.jinja_env.autoescape = True  # every template, whatever its name
@@ -111,11 +112,13 @@ def create_app(
 
 
 def reader() -> ArchiveReader:
-    """This request's reader (one per request: a series read once is current)."""
+    """This request's reader: what it keeps between requests is forgotten when a crawl
+    saves (:class:`~hgcrawler.storage.browse.ArchiveMemo`)."""
     from flask import current_app
 
     if "reader" not in g:
-        g.reader = ArchiveReader(
+        memo: ArchiveMemo = current_app.config["HGCRAWLER_MEMO"]
+        g.reader = memo.reader(
             current_app.config["HGCRAWLER_DB"], current_app.config["HGCRAWLER_SITES"] or None
         )
     found: ArchiveReader = g.reader

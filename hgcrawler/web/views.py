@@ -17,6 +17,7 @@ from hgcrawler.storage.browse import (
     capture_location,
     crawl_detail,
     crawls_between,
+    site_summary,
 )
 from hgcrawler.storage.reader import ArchiveQueryError, ArchiveReader
 from hgcrawler.warc import WarcLookupError, read_response
@@ -58,15 +59,7 @@ def overview_page(
     """Per site: its counts now and its totals over time; the crawls of the ``days`` days
     before ``until`` (default: now) as a timeline, each with its outcome and problems."""
     reader.check()
-    sites = []
-    for site in reader.sites:
-        series = reader.series(site)
-        counts = series.counts()
-        total, counted = series.total()
-        sites.append(
-            {"site": site, "counts": counts, "views": total, "counted": counted,
-             "as_of": series.as_of}
-        )  # fmt: skip
+    sites = [{"site": site, **site_summary(reader, site)} for site in reader.sites]
     charts: dict[str, dict[str, list[Any]]] = {}
     for row in reader.site_views():
         chart = charts.setdefault(row["site"], {"t": [], "views": [], "articles": []})
