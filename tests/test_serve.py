@@ -315,6 +315,51 @@ def test_memo_keeps_the_series_until_a_crawl_saves(mongo_uri: str, archive_db_na
         store.close()
 
 
+def test_every_page_asks_in_a_shape_an_index_serves(archive: Archive, hostile: Hostile) -> None:
+    """Every filter the pages send to a growing collection is planned on an index."""
+    from hgcrawler.web import create_app
+    from tests.command_capture import brief, capturing, plan_of
+    from tests.test_query_plans import GROWING
+
+    with capturing() as capture:
+        for args in (archive_args(archive), hostile.args):
+            uri, database, data_dir = args[1], args[3], Path(args[5])
+            from pymongo import MongoClient
+
+            client: MongoClient[dict[str, Any]] = MongoClient(uri, tz_aware=True)
+            db = client[database]
+            sample = db.observations.find_one({"obs.warc": {"$ne": None}})
+            assert sample is not None
+            crawl_id = next(e["crawl"] for e in sample["obs"] if e.get("warc"))
+            ids = {"id": sample["article_id"], "crawl": crawl_id}
+            http = create_app(db, data_dir).test_client()
+            for path in (
+                "/", "/?days=7", f"/?days=30&until={dt.date.today().isoformat()}",
+                "/articles", "/articles?sort=growth", "/articles?sort=date&state=edited",
+                "/articles?state=doubtful", "/articles?state=removed&q=tin",
+                f"/article?{urllib.parse.urlencode({'id': sample['article_id']})}",
+                f"/replay?{urllib.parse.urlencode(ids)}", f"/raw?{urllib.parse.urlencode(ids)}",
+                f"/crawl/{crawl_id}",
+            ):  # fmt: skip
+                assert http.get(path).status_code == 200, path
+            client.close()
+    assert {s.collection for s in capture.sent} >= {"articles", "crawls", "rejects", "series"}
+    from pymongo import MongoClient
+
+    client = MongoClient(archive_args(archive)[1], tz_aware=True)
+    scans = []
+    try:
+        for sent in capture.sent:
+            if sent.collection not in GROWING or not sent.stack:
+                continue  # not a growing collection, or the test's own
+            plan = plan_of(client[sent.database], sent.collection, sent.filter)
+            if plan["stage"] == "COLLSCAN":
+                scans.append(f"{sent.collection} {brief(sent.filter)!r} from {sent.stack}")
+    finally:
+        client.close()
+    assert not scans, "collection scans:\n" + "\n".join(scans)
+
+
 # --- the main paths, in Chromium ---------------------------------------------------------
 
 
@@ -331,6 +376,8 @@ def test_main_paths_in_chromium(archive: Archive) -> None:
         (e for b in db.observations.find({"article_id": article["_id"]}) for e in b["obs"]),
         key=lambda e: e["at"],
     )
+    first_crawl = archive.crawl_ids[0]
+    rejected = db.rejects.count_documents({"crawl_id": first_crawl})
     db.client.close()
     word = max(re.findall(r"\w+", article["title"]), key=len)
 
@@ -343,13 +390,15 @@ def test_main_paths_in_chromium(archive: Archive) -> None:
         crawls = page.locator("#timeline .tl-crawl")
         assert crawls.count() == DAYS
         assert page.locator("#timeline .tl-crawl.status-finished").count() >= 1
-        shot(page, "serve-overview.png", full_page=True)
+        shot(page, "serve-overview-replica.png", full_page=True)
 
         # the overview's crawl: one click away
         crawls.first.click()
         page.wait_for_selector("#summary")
-        assert "Crawl" in page.inner_text("h1")
+        assert first_crawl in page.inner_text("h1")
         assert page.locator("#problems").count() == 1
+        assert f"Rejected pages ({rejected:,}" in page.inner_text("#rejects")
+        assert page.locator("details.reject").count() == min(rejected, 100)
         shot(page, "serve-crawl.png")
 
         # search, accents ignored, from the header's box
@@ -365,7 +414,6 @@ def test_main_paths_in_chromium(archive: Archive) -> None:
         page.click("#filters button")
         page.wait_for_url(re.compile(r"state=edited"))
         assert page.locator("#articles tbody tr .tag-edited").count() >= 1
-        shot(page, "serve-articles.png")
         page.get_by_role("link", name=article["title"], exact=True).first.click()
 
         # the article: chart drawn with a point per visit, the diff shown
@@ -392,8 +440,6 @@ def test_main_paths_in_chromium(archive: Archive) -> None:
         new_words = {w for f in FIELDS for w in revision_text(edited, f).split()}
         assert set(deleted.split()) <= old_words
         assert set(inserted.split()) <= new_words
-        page.locator("#revision-2").scroll_into_view_if_needed()
-        shot(page, "serve-article.png", full_page=True)
 
         # a capture replayed: the raw page in its frame, its time stated
         page.locator("#captures a.replay-link").first.click()
@@ -592,3 +638,110 @@ def test_hostile_content_is_harmless_in_chromium(hostile: Hostile) -> None:
     assert watch.dialogs == []
     assert watch.errors == []
     assert watch.frame_messages, "the archived page's scripts were refused, and said so"
+
+
+# --- a long history, as the documentation shows it -------------------------------------------
+
+
+OUTCOMES_SHOWN = ("degraded", "failed", "interrupted")
+PROBLEMS = (
+    "layout changed: views on 3% of article pages (was 97%)",
+    "the site stopped answering: 40 timeouts in a row",
+    "interrupted by SIGTERM after 212 pages",
+)
+
+
+def built_end(built: Any) -> dt.datetime:
+    return dt.datetime.fromisoformat(str(built.summary()["end"]))
+
+
+@pytest.fixture(scope="module")
+def long_history(mongo_server: MongoServer) -> Iterator[tuple[str, Any]]:
+    """Four months of a small portal, built as the archive benchmark builds years (no raw
+    responses behind it: its WARC locations are made up)."""
+    from pymongo import MongoClient
+
+    from benchmarks.archive import ArchiveSpec, build_archive
+
+    client: MongoClient[dict[str, Any]] = MongoClient(mongo_server.uri, tz_aware=True)
+    name = f"test_serve_long_{uuid.uuid4().hex[:8]}"
+    spec = ArchiveSpec(
+        articles=600, days=120, new_per_day=3, edits_per_day=2, removals_per_day=0.5,
+        moves_per_day=0.3, final_hours=3,
+    )  # fmt: skip
+    built = build_archive(client[name], mongo_server.uri, spec, end=dt.datetime.now(dt.UTC))
+    # the builder's crawls all finish; three recent ones end as real ones sometimes do
+    recent = sorted(
+        client[name].crawls.find(
+            {"started_at": {"$gte": built_end(built) - dt.timedelta(days=20)}}
+        ),
+        key=lambda c: c["started_at"],
+    )
+    for crawl, status, problem in zip(recent[::40], OUTCOMES_SHOWN, PROBLEMS, strict=False):
+        client[name].crawls.update_one(
+            {"_id": crawl["_id"]}, {"$set": {"status": status, "problems": [problem]}}
+        )
+    try:
+        yield name, built
+    finally:
+        client.drop_database(name)
+        client.close()
+
+
+@pytest.mark.browser
+@browser_needed
+def test_a_long_history_in_chromium(
+    mongo_server: MongoServer, long_history: tuple[str, Any], tmp_path: Path
+) -> None:
+    from pymongo import MongoClient
+
+    database, _built = long_history
+    client: MongoClient[dict[str, Any]] = MongoClient(mongo_server.uri, tz_aware=True)
+    db = client[database]
+    days = db.series_days.count_documents({"site": "haugiang"})
+    edited = max(
+        db.articles.find({"revision_count": {"$gt": 1}}, {"title": 1, "revision_count": 1}),
+        key=lambda d: (d["revision_count"], d["_id"]),
+    )
+    visits = sum(len(b["obs"]) for b in db.observations.find({"article_id": edited["_id"]}))
+    client.close()
+    args = ["--mongo-uri", mongo_server.uri, "--database", database, "--data-dir", str(tmp_path)]
+    with serving(*args) as base, browser_page() as (page, watch):
+        page.goto(base)
+        page.wait_for_selector("#chart-site-1 canvas")
+        assert page.get_attribute("#chart-site-1", "data-points") == str(days)
+        assert page.locator("#timeline .tl-day").count() >= 25  # one row a day with crawls
+        shot(page, "serve-overview.png", full_page=False)
+        for status, problem in zip(OUTCOMES_SHOWN, PROBLEMS, strict=True):
+            assert page.locator(f"#timeline .tl-crawl.status-{status}").count() == 1
+            assert problem in page.inner_text("#troubled")
+        page.locator("#timeline .tl-crawl.status-degraded").click()
+        page.wait_for_selector("#problems")
+        assert PROBLEMS[0] in page.inner_text("ul.problems")
+        page.go_back()
+        page.click("#earlier")
+        page.wait_for_url(re.compile(r"until="))
+        assert page.locator("#timeline .tl-crawl").count() > 0
+        assert page.locator("#later").count() == 1
+
+        page.goto(base + "articles?sort=growth&window=30")
+        assert "by views gained since" in page.inner_text("#result-count")
+        gained = [
+            int(t.replace(",", "").replace("+", ""))
+            for t in page.locator("#articles tbody td.num:nth-child(6)").all_inner_texts()
+        ]
+        assert gained and gained == sorted(gained, reverse=True)
+        shot(page, "serve-articles.png")
+        page.click("#pager a:has-text('next')")
+        page.wait_for_url(re.compile(r"page=2"))
+        assert "page 2 of" in page.inner_text("#result-count")
+
+        page.goto(f"{base}article?{urllib.parse.urlencode({'id': edited['_id']})}")
+        page.wait_for_selector("#views-chart canvas")
+        assert page.get_attribute("#views-chart", "data-points") == str(visits)
+        assert (
+            page.locator("section#revisions article.revision").count() == edited["revision_count"]
+        )
+        assert page.locator("table.diff ins, table.diff del").count() > 0
+        shot(page, "serve-article.png", full_page=True)
+    assert watch.dialogs == [] and watch.errors == []
