@@ -376,6 +376,14 @@ def test_main_paths_in_chromium(archive: Archive) -> None:
         (e for b in db.observations.find({"article_id": article["_id"]}) for e in b["obs"]),
         key=lambda e: e["at"],
     )
+    countless = db.observations.find_one({"obs": {"$elemMatch": {"status": 200, "views": None}}})
+    assert countless is not None, "the replica has a page without a count"
+    missing = sum(
+        1
+        for b in db.observations.find({"article_id": countless["article_id"]})
+        for e in b["obs"]
+        if e.get("views") is None
+    )
     first_crawl = archive.crawl_ids[0]
     rejected = db.rejects.count_documents({"crawl_id": first_crawl})
     db.client.close()
@@ -440,6 +448,15 @@ def test_main_paths_in_chromium(archive: Archive) -> None:
         new_words = {w for f in FIELDS for w in revision_text(edited, f).split()}
         assert set(deleted.split()) <= old_words
         assert set(inserted.split()) <= new_words
+
+        # an article whose page showed no count: those visits are marked on its chart
+        page.goto(f"{base}article?{urllib.parse.urlencode({'id': countless['article_id']})}")
+        page.wait_for_selector("#views-chart canvas")
+        assert f"{missing} where the page showed no count" in page.inner_text("#views")
+        marked = page.evaluate("() => window.hgcrawlerCharts[0].data[2].filter(v => v !== null)")
+        assert len(marked) == missing
+        page.go_back()
+        page.wait_for_selector("#views-chart canvas")
 
         # a capture replayed: the raw page in its frame, its time stated
         page.locator("#captures a.replay-link").first.click()
@@ -743,5 +760,10 @@ def test_a_long_history_in_chromium(
             page.locator("section#revisions article.revision").count() == edited["revision_count"]
         )
         assert page.locator("table.diff ins, table.diff del").count() > 0
-        shot(page, "serve-article.png", full_page=True)
+        page.evaluate("() => document.getElementById('views').scrollIntoView()")
+        shot(page, "serve-article.png")
+        if SHOTS:
+            page.locator("section#revisions article.revision").first.screenshot(
+                path=str(Path(SHOTS) / "serve-diff.png")
+            )
     assert watch.dialogs == [] and watch.errors == []
