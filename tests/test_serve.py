@@ -398,7 +398,6 @@ def test_main_paths_in_chromium(archive: Archive) -> None:
         crawls = page.locator("#timeline .tl-crawl")
         assert crawls.count() == DAYS
         assert page.locator("#timeline .tl-crawl.status-finished").count() >= 1
-        shot(page, "serve-overview-replica.png", full_page=True)
 
         # the overview's crawl: one click away
         crawls.first.click()
