@@ -141,10 +141,7 @@ def article_page(reader: ArchiveReader, ref: str) -> dict[str, Any]:
             }
         )
         previous = revision
-    captures = [
-        {**entry, "crawl": detail["crawls"].get(str(entry.get("crawl_id")))}
-        for entry in reversed(observations)
-    ]
+    captures = list(reversed(observations))
     return {
         "article": detail["article"],
         "state": detail["state"],
