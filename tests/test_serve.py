@@ -32,7 +32,13 @@ import pytest
 
 from hgcrawler.diffing import FIELDS, paragraphs
 from hgcrawler.storage import ArchiveReader, MongoArchiveStore
-from hgcrawler.storage.browse import ArchiveMemo, ArticleQuery, browse_articles, site_summary
+from hgcrawler.storage.browse import (
+    ArchiveMemo,
+    ArticleQuery,
+    browse_articles,
+    remembered,
+    site_summary,
+)
 from hgcrawler.text import fold
 from tests.archive_fixture import DAYS, Archive, archive_for
 from tests.archive_view import aid
@@ -303,6 +309,9 @@ def test_memo_keeps_the_series_until_a_crawl_saves(mongo_uri: str, archive_db_na
         assert memo.reader(store.db).series("haugiang") is first
         views = memo.reader(store.db).site_views()
         assert memo.reader(store.db).site_views() is views
+        calls: list[int] = []
+        answer = remembered(memo.reader(store.db), "k", lambda: calls.append(1) or [len(calls)])
+        assert remembered(memo.reader(store.db), "k", lambda: [0]) is answer and calls == [1]
 
         url = "https://haugiang.dcs.vn/tin/bai-moi-5678.html"
         crawl_id = store.begin_crawl("incremental", "https://haugiang.dcs.vn/")
@@ -311,6 +320,8 @@ def test_memo_keeps_the_series_until_a_crawl_saves(mongo_uri: str, archive_db_na
         again = memo.reader(store.db)
         assert again.series("haugiang") is not first and len(again.series("haugiang")) == 2
         assert site_summary(again, "haugiang")["counts"]["articles"] == 2
+        assert remembered(again, "k", lambda: ["recomputed"]) == ["recomputed"]
+        assert remembered(ArchiveReader(store.db), "k", lambda: ["plain"]) == ["plain"]
     finally:
         store.close()
 

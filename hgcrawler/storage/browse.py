@@ -19,9 +19,9 @@ import datetime as dt
 import re
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 from pymongo.errors import PyMongoError
@@ -45,10 +45,12 @@ __all__ = [
     "capture_location",
     "crawl_detail",
     "crawls_between",
+    "remembered",
     "site_summary",
 ]
 
 UTC = dt.UTC
+T = TypeVar("T")
 _ORIGIN = dt.date(2000, 1, 1)
 
 #: What a failing or lost database raises (so callers outside storage need no pymongo).
@@ -384,6 +386,7 @@ class ArchiveMemo:
         self._since = 0.0
         self.series: dict[str, SiteSeries] = {}
         self.site_views: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+        self.answers: dict[Any, Any] = {}
 
     def reader(self, db: Db, sites: Sequence[str] | None = None) -> ArchiveReader:
         """A reader of ``db`` (about ``sites``) that takes what is kept here."""
@@ -394,8 +397,21 @@ class ArchiveMemo:
         with self._lock:
             if stamp != self._stamp or time.monotonic() - self._since > self.ttl:
                 self._stamp, self._since = stamp, time.monotonic()
-                self.series, self.site_views = {}, {}
+                self.series, self.site_views, self.answers = {}, {}, {}
         return MemoReader(db, sites, memo=self)
+
+
+def remembered(reader: ArchiveReader, key: Any, compute: Callable[[], T]) -> T:
+    """``compute()``, kept under ``key`` by the reader's :class:`ArchiveMemo` if it has
+    one (forgotten with the series: when a crawl saves, or after its ``ttl``)."""
+    if not isinstance(reader, MemoReader):
+        return compute()
+    answers = reader.memo.answers
+    full_key = (tuple(reader.sites), key)
+    if full_key not in answers:
+        answers[full_key] = compute()
+    found: T = answers[full_key]
+    return found
 
 
 class MemoReader(ArchiveReader):

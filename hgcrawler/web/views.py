@@ -17,6 +17,7 @@ from hgcrawler.storage.browse import (
     capture_location,
     crawl_detail,
     crawls_between,
+    remembered,
     site_summary,
 )
 from hgcrawler.storage.reader import ArchiveQueryError, ArchiveReader
@@ -68,7 +69,12 @@ def overview_page(
         chart["articles"].append(row["articles"])
     end = until or now
     since = end - dt.timedelta(days=days)
-    crawls = crawls_between(reader, since, until, TIMELINE_FIELDS)
+    # kept until a crawl saves (or a minute): a crawl just begun shows within a minute
+    crawls = remembered(
+        reader,
+        ("timeline", days, until),
+        lambda: crawls_between(reader, since, until, TIMELINE_FIELDS),
+    )
     timeline: list[dict[str, Any]] = []
     for crawl in crawls:
         started = crawl.get("started_at")
