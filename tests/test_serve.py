@@ -282,6 +282,39 @@ def test_article_list_filters_sorts_and_pages_as_the_archive_says(archive: Archi
     db.client.close()
 
 
+def test_article_list_by_last_change(archive: Archive) -> None:
+    db = archive.db()
+    reader = ArchiveReader(db)
+    last: dict[str, dt.datetime] = {}
+
+    def saw(article_id: str, when: Any) -> None:
+        if isinstance(when, dt.datetime) and (article_id not in last or when > last[article_id]):
+            last[article_id] = when
+
+    for revision in db.revisions.find({}, {"article_id": 1, "first_seen_at": 1}):
+        saw(revision["article_id"], revision["first_seen_at"])
+    for move in db.moves.find({}, {"article_id": 1, "at": 1}):
+        saw(move["article_id"], move["at"])
+    for doc in db.articles.find({"removed_at": {"$ne": None}}, {"removed_at": 1}):
+        saw(doc["_id"], doc["removed_at"])
+    newest = sorted(last.values(), reverse=True)
+
+    pages = [
+        browse_articles(reader, ArticleQuery(sort="changed", per_page=15, page=p)) for p in (1, 2)
+    ]
+    rows = pages[0].rows + pages[1].rows
+    assert pages[0].total == len(last)
+    assert len({r["article_id"] for r in rows}) == len(rows) == 30
+    assert [r["changed_at"] for r in rows] == newest[:30]
+    assert all(r["changed_at"] == last[r["article_id"]] for r in rows)
+
+    edited = browse_articles(reader, ArticleQuery(sort="changed", state="edited", per_page=500))
+    assert edited.rows and all("edited" in r["state"] for r in edited.rows)
+    expected = sorted((last[r["article_id"]] for r in edited.rows), reverse=True)
+    assert [r["changed_at"] for r in edited.rows] == expected
+    db.client.close()
+
+
 def test_site_summary_is_the_series_counts(archive: Archive) -> None:
     db = archive.db()
     reader = ArchiveReader(db)
@@ -347,7 +380,7 @@ def test_every_page_asks_in_a_shape_an_index_serves(archive: Archive, hostile: H
             for path in (
                 "/", "/?days=7", f"/?days=30&until={dt.date.today().isoformat()}",
                 "/articles", "/articles?sort=growth", "/articles?sort=date&state=edited",
-                "/articles?state=doubtful", "/articles?state=removed&q=tin",
+                "/articles?state=doubtful", "/articles?state=removed&q=tin", "/articles?sort=changed",
                 f"/article?{urllib.parse.urlencode({'id': sample['article_id']})}",
                 f"/replay?{urllib.parse.urlencode(ids)}", f"/raw?{urllib.parse.urlencode(ids)}",
                 f"/crawl/{crawl_id}",

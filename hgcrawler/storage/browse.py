@@ -58,8 +58,9 @@ DATABASE_ERRORS: tuple[type[Exception], ...] = (PyMongoError,)
 
 #: The states an article can be filtered on.
 STATES = ("live", "edited", "removed", "moved", "doubtful")
-#: The orders of the list: views, views gained in the window, the article's own date.
-SORTS = ("views", "growth", "date")
+#: The orders of the list: views, views gained in the window, the article's own date,
+#: the article's last change (text, removal or move).
+SORTS = ("views", "growth", "date", "changed")
 #: Fields of a crawl shown in lists (never the fill rates).
 CRAWL_FIELDS = {
     "site": 1,
@@ -208,7 +209,7 @@ def _chosen(
     gained = None
     if query.sort == "views":
         key = -views
-    elif query.sort == "date":
+    elif query.sort in ("date", "changed"):  # "changed": ordered by _last_changes
         key = -updated.astype(np.int64)
     else:
         before = np.full(length, -1, dtype=np.int64)
@@ -264,6 +265,14 @@ def browse_articles(
     first = (query.page - 1) * query.per_page
     shown = order[first : first + query.per_page]
     page = [(sites[int(site_of[i])], int(numbers[i])) for i in shown]
+    changed_at: dict[tuple[str, int], dt.datetime] = {}
+    if query.sort == "changed":
+        matching: dict[str, set[int]] = {site: set() for site in sites}
+        for i in range(len(numbers)):
+            matching[sites[int(site_of[i])]].add(int(numbers[i]))
+        latest = _last_changes(reader, matching, first + query.per_page, now)
+        page = [(site, n) for _, site, n in latest[first : first + query.per_page]]
+        changed_at = {(site, n): when for when, site, n in latest}
     gained = (
         {(sites[int(site_of[i])], int(numbers[i])): int(gains[i]) for i in shown}
         if gains is not None
@@ -272,6 +281,7 @@ def browse_articles(
     rows = _rows(reader, page, words)
     for row in rows:
         row["gained"] = gained.get((row["site"], row["n"]))
+        row["changed_at"] = changed_at.get((row["site"], row["n"]))
     return ArticlePage(
         query=query,
         rows=rows,
@@ -281,6 +291,71 @@ def browse_articles(
         window_since=since if query.sort == "growth" else None,
         words=words,
     )
+
+
+#: The first window :func:`_last_changes` looks back over; each next one is 4 times longer.
+CHANGE_WINDOW = dt.timedelta(days=7)
+
+
+def _last_changes(
+    reader: ArchiveReader, matching: dict[str, set[int]], wanted: int, now: dt.datetime
+) -> list[tuple[dt.datetime, str, int]]:
+    """At least ``wanted`` of the ``matching`` articles (numbers by site) whose text, state
+    or address changed last, newest first: ``(when, site, n)``.
+
+    An article's last change is the latest of: when its newest revision was first seen
+    (for a new article, when it was first archived), when it was removed, when it moved.
+    Those are three indexed ranges by site (``revisions``, ``articles.removed_at``,
+    ``moves``), read back from ``now`` in windows of 7 days, then 4 times longer each
+    time, until enough are found: a first page reads a week or a month of changes.  A
+    deep page, or a filter that few recent changes pass, reads further back (at worst
+    every revision of the site)."""
+    found: dict[tuple[str, int], dt.datetime] = {}
+    end, span = now + dt.timedelta(days=1), CHANGE_WINDOW
+    floor = dt.datetime(2000, 1, 1, tzinfo=UTC)
+    while end > floor:
+        start = max(end - span, floor)
+        window = {"$gte": start, "$lt": end}
+        for site, numbers in matching.items():
+            if not numbers:
+                continue
+            events: dict[str, dt.datetime] = {}  # article id -> latest change in the window
+            by_id: dict[str, int] = {}
+            for doc in reader.db[REVISIONS].find(
+                {"site": site, "first_seen_at": window}, {"article_id": 1, "first_seen_at": 1}
+            ):
+                _latest(events, str(doc["article_id"]), doc.get("first_seen_at"))
+            for doc in reader.db[MOVES].find(
+                {"site": site, "at": window}, {"article_id": 1, "at": 1}
+            ):
+                _latest(events, str(doc["article_id"]), doc.get("at"))
+            for doc in reader.db[ARTICLES].find(
+                {"site": site, "removed_at": window}, {"n": 1, "removed_at": 1}
+            ):
+                _latest(events, str(doc["_id"]), doc.get("removed_at"))
+                if doc.get("n") is not None:
+                    by_id[str(doc["_id"])] = int(doc["n"])
+            unknown = sorted(set(events) - set(by_id))
+            if unknown:
+                for doc in reader.db[ARTICLES].find({"_id": {"$in": unknown}}, {"n": 1}):
+                    if doc.get("n") is not None:
+                        by_id[str(doc["_id"])] = int(doc["n"])
+            for article_id, when in events.items():
+                n = by_id.get(article_id)
+                if n is not None and n in numbers and (site, n) not in found:
+                    found[(site, n)] = when  # a later window's change is older
+        if len(found) >= wanted:
+            break
+        end, span = start, span * 4
+    return sorted(
+        ((when, site, n) for (site, n), when in found.items()),
+        key=lambda item: (-item[0].timestamp(), item[1], item[2]),
+    )
+
+
+def _latest(events: dict[str, dt.datetime], article_id: str, when: Any) -> None:
+    if isinstance(when, dt.datetime) and (article_id not in events or when > events[article_id]):
+        events[article_id] = when
 
 
 def _rows(
