@@ -380,7 +380,8 @@ def test_every_page_asks_in_a_shape_an_index_serves(archive: Archive, hostile: H
             for path in (
                 "/", "/?days=7", f"/?days=30&until={dt.date.today().isoformat()}",
                 "/articles", "/articles?sort=growth", "/articles?sort=date&state=edited",
-                "/articles?state=doubtful", "/articles?state=removed&q=tin", "/articles?sort=changed",
+                "/articles?state=doubtful", "/articles?state=removed&q=tin",
+                "/articles?sort=changed",
                 f"/article?{urllib.parse.urlencode({'id': sample['article_id']})}",
                 f"/replay?{urllib.parse.urlencode(ids)}", f"/raw?{urllib.parse.urlencode(ids)}",
                 f"/crawl/{crawl_id}",
