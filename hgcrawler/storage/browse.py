@@ -61,6 +61,12 @@ STATES = ("live", "edited", "removed", "moved", "doubtful")
 #: The orders of the list: views, views gained in the window, the article's own date,
 #: the article's last change (text, removal or move).
 SORTS = ("views", "growth", "date", "changed")
+#: The first window :func:`_last_changes` looks back over; each next one is twice as long.
+CHANGE_WINDOW = dt.timedelta(days=7)
+#: Article numbers looked up at a time for the changes of a window, newest first.
+CHANGE_CHUNK = 200
+#: How deep the order by last change pages (each page reads further back).
+CHANGE_PAGES = 10
 #: Fields of a crawl shown in lists (never the fill rates).
 CRAWL_FIELDS = {
     "site": 1,
@@ -106,6 +112,11 @@ class ArticleQuery:
             raise ArchiveQueryError("the growth window is at least one day")
         if self.page < 1 or not 1 <= self.per_page <= 500:
             raise ArchiveQueryError("pages are numbered from 1, of 1 to 500 rows")
+        if self.sort == "changed" and self.page > CHANGE_PAGES:
+            raise ArchiveQueryError(
+                f"the order by last change goes {CHANGE_PAGES} pages deep (each page reads "
+                "further back in time): narrow the list with filters, or order by date"
+            )
 
 
 @dataclass
@@ -122,7 +133,8 @@ class ArticlePage:
 
     @property
     def pages(self) -> int:
-        return max(1, -(-self.total // self.query.per_page))
+        pages = max(1, -(-self.total // self.query.per_page))
+        return min(pages, CHANGE_PAGES) if self.query.sort == "changed" else pages
 
 
 def _doubtful_lost(reader: ArchiveReader, site: str) -> set[int]:
@@ -293,10 +305,6 @@ def browse_articles(
     )
 
 
-#: The first window :func:`_last_changes` looks back over; each next one is 4 times longer.
-CHANGE_WINDOW = dt.timedelta(days=7)
-
-
 def _last_changes(
     reader: ArchiveReader, matching: dict[str, set[int]], wanted: int, now: dt.datetime
 ) -> list[tuple[dt.datetime, str, int]]:
@@ -306,11 +314,12 @@ def _last_changes(
     An article's last change is the latest of: when its newest revision was first seen
     (for a new article, when it was first archived), when it was removed, when it moved.
     Those are three indexed ranges by site (``revisions``, ``articles.removed_at``,
-    ``moves``), read back from ``now`` in windows of 7 days, then 4 times longer each
+    ``moves``), read back from ``now`` in windows of 7 days, then twice as long each
     time, until enough are found: a first page reads a week or a month of changes.  A
-    deep page, or a filter that few recent changes pass, reads further back (at worst
-    every revision of the site)."""
+    filter that few recent changes pass reads further back (at worst every revision of
+    the site); pages go :data:`CHANGE_PAGES` deep."""
     found: dict[tuple[str, int], dt.datetime] = {}
+    per_site: dict[str, int] = {}
     end, span = now + dt.timedelta(days=1), CHANGE_WINDOW
     floor = dt.datetime(2000, 1, 1, tzinfo=UTC)
     while end > floor:
@@ -335,18 +344,25 @@ def _last_changes(
                 _latest(events, str(doc["_id"]), doc.get("removed_at"))
                 if doc.get("n") is not None:
                     by_id[str(doc["_id"])] = int(doc["n"])
-            unknown = sorted(set(events) - set(by_id))
-            if unknown:
-                for doc in reader.db[ARTICLES].find({"_id": {"$in": unknown}}, {"n": 1}):
-                    if doc.get("n") is not None:
-                        by_id[str(doc["_id"])] = int(doc["n"])
-            for article_id, when in events.items():
-                n = by_id.get(article_id)
-                if n is not None and n in numbers and (site, n) not in found:
-                    found[(site, n)] = when  # a later window's change is older
+            # newest first, numbers looked up a chunk at a time: no more than the page needs
+            ordered = sorted(events, key=lambda a: events[a], reverse=True)
+            for at in range(0, len(ordered), CHANGE_CHUNK):
+                chunk = ordered[at : at + CHANGE_CHUNK]
+                unknown = [a for a in chunk if a not in by_id]
+                if unknown:
+                    for doc in reader.db[ARTICLES].find({"_id": {"$in": unknown}}, {"n": 1}):
+                        if doc.get("n") is not None:
+                            by_id[str(doc["_id"])] = int(doc["n"])
+                for article_id in chunk:
+                    n = by_id.get(article_id)
+                    if n is not None and n in numbers and (site, n) not in found:
+                        found[(site, n)] = events[article_id]  # a later window's is older
+                        per_site[site] = per_site.get(site, 0) + 1
+                if per_site.get(site, 0) >= wanted:
+                    break  # the rest of the window is older than what this site has
         if len(found) >= wanted:
             break
-        end, span = start, span * 4
+        end, span = start, span * 2
     return sorted(
         ((when, site, n) for (site, n), when in found.items()),
         key=lambda item: (-item[0].timestamp(), item[1], item[2]),

@@ -8,6 +8,7 @@ import datetime as dt
 from flask import Blueprint, Response, abort, current_app, render_template, request
 
 from hgcrawler.storage.browse import SORTS, STATES, ArticleQuery, category_names
+from hgcrawler.storage.reader import ArchiveQueryError
 from hgcrawler.web.app import RAW_POLICY, reader
 from hgcrawler.web.views import (
     PERIODS,
@@ -91,18 +92,21 @@ def articles() -> str:
     category = request.args.get("category", "").strip() or None
     if category is not None and category not in category_names(current):
         abort(400, "no such category in the archive")
-    query = ArticleQuery(
-        text=request.args.get("q", "")[:200],
-        site=site,
-        category=category,
-        date_from=_date("from"),
-        date_to=_date("to"),
-        state=_choice("state", STATES, None),
-        sort=_choice("sort", SORTS, "views") or "views",
-        window_days=_int("window", 30, 1, 3660),
-        page=_int("page", 1, 1, 1_000_000),
-        per_page=_int("per_page", 50, 1, 500),
-    )
+    try:
+        query = ArticleQuery(
+            text=request.args.get("q", "")[:200],
+            site=site,
+            category=category,
+            date_from=_date("from"),
+            date_to=_date("to"),
+            state=_choice("state", STATES, None),
+            sort=_choice("sort", SORTS, "views") or "views",
+            window_days=_int("window", 30, 1, 3660),
+            page=_int("page", 1, 1, 1_000_000),
+            per_page=_int("per_page", 50, 1, 500),
+        )
+    except ArchiveQueryError as exc:
+        abort(400, str(exc))
     context = articles_page(current, query, _now())
     return render_template("articles.html", states=STATES, sorts=SORTS, windows=WINDOWS, **context)
 
