@@ -51,7 +51,7 @@ def pages_to_time(
         ("articles: growth over 365 days", "/articles?sort=growth&window=365"),
         ("articles: by date, edited", "/articles?sort=date&state=edited"),
         ("articles: by last change", "/articles?sort=changed"),
-        ("articles: page 20 by last change", "/articles?sort=changed&page=20"),
+        ("articles: page 5 by last change (its last)", "/articles?sort=changed&page=5"),
         ("articles: edited, by last change", "/articles?sort=changed&state=edited"),
         ("articles: removed", "/articles?state=removed"),
         ("articles: moved", "/articles?state=moved"),

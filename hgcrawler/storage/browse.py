@@ -63,10 +63,11 @@ STATES = ("live", "edited", "removed", "moved", "doubtful")
 SORTS = ("views", "growth", "date", "changed")
 #: The first window :func:`_last_changes` looks back over; each next one is twice as long.
 CHANGE_WINDOW = dt.timedelta(days=7)
-#: Article numbers looked up at a time for the changes of a window, newest first.
-CHANGE_CHUNK = 200
+#: The most article numbers looked up at a time for the changes of a window, newest first
+#: (each costs a document read: look up no more than the page needs).
+CHANGE_CHUNK = 500
 #: How deep the order by last change pages (each page reads further back).
-CHANGE_PAGES = 10
+CHANGE_PAGES = 5
 #: Fields of a crawl shown in lists (never the fill rates).
 CRAWL_FIELDS = {
     "site": 1,
@@ -320,6 +321,9 @@ def _last_changes(
     the site); pages go :data:`CHANGE_PAGES` deep."""
     found: dict[tuple[str, int], dt.datetime] = {}
     per_site: dict[str, int] = {}
+    # article id -> number, kept between requests when the reader keeps things (an id's
+    # number never changes; a joined article's is forgotten with the memo)
+    numbers_by_id: dict[str, int] = remembered(reader, "numbers by id", dict)
     end, span = now + dt.timedelta(days=1), CHANGE_WINDOW
     floor = dt.datetime(2000, 1, 1, tzinfo=UTC)
     while end > floor:
@@ -329,7 +333,7 @@ def _last_changes(
             if not numbers:
                 continue
             events: dict[str, dt.datetime] = {}  # article id -> latest change in the window
-            by_id: dict[str, int] = {}
+            by_id = numbers_by_id
             for doc in reader.db[REVISIONS].find(
                 {"site": site, "first_seen_at": window}, {"article_id": 1, "first_seen_at": 1}
             ):
@@ -346,8 +350,13 @@ def _last_changes(
                     by_id[str(doc["_id"])] = int(doc["n"])
             # newest first, numbers looked up a chunk at a time: no more than the page needs
             ordered = sorted(events, key=lambda a: events[a], reverse=True)
-            for at in range(0, len(ordered), CHANGE_CHUNK):
-                chunk = ordered[at : at + CHANGE_CHUNK]
+            at = 0
+            while at < len(ordered):
+                # as many as the page still needs, twice over when some were filtered out
+                size = wanted - per_site.get(site, 0)
+                size = min(CHANGE_CHUNK, max(25, size if at == 0 else 2 * size))
+                chunk = ordered[at : at + size]
+                at += size
                 unknown = [a for a in chunk if a not in by_id]
                 if unknown:
                     for doc in reader.db[ARTICLES].find({"_id": {"$in": unknown}}, {"n": 1}):
