@@ -455,7 +455,10 @@ def test_main_paths_in_chromium(archive: Archive) -> None:
         assert page.locator("#problems").count() == 1
         assert f"Rejected pages ({rejected:,}" in page.inner_text("#rejects")
         assert page.locator("details.reject").count() == min(rejected, 100)
-        shot(page, "serve-crawl.png")
+        if rejected:
+            page.locator("details.reject summary").first.click()
+            assert page.locator("details.reject pre.excerpt").first.is_visible()
+        shot(page, "serve-crawl.png", full_page=True)
 
         # search, accents ignored, from the header's box
         page.fill("header input[name=q]", fold(word))
