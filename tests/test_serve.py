@@ -177,7 +177,7 @@ def test_serve_is_read_only_and_sets_its_policies(archive: Archive) -> None:
         assert fetch(base + "nothing-here")[0] == 404
         assert fetch(base + "articles?sort=bogus")[0] == 400
         status, _, body = fetch(base + "articles?sort=changed&page=6")
-        assert status == 400 and b"5 pages deep" in body
+        assert status == 400 and b"250 articles deep" in body
         assert fetch(base + "article?id=haugiang:987654")[0] == 404
 
         query = urllib.parse.urlencode({"id": observation["article_id"], "crawl": entry["crawl"]})
@@ -310,9 +310,11 @@ def test_article_list_by_last_change(archive: Archive) -> None:
     assert [r["changed_at"] for r in rows] == newest[:30]
     assert all(r["changed_at"] == last[r["article_id"]] for r in rows)
 
-    with pytest.raises(ArchiveQueryError, match="5 pages deep"):
+    with pytest.raises(ArchiveQueryError, match="250 articles deep"):
         ArticleQuery(sort="changed", page=6)
-    edited = browse_articles(reader, ArticleQuery(sort="changed", state="edited", per_page=500))
+    with pytest.raises(ArchiveQueryError, match="250 articles deep"):
+        ArticleQuery(sort="changed", page=1, per_page=500)
+    edited = browse_articles(reader, ArticleQuery(sort="changed", state="edited", per_page=250))
     assert edited.rows and all("edited" in r["state"] for r in edited.rows)
     expected = sorted((last[r["article_id"]] for r in edited.rows), reverse=True)
     assert [r["changed_at"] for r in edited.rows] == expected

@@ -66,8 +66,9 @@ CHANGE_WINDOW = dt.timedelta(days=7)
 #: The most article numbers looked up at a time for the changes of a window, newest first
 #: (each costs a document read: look up no more than the page needs).
 CHANGE_CHUNK = 500
-#: How deep the order by last change pages (each page reads further back).
-CHANGE_PAGES = 5
+#: How deep the order by last change goes, in articles (each page reads further back):
+#: five pages of 50.
+CHANGE_DEPTH = 250
 #: Fields of a crawl shown in lists (never the fill rates).
 CRAWL_FIELDS = {
     "site": 1,
@@ -83,10 +84,6 @@ CRAWL_FIELDS = {
 def _day_number(day: dt.date) -> int:
     """A date as the series counts days (``series._day_number``)."""
     return (day - _ORIGIN).days + 1
-
-
-def _date_of(number: int) -> dt.date | None:
-    return _ORIGIN + dt.timedelta(days=number - 1) if number > 0 else None
 
 
 @dataclass(frozen=True)
@@ -113,9 +110,9 @@ class ArticleQuery:
             raise ArchiveQueryError("the growth window is at least one day")
         if self.page < 1 or not 1 <= self.per_page <= 500:
             raise ArchiveQueryError("pages are numbered from 1, of 1 to 500 rows")
-        if self.sort == "changed" and self.page > CHANGE_PAGES:
+        if self.sort == "changed" and self.page * self.per_page > CHANGE_DEPTH:
             raise ArchiveQueryError(
-                f"the order by last change goes {CHANGE_PAGES} pages deep (each page reads "
+                f"the order by last change goes {CHANGE_DEPTH} articles deep (each page reads "
                 "further back in time): narrow the list with filters, or order by date"
             )
 
@@ -135,7 +132,9 @@ class ArticlePage:
     @property
     def pages(self) -> int:
         pages = max(1, -(-self.total // self.query.per_page))
-        return min(pages, CHANGE_PAGES) if self.query.sort == "changed" else pages
+        if self.query.sort == "changed":
+            return min(pages, max(1, CHANGE_DEPTH // self.query.per_page))
+        return pages
 
 
 def _doubtful_lost(reader: ArchiveReader, site: str) -> set[int]:
@@ -318,7 +317,7 @@ def _last_changes(
     ``moves``), read back from ``now`` in windows of 7 days, then twice as long each
     time, until enough are found: a first page reads a week or a month of changes.  A
     filter that few recent changes pass reads further back (at worst every revision of
-    the site); pages go :data:`CHANGE_PAGES` deep."""
+    the site); it goes :data:`CHANGE_DEPTH` articles deep."""
     found: dict[tuple[str, int], dt.datetime] = {}
     per_site: dict[str, int] = {}
     # article id -> number, kept between requests when the reader keeps things (an id's
