@@ -152,6 +152,59 @@ def shot(page: Any, name: str, *, full_page: bool = False) -> None:
         page.screenshot(path=str(Path(SHOTS) / name), full_page=full_page)
 
 
+# --- pure pieces ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "link"),
+    [
+        ("https://haugiang.dcs.vn/tin/1.html", "https://haugiang.dcs.vn/tin/1.html"),
+        ("HTTP://haugiang.dcs.vn/", "HTTP://haugiang.dcs.vn/"),
+        ("javascript:alert(1)", None),
+        ("  JaVaScRiPt:alert(1)", None),
+        ("java\tscript:alert(1)", None),
+        ("data:text/html,<script>alert(1)</script>", None),
+        ("vbscript:msgbox(1)", None),
+        ("//evil.example/x", None),
+        ("/tin/1.html", None),
+        ("https://a.example/\njavascript:alert(1)", None),
+        (None, None),
+        (42, None),
+    ],
+)
+def test_only_http_urls_become_links(value: Any, link: str | None) -> None:
+    from hgcrawler.web.app import safe_href
+
+    assert safe_href(value) == link
+
+
+def test_revision_differences_are_pieces_word_by_word() -> None:
+    from hgcrawler.web.diffs import field_diffs, word_pieces
+
+    assert word_pieces("Hội nghị sơ kết", "Hội nghị tổng kết") == [
+        ("same", "Hội nghị"), ("del", "sơ"), ("ins", "tổng"), ("same", "kết"),
+    ]  # fmt: skip
+    old = {
+        "title": "Hội nghị sơ kết", "updated_on": dt.datetime(2021, 3, 14, tzinfo=dt.UTC),
+        "body": "Đoạn một giữ nguyên.\n\nĐoạn hai có năm chữ.\n\nĐoạn ba bỏ đi.",
+        "images": [{"src": "a.jpg", "caption": "Ảnh"}],
+    }  # fmt: skip
+    new = {
+        "title": "Hội nghị tổng kết", "updated_on": dt.datetime(2021, 3, 15, tzinfo=dt.UTC),
+        "body": ["Đoạn một giữ nguyên.", "Đoạn hai có sáu chữ.", "Một đoạn hoàn toàn khác hẳn."],
+        "images": [{"src": "a.jpg", "caption": "Ảnh"}],
+    }  # fmt: skip
+    changes = {c["field"]: c["lines"] for c in field_diffs(old, new)}
+    assert list(changes) == ["title", "updated_on", "body"]
+    assert changes["updated_on"] == [[("del", "2021-03-14"), ("ins", "2021-03-15")]]
+    assert changes["body"] == [
+        [("same", "¶2"), ("same", "Đoạn hai có"), ("del", "năm"), ("ins", "sáu"), ("same", "chữ.")],
+        [("same", "¶3"), ("del", "Đoạn ba bỏ đi.")],
+        [("same", "¶3"), ("ins", "Một đoạn hoàn toàn khác hẳn.")],
+    ]
+    assert field_diffs(old, old) == []
+
+
 # --- the server's rules, without a browser ----------------------------------------------
 
 
