@@ -464,6 +464,41 @@ def test_every_page_asks_in_a_shape_an_index_serves(archive: Archive, hostile: H
     assert not scans, "collection scans:\n" + "\n".join(scans)
 
 
+def test_two_sites_share_one_list(mongo_uri: str, archive_db_name: str) -> None:
+    from hgcrawler.web import create_app
+    from tests.test_storage import article as article_record
+
+    for site, views, url in (
+        ("haugiang", 120, "https://haugiang.dcs.vn/tin/hoi-nghi-1234.html"),
+        ("camau", 900, "https://camau.dcs.vn/tin/hoi-nghi-1234.html"),
+    ):
+        store = MongoArchiveStore(mongo_uri, archive_db_name, site=site, write_retries=1)
+        store.ensure_indexes()
+        crawl_id = store.begin_crawl("full", url)
+        store.write_batch(crawl_id, [article_record(url=url, requested_url=url, views=views)])
+        store.finish_crawl(crawl_id, "finished", {"pages": 1}, [])
+        store.close()
+    from pymongo import MongoClient
+
+    client: MongoClient[dict[str, Any]] = MongoClient(mongo_uri, tz_aware=True)
+    try:
+        db = client[archive_db_name]
+        both = browse_articles(ArchiveReader(db), ArticleQuery())
+        assert [(r["site"], r["views"]) for r in both.rows] == [("camau", 900), ("haugiang", 120)]
+        one = browse_articles(ArchiveReader(db), ArticleQuery(site="haugiang"))
+        assert [r["site"] for r in one.rows] == ["haugiang"]
+        only = browse_articles(ArchiveReader(db, ["camau"]), ArticleQuery(sort="changed"))
+        assert [r["site"] for r in only.rows] == ["camau"]
+        http = create_app(db, Path("/nonexistent")).test_client()
+        page = http.get("/").get_data(as_text=True)
+        assert 'data-site="camau"' in page and 'data-site="haugiang"' in page
+        listing = http.get("/articles?site=camau").get_data(as_text=True)
+        assert "camau" in listing and '<option value="camau" selected>' in listing
+        assert http.get("/articles?site=nowhere").status_code == 400
+    finally:
+        client.close()
+
+
 # --- the main paths, in Chromium ---------------------------------------------------------
 
 
