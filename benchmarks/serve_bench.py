@@ -91,7 +91,8 @@ def bench_serve(
     from hgcrawler.web import create_app
 
     root, summary = ensure_archive(spec, archive_dir.resolve(), end=None, log=log)
-    uri = EmbeddedDatabase(root).start()["uri"]
+    database = EmbeddedDatabase(root)
+    uri = database.start()["uri"]
     client: MongoClient[dict[str, Any]] = MongoClient(uri, tz_aware=True)
     try:
         db = client[DATABASE]
@@ -139,6 +140,7 @@ def bench_serve(
             )
     finally:
         client.close()
+        database.stop()
     shown = ("articles", "live", "removed", "moved", "edited", "revisions", "observations")
     return {
         "archive": {key: summary[key] for key in (*shown, "crawls", "begin", "end")},

@@ -908,3 +908,27 @@ def test_a_long_history_in_chromium(
                 path=str(Path(SHOTS) / "serve-diff.png")
             )
     assert watch.dialogs == [] and watch.errors == []
+
+
+# --- the benchmark itself ---------------------------------------------------------------------
+
+
+def test_the_page_benchmark_times_every_page(tmp_path: Path) -> None:
+    """``benchmarks/serve_bench.py`` on a tiny archive: every page answers 200 and is timed
+    warm and cold (the figures in docs/performance.md come from large ones)."""
+    from benchmarks.archive import ArchiveSpec
+    from benchmarks.serve_bench import PAGE_BUDGET_MS, bench_serve
+
+    spec = ArchiveSpec(
+        articles=150, days=15, new_per_day=2, edits_per_day=2, removals_per_day=0.5,
+        moves_per_day=0.3, final_hours=3,
+    )  # fmt: skip
+    result = bench_serve(spec, tmp_path, runs=2, log=lambda _line: None)
+    assert len(result["pages"]) == 20
+    paths = {row["path"].split("?")[0] for row in result["pages"]}
+    assert {"/", "/articles", "/article", "/replay"} <= paths
+    for row in result["pages"]:
+        assert 0 < row["median_ms"] <= row["max_ms"] and row["cold_median_ms"] > 0
+        assert row["bytes"] > 1000
+    assert result["within_budget"] == (result["slowest_ms"] <= PAGE_BUDGET_MS)
+    assert result["archive"]["articles"] > 100
