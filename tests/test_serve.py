@@ -870,6 +870,10 @@ def test_a_long_history_in_chromium(
         assert page.get_attribute("#chart-site-1", "data-points") == str(days)
         assert page.locator("#timeline .tl-day").count() >= 25  # one row a day with crawls
         shot(page, "serve-overview.png", full_page=False)
+        days_shown = page.locator("#timeline .tl-date").all_inner_texts()
+        assert days_shown == sorted(days_shown, reverse=True)  # the latest day first
+        if SHOTS:
+            page.locator("#crawls").screenshot(path=str(Path(SHOTS) / "serve-crawls.png"))
         for status, problem in zip(OUTCOMES_SHOWN, PROBLEMS, strict=True):
             assert page.locator(f"#timeline .tl-crawl.status-{status}").count() == 1
             assert problem in page.inner_text("#troubled")

@@ -84,6 +84,7 @@ def overview_page(
         if not timeline or timeline[-1]["day"] != label:
             timeline.append({"day": label, "crawls": []})
         timeline[-1]["crawls"].append(crawl)
+    timeline.reverse()  # the latest day first; a day's crawls in their order
     outcomes = {name: 0 for name in OUTCOMES}
     for crawl in crawls:
         status = str(crawl.get("status") or "running")
