@@ -24,6 +24,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "export": ("hgcrawler.commands.export", "export articles, observations, revisions"),
     "plot": ("hgcrawler.commands.plot", "chart view counts over time (PNG)"),
     "report": ("hgcrawler.commands.report", "a self-contained HTML report of the archive"),
+    "serve": ("hgcrawler.commands.serve", "browse the archive in a web browser (read-only)"),
     "schedule": ("hgcrawler.commands.schedule", "dispatch crawls to Scrapyd nodes (for cron)"),
     "bench": ("hgcrawler.commands.bench", "measure speed and memory"),
 }

@@ -90,6 +90,7 @@ def spill_a_record(journal: Path) -> None:
         ("report", ["report", "--out", "{tmp}/report.html"]),
         ("warc show", ["warc", "show", "39993"]),
         ("db replay", ["db", "replay"]),
+        ("serve", ["serve", "--port", "0"]),
     ],
 )
 def test_an_unreachable_database_is_one_line_and_exit_2(
@@ -237,6 +238,7 @@ def test_an_empty_archive_names_the_databases_that_hold_articles(
         ("plot", ["plot", "39993", "--out", "{tmp}/views.png"]),
         ("report", ["report", "--out", "{tmp}/report.html"]),
         ("warc show", ["warc", "show", "39993"]),
+        ("serve", ["serve", "--port", "0"]),
     ],
 )
 def test_an_archive_of_schema_1_is_refused_naming_db_migrate(

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from hgcrawler.commands.demo import explore_commands
+from hgcrawler.commands.demo import browse_command, explore_commands
 from hgcrawler.storage.demo import DEMO_DATABASE, DEMO_MARK_ID, reset_demo_database
 from tests.conftest import MongoServer
 from tests.crawling import ROOT
@@ -48,6 +48,7 @@ def test_demo_crawls_several_days_and_reports_what_changed(
 
     # the commands it suggests read the demo's archive when copied and pasted
     explore = out[out.index("Explore (the demo's archive is database 'demo_test'") :]
+    explore, browse = explore.split("\nBrowse it (read-only", 1)
     suggested = [line.strip() for line in explore.splitlines()[1:] if line.strip()]
     assert [line.split(" --")[0] for line in suggested] == [
         "hgcrawler query top",
@@ -68,6 +69,22 @@ def test_demo_crawls_several_days_and_reports_what_changed(
         assert ran.returncode == 0, f"{line}\n{ran.stderr}"
     assert (tmp_path / "exports" / "report.html").exists()
 
+    # and the browser's command serves it (started on a free port, then stopped)
+    serve = shlex.split(browse.splitlines()[1].strip())
+    assert serve[:2] == ["hgcrawler", "serve"]
+    assert serve[-4:] == ["--database", "demo_test", "--mongo-uri", mongo_server.uri]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "hgcrawler.cli", *serve[1:], "--port", "0"],
+        cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert process.stdout is not None
+        started = process.stdout.readline()
+        assert "Browsing database 'demo_test'" in started and "http://127.0.0.1:" in started
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
 
 def test_the_suggested_commands_point_at_the_demo_archive() -> None:
     on_disk = argparse.Namespace(database="hgcrawler_demo", mongo_uri=None, data_dir="/srv/my data")
@@ -85,6 +102,9 @@ def test_the_suggested_commands_point_at_the_demo_archive() -> None:
         "hgcrawler query changes --database d --mongo-uri 'mongodb://***:***@db.example.org/'",
         "hgcrawler report --database d --mongo-uri 'mongodb://***:***@db.example.org/'",
     ]
+    assert browse_command(remote, secret) == (
+        "hgcrawler serve --database d --mongo-uri 'mongodb://***:***@db.example.org/'"
+    )
 
 
 # --- which databases the demo may drop ---------------------------------------------------

@@ -43,6 +43,20 @@ PURE = (
     "pymongo",
 )
 
+#: What writes the archive or runs a crawl (never imported by the browser).
+WRITES = (
+    "hgcrawler.storage.mongo",
+    "hgcrawler.storage.writer",
+    "hgcrawler.storage.merge",
+    "hgcrawler.storage.migrate",
+    "hgcrawler.storage.journal",
+    "hgcrawler.storage.demo",
+    "hgcrawler.pipelines",
+    "hgcrawler.session",
+    "hgcrawler.commands",
+    "spiders",
+)
+
 RULES = (
     Rule("hgcrawler/extraction.py", PURE, "extraction is pure: HTML + URL -> record"),
     Rule("hgcrawler/text.py", PURE, "text helpers are pure"),
@@ -75,6 +89,11 @@ RULES = (
         "storage knows neither the crawl nor the command line",
     ),
     Rule("tests/*.py", ("mongomock",), "tests run against a real SecantusDB server"),
+    Rule(
+        "hgcrawler/web/*.py",
+        WRITES,
+        "the browser (hgcrawler serve) reads: nothing that writes the archive or runs a crawl",
+    ),
 )
 
 

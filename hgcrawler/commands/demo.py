@@ -62,8 +62,8 @@ def _title(doc: dict[str, Any], width: int = 70) -> str:
     return title if len(title) <= width else title[: width - 1] + "…"
 
 
-def explore_commands(args: argparse.Namespace, uri: str, article: str | None) -> list[str]:
-    """Commands to copy and paste that read the demo's archive."""
+def _where(args: argparse.Namespace, uri: str) -> list[str]:
+    """The options that point a command at the demo's archive (credentials masked)."""
     from hgcrawler.storage.uri import mask_uri
 
     where = ["--database", args.database]
@@ -71,6 +71,17 @@ def explore_commands(args: argparse.Namespace, uri: str, article: str | None) ->
         where += ["--mongo-uri", mask_uri(uri)]
     elif args.data_dir:
         where += ["--data-dir", args.data_dir]
+    return where
+
+
+def browse_command(args: argparse.Namespace, uri: str) -> str:
+    """The command that serves the demo's archive to a browser (``hgcrawler serve``)."""
+    return shlex.join(["hgcrawler", "serve", *_where(args, uri)])
+
+
+def explore_commands(args: argparse.Namespace, uri: str, article: str | None) -> list[str]:
+    """Commands to copy and paste that read the demo's archive."""
+    where = _where(args, uri)
     commands = [["query", "top"], ["query", "changes"]]
     if article is not None:
         commands.append(["query", "history", article])
@@ -167,3 +178,5 @@ def _tell(args: argparse.Namespace, reader: Any, uri: str, data_dir: Path) -> No
     if not args.mongo_uri:
         uri_command = shlex.join(["hgcrawler", "db", "uri", "--data-dir", str(data_dir)])
         print(f"  {uri_command}  # the URI, for mongosh, Compass or pymongo")
+    print("\nBrowse it (read-only, on this machine only; then open the address it prints):")
+    print(f"  {browse_command(args, uri)}")
