@@ -67,7 +67,7 @@ AUTHOR_LABELS: tuple[tuple[str, str], ...] = (
 #: Single-word labels need their colon ("Bài: X"); the others may go without ("Tác giả X").
 _COLON_ONLY = frozenset({"Bài", "Tin"})
 #: Team bylines: the whole line is the author.
-TEAM_BYLINE = re.compile(r"^(?:nhom\s+(?:pv|phong\s+vien|tac\s+gia)|pv|nhom\s+ptv|ptv)\b")
+TEAM_BYLINE = re.compile(r"^(?:nhom\s+(?:pv|phong\s+vien|tac\s+gia)|pv|nhom\s+ptv|ptv|bbt)\b")
 #: Built-in source labels (``Theo`` is handled apart: it needs no colon).
 SOURCE_LABELS: tuple[tuple[str, str], ...] = (
     ("Nguồn", r"nguon(?:\s+(?:tin|bai))?"),

@@ -15,7 +15,9 @@ fill rates of the last finished crawls, and returns the status, the problems
     share of the known article pages stopped parsing (``layout_changed``), or a
     field's fill rate dropped sharply against the last finished crawls, or more
     than ``HGCRAWLER_DEGRADED_THRESHOLD`` of the article pages lack the view
-    count, the date or the text.
+    count, the date or the text, or a field cannot be right on many pages (its
+    value is implausible, :mod:`hgcrawler.plausibility`: on at least
+    ``MIN_DOUBTFUL`` pages and ``DOUBTFUL_SHARE`` of them, or one value on most).
 ``finished``
     none of the above.
 """
@@ -45,6 +47,10 @@ MIN_LAYOUT_CHANGES = 3
 MIN_FAILED_REQUESTS = 10
 #: ... nor a smaller share of the requests.
 FAILED_REQUESTS_SHARE = 0.5
+#: A field doubted on fewer pages than this never degrades a crawl on its own ...
+MIN_DOUBTFUL = 5
+#: ... nor on a smaller share of the article records.
+DOUBTFUL_SHARE = 0.2
 _NAMES = {"updated_on": "date", "views": "view count"}
 
 
@@ -68,6 +74,8 @@ class Inputs:
     article_records: int = 0  # that reached the archive (fill rates are over these)
     stored: int = 0
     missing: dict[str, int] = field(default_factory=dict)
+    doubtful: dict[str, int] = field(default_factory=dict)  # field -> records doubting it
+    repeated: dict[str, tuple[int, str, str]] = field(default_factory=dict)  # (n, value, url)
     examples: dict[str, list[str]] = field(default_factory=dict)
     rejects: dict[str, int] = field(default_factory=dict)
     layout_regressions: int = 0
@@ -198,6 +206,7 @@ def _degradations(inputs: Inputs, rates: dict[str, float]) -> list[str]:
                     f"{limits.degraded_threshold:.0%}){_examples(inputs, name)}; has the "
                     "portal's layout changed?"
                 )
+    problems.extend(_doubts(inputs))
     if inputs.article_records >= MIN_PAGES_FOR_RATES:
         for name in FILL_FIELDS:
             before = [
@@ -218,12 +227,34 @@ def _degradations(inputs: Inputs, rates: dict[str, float]) -> list[str]:
     return problems
 
 
+def _doubts(inputs: Inputs) -> list[str]:
+    """Fields whose values cannot be right on many pages, each named with an example."""
+    records = inputs.article_records
+    problems = []
+    for name, count in sorted(inputs.doubtful.items()):
+        if count >= MIN_DOUBTFUL and count >= DOUBTFUL_SHARE * records:
+            urls = inputs.examples.get(f"doubtful:{name}") or []
+            example = f" (e.g. {', '.join(urls)})" if urls else ""
+            problems.append(
+                f"the {_label(name)} cannot be trusted on {count} of {records} article pages: "
+                f"its value is implausible{example}; `hgcrawler extract --site NAME URL` says "
+                "why, docs/extraction.md how to fix it"
+            )
+    for name, (count, value, url) in sorted(inputs.repeated.items()):
+        problems.append(
+            f"the {_label(name)} is the same on {count} of {records} article pages "
+            f"({value!r}, e.g. {url}): the site's template, not each article's {_label(name)}"
+        )
+    return problems
+
+
 def judge(inputs: Inputs) -> Verdict:
     rates = fill_rates(inputs)
     extra: dict[str, Any] = {
         "fill": rates,
         "article_pages": inputs.article_pages,
         "article_records": inputs.article_records,
+        "doubtful": dict(inputs.doubtful),
     }
     notes: list[str] = []
     if inputs.collisions:

@@ -68,9 +68,10 @@ from hgcrawler.counters import (
     learn_endpoint,
 )
 from hgcrawler.discovery import LinkFinder, PageLink, next_page, same_site
-from hgcrawler.extraction import NotAnArticle, extract_article
+from hgcrawler.extraction import NotAnArticle, extract_article, template_texts
 from hgcrawler.items import ArticleItem
 from hgcrawler.middlewares import RedirectLoop
+from hgcrawler.pagetemplate import PageTemplate, TemplateLearner
 from hgcrawler.plan import REJECTED_PAGE, CrawlPlan
 from hgcrawler.reasons import Reason, http_reason
 from hgcrawler.rendering import (
@@ -189,6 +190,9 @@ class HaugiangSpider(scrapy.Spider):
         self.trap_pages = config.trap_pages
         self.render = config.render
         self.templates = self.template_book()
+        #: the site's page template: the last crawl's until this crawl has learned its own
+        self.page_template: PageTemplate | None = None
+        self.template_learner = TemplateLearner()
         self.counter_script = counter_filled_js(config.site.labels.views)
         self.render_unavailable = (
             self.render.unavailable_reason() if self.render.wanted else "rendering is off"
@@ -226,6 +230,9 @@ class HaugiangSpider(scrapy.Spider):
         except ArchiveUnavailable as exc:
             logger.error("not crawling: %s", exc)
             return
+        if self.session is not None:
+            self.page_template = await self.session.page_template()
+            self.session.attach_page_template(self.learned_page_template)
         if self.session is not None and self.render.mode == "auto" and self.render.learn:
             self.templates = self.template_book(await self.session.counter_templates())
             self.session.attach_templates(self.templates.export)
@@ -271,17 +278,14 @@ class HaugiangSpider(scrapy.Spider):
         if not isinstance(response, TextResponse):
             stats.inc_value("hgcrawler/pages/not_html")
             return
+        encoding = self.page_encoding(response)
         try:
-            record = extract_article(
-                response.body,
-                response.url,
-                encoding=self.page_encoding(response),
-                labels=self.labels,
-            )
+            record = self.extract(response.body, response.url, encoding)
         except NotAnArticle as exc:
             yield from self.handle_other_page(response, exc)
             return
         stats.inc_value("hgcrawler/pages/article")
+        self.learn_page_template(response.body, encoding)
         if self.known_article(response) is not None and self.session is not None:
             self.session.tally.known_visited += 1
         item = self.article_item(response, record)
@@ -296,6 +300,39 @@ class HaugiangSpider(scrapy.Spider):
                 item["render_reason"] = f"not rendered: {reason} ({self.render_unavailable})"
             yield item
         yield from self.follow_links(response, page_kind="article")
+
+    def extract(self, html: str | bytes, url: str, encoding: str | None = None) -> dict[str, Any]:
+        """:func:`extract_article` with the site's labels and page template."""
+        return extract_article(
+            html,
+            url,
+            encoding=encoding,
+            labels=self.labels,
+            template=self.page_template,
+            today=dt.datetime.now(dt.UTC).date(),
+        )
+
+    def learn_page_template(self, html: bytes, encoding: str | None) -> None:
+        """Feed the first article pages of the crawl to the template learner; once it has
+        its sample, its template replaces the stored one for the rest of the crawl."""
+        learner = self.template_learner
+        if not learner.wants():
+            return
+        learner.add(template_texts(html, encoding))
+        if learner.ready:
+            self.page_template = learner.template()
+            size = len(self.page_template) if self.page_template is not None else 0
+            self.crawler.stats.set_value("hgcrawler/page_template/texts", size)
+            logger.info("page template learned from %d article pages: %d texts", learner.seen, size)
+
+    def learned_page_template(self) -> PageTemplate | None:
+        """What to keep with the site: this crawl's template, unless it saw fewer pages than
+        the one it started with."""
+        learned = self.template_learner.template()
+        stored = self.page_template
+        if learned is None or (stored is not None and stored.pages > learned.pages):
+            return stored
+        return learned
 
     def page_encoding(self, response: TextResponse) -> str:
         """The response's encoding, unless it claims UTF-8 and is not: then a legacy one."""
@@ -544,7 +581,7 @@ class HaugiangSpider(scrapy.Spider):
         item = ArticleItem(static)
         item["rendered"] = True
         try:
-            record = extract_article(html, static["url"], labels=self.labels)
+            record = self.extract(html, static["url"])
         except NotAnArticle as exc:
             item["render_reason"] = f"{reason}; rendered page not parsable: {exc.reason}"
             yield item
@@ -554,7 +591,7 @@ class HaugiangSpider(scrapy.Spider):
             return
         record.pop("render_hint")
         for key, value in record.items():
-            if key != "url":
+            if key not in ("url", "rules", "doubts"):
                 item[key] = value
         if record["views"] is None:
             stats.inc_value("hgcrawler/render/still_missing")
@@ -720,7 +757,7 @@ class HaugiangSpider(scrapy.Spider):
             warc=response.meta.get("hgcrawler_warc"),
         )
         for key, value in record.items():
-            if key != "url":
+            if key not in ("url", "rules", "doubts"):  # how it was read: not the article
                 item[key] = value
         return item
 
