@@ -185,30 +185,30 @@ def _verdict(result: Any, labels: Any) -> str:
             f"result: no article page among the {fetched} pages fetched: none shows a "
             f"{labels.describe()} line"
         )
+    lines = []
     lacking = [page for page in articles if page.missing]
     if lacking:
         fields = sorted({name.split(" ")[0] for page in lacking for name in page.missing})
-        return (
+        lines.append(
             f"result: {len(lacking)} of {len(articles)} article pages lack {', '.join(fields)} "
             f"({fetched} pages fetched)"
         )
-    doubtful = result.doubtful
-    if doubtful or result.repeated:
-        lines = []
-        for name, pages in sorted(doubtful.items()):
-            lines.append(
-                f"result: the {name} cannot be trusted on {len(pages)} of {len(articles)} "
-                f"article pages, e.g. {pages[0].url}: {pages[0].doubts[name]}"
-            )
-        for name, (count, value, url) in sorted(result.repeated.items()):
-            lines.append(
-                f"result: the {name} is the same ({value!r}) on {count} of {len(articles)} "
-                f"article pages, e.g. {url}: the site's template, not the article's"
-            )
+    for name, pages in sorted(result.doubtful.items()):
+        lines.append(
+            f"result: the {name} cannot be trusted on {len(pages)} of {len(articles)} "
+            f"article pages, e.g. {pages[0].url}: {pages[0].doubts[name]}"
+        )
+    for name, (count, value, url) in sorted(result.repeated.items()):
+        lines.append(
+            f"result: the {name} is the same ({value!r}) on {count} of {len(articles)} "
+            f"article pages, e.g. {url}: the site's template, not the article's"
+        )
+    if len(lines) > len(lacking[:1]):
         lines.append(
             "  fix: name the site's labels or headings in the profile, or a CSS selector "
             "for the field (docs/sites.md#when-a-field-is-wrong)"
         )
+    if lines:
         return "\n".join(lines)
     return (
         f"result: {len(articles)} article pages read with every required field "
