@@ -31,7 +31,14 @@ import lxml.etree
 from cssselect import GenericTranslator
 from w3lib.encoding import html_to_unicode
 
-from hgcrawler.bylines import BylineRules, author_credit, name_like, source_credit, split_source
+from hgcrawler.bylines import (
+    MAX_BYLINE_CHARS,
+    BylineRules,
+    author_credit,
+    name_like,
+    source_credit,
+    split_source,
+)
 from hgcrawler.pagetemplate import PageTemplate
 from hgcrawler.plausibility import record_doubts
 from hgcrawler.sites.profile import Labels
@@ -840,19 +847,21 @@ def _article_region(
     start: int,
     end_headings: tuple[str, ...],
     template: PageTemplate | None,
+    credit_rules: BylineRules,
 ) -> tuple[list[Block], str]:
     """Blocks after the meta line up to what ends the article, and what ended it:
     a form, a heading of the lists (``list:…``) or of the profile (``profile:…``), a
     template block after the text (``template``), a heading followed by a list of links
     (``heading+links``), or the end of the page (``page-end``)."""
     region: list[Block] = []
-    text_seen = False
+    text_seen = after_image = False
     for index in range(start, len(blocks)):
         block = blocks[index]
         if block.kind == "form":
             return region, "form"
         if block.kind != "text":
             region.append(block)
+            after_image = block.kind == "image"
             continue
         folded = block.folded
         for heading in end_headings:
@@ -866,7 +875,12 @@ def _article_region(
             if head:
                 region.append(_split_block(block, head))
             return region, f"list:{block.text[pos:]}"
-        if template is not None and folded in template:
+        if (
+            template is not None
+            and folded in template
+            and not after_image  # a caption ("Ảnh minh họa") may repeat: it is the image's
+            and not _is_credit(block.text, credit_rules)  # "Nguồn: Báo X" on most pages too
+        ):
             if text_seen and not any(
                 _is_article_text(after, template) for after in _next_texts(blocks, index, 4)
             ):
@@ -888,8 +902,15 @@ def _article_region(
                 return region, "heading+links"
         if _is_article_text(block, template):
             text_seen = True
+        after_image = False
         region.append(block)
     return region, "page-end"
+
+
+def _is_credit(text: str, rules: BylineRules) -> bool:
+    return len(text) <= MAX_BYLINE_CHARS and (
+        author_credit(text, rules) is not None or source_credit(text, rules, tail=True) is not None
+    )
 
 
 @dataclass
@@ -1051,7 +1072,7 @@ def extract_article(
     pending_image: Block | None = None
     texts: list[Block] = []
     region, end_rule = _article_region(
-        blocks, meta_end + 1, _end_headings(labels.end_headings), template
+        blocks, meta_end + 1, _end_headings(labels.end_headings), template, byline_rules
     )
     closing = False  # a labelled byline or a "Nguồn:" line was seen after the text
     for block in region:

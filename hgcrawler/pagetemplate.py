@@ -76,7 +76,7 @@ def learn_template(
         counts.update({text for text in texts if 0 < len(text) <= MAX_TEXT_CHARS})
     if total < min_pages:
         return None
-    needed = max(2, share * total)
+    needed = max(min_pages, share * total)
     repeated = [text for text, count in counts.most_common() if count >= needed]
     return PageTemplate(frozenset(repeated[:MAX_TEXTS]), total)
 
