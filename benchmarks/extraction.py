@@ -186,6 +186,7 @@ def _load_module_at(commit: str, path: str, name: str) -> Any:
     """``path`` as it was at ``commit`` (git), imported as module ``name``; None without git."""
     import importlib.util
     import subprocess
+    import sys
     import tempfile
 
     root = Path(__file__).resolve().parents[1]
@@ -204,12 +205,13 @@ def _load_module_at(commit: str, path: str, name: str) -> Any:
     if spec is None or spec.loader is None:
         return None
     module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # dataclasses look their module up
     spec.loader.exec_module(module)
     return module
 
 
 def bench_page_template(
-    count: int = 300, theme: str = "nukeviet", baseline: str | None = None, rounds: int = 3
+    count: int = 300, theme: str = "nukeviet", baseline: str | None = None, rounds: int = 5
 ) -> dict[str, Any]:
     """ms/page of ``extract_article`` on ``count`` article pages of a replica theme: without
     a template, with the template learned from 20 of them, and (``baseline``: a git commit)
