@@ -42,6 +42,7 @@ __all__ = [
     "BylineRules",
     "author_credit",
     "name_like",
+    "photo_credit",
     "source_credit",
     "split_source",
 ]
@@ -241,3 +242,12 @@ def name_like(text: str) -> bool:
             return False
         words += len(tokens)
     return 1 <= words <= MAX_NAME_WORDS
+
+
+_PHOTO_CREDIT = re.compile(r"^[\(\[\s]*(?:anh|nguon anh|anh minh hoa)\s*(?::|$|\))")
+
+
+def photo_credit(text: str) -> bool:
+    """True for a photo credit line: ``Ảnh: Minh Anh``, ``(Ảnh minh họa)``, ``Nguồn ảnh: …``.
+    Neither an author nor a source of the article."""
+    return len(text) <= MAX_BYLINE_CHARS and _PHOTO_CREDIT.match(fold(text)) is not None

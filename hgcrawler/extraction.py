@@ -36,6 +36,7 @@ from hgcrawler.bylines import (
     BylineRules,
     author_credit,
     name_like,
+    photo_credit,
     source_credit,
     split_source,
 )
@@ -961,20 +962,30 @@ def _head_credits(texts: list[Block], credits: _Credits, rules: BylineRules) -> 
 
 
 def _tail_credits(texts: list[Block], credits: _Credits, rules: BylineRules) -> None:
-    """Bylines and source credits at the end of the article's text (the lede stays)."""
-    while len(texts) > 1:
-        block = texts[-1]
+    """Bylines and source credits at the end of the article's text (the lede stays).
+    Photo credits ("Ảnh: …") among them are credit lines too: not the article's text."""
+    index = len(texts) - 1
+    photos: list[int] = []  # photo credits passed over, not yet known to be among credits
+    while index >= 1:
+        block = texts[index]
         if credits.source is None and (found := source_credit(block.text, rules, tail=True)):
             credits.set_source(found[0], found[1])
         elif credits.author is None and (found := author_credit(block.text, rules)):
             credits.set_author(found[0], found[1])
+        elif photo_credit(block.text):
+            photos.append(index)
+            index -= 1
+            continue
         elif credits.author is None and _short_line(block) and name_like(block.text):
             credits.set_author(block.text, "name-line")
         elif credits.author is None and _is_last_line_author(block):
             credits.set_author(block.text, "last-line")
         else:
             break
-        texts.pop()
+        for position in (*photos, index):  # from the end: the positions stay right
+            del texts[position]
+        photos = []
+        index -= 1
 
 
 def _selected(root: Any, css: str) -> str | None:
@@ -1099,7 +1110,11 @@ def extract_article(
             labelled = author_credit(block.text, byline_rules) is not None or (
                 source_credit(block.text, byline_rules, tail=False) is not None
             )
-            is_credit = labelled or source_credit(block.text, byline_rules, tail=True) is not None
+            is_credit = (
+                labelled
+                or source_credit(block.text, byline_rules, tail=True) is not None
+                or photo_credit(block.text)
+            )
             if closing and not is_credit:
                 end_rule = "byline"
                 break

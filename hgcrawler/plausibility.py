@@ -29,7 +29,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from hgcrawler.bylines import TEAM_BYLINE, name_like
+from hgcrawler.bylines import TEAM_BYLINE, name_like, photo_credit
 from hgcrawler.text import clean_text, fold
 
 __all__ = [
@@ -91,6 +91,7 @@ def _stray_last_line(body: str) -> str | None:
         or not any(ch.isalpha() for ch in last)
         or SENTENCE_END.search(last)
         or name_like(last)
+        or photo_credit(last)
     ):
         return None
     return last

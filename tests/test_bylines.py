@@ -351,3 +351,14 @@ def test_profile_keys_for_bylines_ends_and_selectors() -> None:
             {"name": "tinh", "start_url": "https://tinh.dcs.vn/", "selectors": {"views": "b"}},
             "tinh.toml",
         )
+
+
+def test_a_photo_credit_is_neither_author_nor_source_nor_doubtful() -> None:
+    labelled = read(page(1, "<p>Tác giả: Thu Hà</p><p>Ảnh: Minh Anh</p>"))
+    assert_text_is_clean(labelled)
+    assert (labelled["author"], labelled["source"]) == ("Thu Hà", None)
+    bare = read(page(1, "<p><b>Thu Hà</b></p><p><i>Ảnh: Internet</i></p>"))
+    assert_text_is_clean(bare)
+    assert bare["author"] == "Thu Hà" and bare["doubtful"] == []
+    alone = read(page(1, "<p>Ảnh: Minh Anh</p>"))
+    assert alone["author"] is None and alone["doubtful"] == []
