@@ -1116,8 +1116,10 @@ def extract_article(
                 or photo_credit(block.text)
             )
             if closing and not is_credit:
-                end_rule = "byline"
-                break
+                if not _is_article_text(block, template):
+                    end_rule = "byline"
+                    break
+                closing = False  # more text: the credit was inside ("Nguồn: Cục Thống kê")
             closing = closing or labelled
         texts.append(block)
 

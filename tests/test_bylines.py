@@ -362,3 +362,18 @@ def test_a_photo_credit_is_neither_author_nor_source_nor_doubtful() -> None:
     assert bare["author"] == "Thu Hà" and bare["doubtful"] == []
     alone = read(page(1, "<p>Ảnh: Minh Anh</p>"))
     assert alone["author"] is None and alone["doubtful"] == []
+
+
+def test_a_credit_inside_the_article_does_not_end_it() -> None:
+    """A table's "Nguồn: …" in the middle of the text: the article goes on after it."""
+    inside = (
+        "<table><tr><td>Năm</td><td>Sản lượng</td></tr><tr><td>2020</td><td>12</td></tr></table>"
+        "<p>Nguồn: Cục Thống kê tỉnh</p>"
+        "<p>Từ số liệu trên, có thể thấy sản lượng lúa của tỉnh tăng đều qua các năm, nhờ "
+        "áp dụng tiến bộ khoa học kỹ thuật vào sản xuất.</p>"
+        '<p style="text-align:right"><b>Thu Hà</b></p>'
+    )
+    record = read(page(1, inside))
+    assert record["body"].endswith("vào sản xuất.")
+    assert "Nguồn: Cục Thống kê tỉnh" in record["body"]
+    assert (record["author"], record["source"]) == ("Thu Hà", None)
