@@ -76,6 +76,7 @@ class Inputs:
     missing: dict[str, int] = field(default_factory=dict)
     doubtful: dict[str, int] = field(default_factory=dict)  # field -> records doubting it
     repeated: dict[str, tuple[int, str, str]] = field(default_factory=dict)  # (n, value, url)
+    template_differs: dict[str, int] = field(default_factory=dict)  # read before the template
     examples: dict[str, list[str]] = field(default_factory=dict)
     rejects: dict[str, int] = field(default_factory=dict)
     layout_regressions: int = 0
@@ -262,6 +263,21 @@ def judge(inputs: Inputs) -> Verdict:
             f"{inputs.collisions} page(s) had the key of a different article and were kept "
             "apart (rejects with reason key_collision); check HGCRAWLER_ARTICLE_ID_PATTERN / "
             "HGCRAWLER_SLUG_IDS"
+        )
+    if inputs.template_differs:
+        fields = ", ".join(
+            f"{_label(name)} ×{count}" for name, count in sorted(inputs.template_differs.items())
+        )
+        urls = [
+            url
+            for name in inputs.template_differs
+            for url in inputs.examples.get(f"template:{name}", [])
+        ]
+        example = f" (e.g. {urls[0]})" if urls else ""
+        notes.append(
+            "article pages read before the site's page template was learned read differently "
+            f"with it ({fields}){example}: their stored fields are corrected when they are next "
+            "visited"
         )
     if inputs.views_down:
         notes.append(

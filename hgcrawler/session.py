@@ -83,6 +83,8 @@ class CrawlTally:
     home_failure: str | None = None  # why the start page could not be fetched
     doubtful: Counter[str] = field(default_factory=Counter)  # field -> pages doubting it
     repeats: RepeatedValues = field(default_factory=RepeatedValues)  # one value on most?
+    #: field -> pages read before the page template was learned that read otherwise with it
+    template_differs: Counter[str] = field(default_factory=Counter)
 
     def example(self, name: str, url: str) -> None:
         urls = self.examples.setdefault(name, [])
@@ -470,6 +472,7 @@ class CrawlSession:
             missing=dict(self.tally.missing),
             doubtful=dict(self.tally.doubtful),
             repeated=self.tally.repeats.repeated(),
+            template_differs=dict(self.tally.template_differs),
             examples={k: list(v) for k, v in self.tally.examples.items()},
             rejects=dict(self.tally.rejects),
             layout_regressions=pipeline.totals.layout_changed if pipeline is not None else 0,

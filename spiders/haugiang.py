@@ -87,6 +87,9 @@ from hgcrawler.urls import canonical_url, page_family
 logger = logging.getLogger(__name__)
 
 GONE_STATUSES = (404, 410)
+#: The fields compared when a page read before the page template was learned is read
+#: again with it.
+RECHECKED_FIELDS = ("title", "category", "lede", "body", "images", "author", "source")
 #: A rendering that times out is tried this many times in all.
 RENDER_ATTEMPTS = 3
 EXCERPT_BYTES = 2048
@@ -193,6 +196,8 @@ class HaugiangSpider(scrapy.Spider):
         #: the site's page template: the last crawl's until this crawl has learned its own
         self.page_template: PageTemplate | None = None
         self.template_learner = TemplateLearner()
+        #: the sample pages read before a template existed: read again once it is learned
+        self._read_without_template: list[tuple[str, bytes, str | None, dict[str, Any]]] = []
         self.counter_script = counter_filled_js(config.site.labels.views)
         self.render_unavailable = (
             self.render.unavailable_reason() if self.render.wanted else "rendering is off"
@@ -285,7 +290,7 @@ class HaugiangSpider(scrapy.Spider):
             yield from self.handle_other_page(response, exc)
             return
         stats.inc_value("hgcrawler/pages/article")
-        self.learn_page_template(response.body, encoding)
+        self.learn_page_template(response.body, encoding, response.url, record)
         if self.known_article(response) is not None and self.session is not None:
             self.session.tally.known_visited += 1
         item = self.article_item(response, record)
@@ -312,18 +317,46 @@ class HaugiangSpider(scrapy.Spider):
             today=dt.datetime.now(dt.UTC).date(),
         )
 
-    def learn_page_template(self, html: bytes, encoding: str | None) -> None:
+    def learn_page_template(
+        self, html: bytes, encoding: str | None, url: str, record: dict[str, Any]
+    ) -> None:
         """Feed the first article pages of the crawl to the template learner; once it has
-        its sample, its template replaces the stored one for the rest of the crawl."""
+        its sample, its template replaces the stored one for the rest of the crawl, and
+        the sample pages read without a template are read again with it: those that read
+        differently are counted and named (the crawl's summary says so)."""
         learner = self.template_learner
         if not learner.wants():
             return
         learner.add(template_texts(html, encoding))
-        if learner.ready:
-            self.page_template = learner.template()
-            size = len(self.page_template) if self.page_template is not None else 0
-            self.crawler.stats.set_value("hgcrawler/page_template/texts", size)
-            logger.info("page template learned from %d article pages: %d texts", learner.seen, size)
+        if self.page_template is None:
+            self._read_without_template.append((url, html, encoding, record))
+        if not learner.ready:
+            return
+        self.page_template = learner.template()
+        size = len(self.page_template) if self.page_template is not None else 0
+        stats = self.crawler.stats
+        stats.set_value("hgcrawler/page_template/texts", size)
+        logger.info("page template learned from %d article pages: %d texts", learner.seen, size)
+        unchecked, self._read_without_template = self._read_without_template, []
+        for page_url, page_html, page_encoding, first in unchecked:
+            stats.inc_value("hgcrawler/page_template/rechecked")
+            try:
+                again = self.extract(page_html, page_url, page_encoding)
+            except NotAnArticle:
+                continue
+            differ = [name for name in RECHECKED_FIELDS if again.get(name) != first.get(name)]
+            if differ:
+                stats.inc_value("hgcrawler/page_template/read_differently")
+                logger.warning(
+                    "%s was read before the page template was learned; with it, its %s "
+                    "would differ",
+                    page_url,
+                    ", ".join(differ),
+                )
+                if self.session is not None:
+                    for name in differ:
+                        self.session.tally.template_differs[name] += 1
+                        self.session.tally.example(f"template:{name}", page_url)
 
     def learned_page_template(self) -> PageTemplate | None:
         """What to keep with the site: this crawl's template, unless it saw fewer pages than

@@ -377,3 +377,17 @@ def test_a_credit_inside_the_article_does_not_end_it() -> None:
     assert record["body"].endswith("vào sản xuất.")
     assert "Nguồn: Cục Thống kê tỉnh" in record["body"]
     assert (record["author"], record["source"]) == ("Thu Hà", None)
+
+
+def test_pages_read_before_the_template_that_read_otherwise_are_noted() -> None:
+    verdict = judge(
+        outcome_inputs(
+            template_differs={"author": 2, "body": 3}, examples={"template:body": ["https://x/3"]}
+        )
+    )
+    assert verdict.status == "finished"
+    assert verdict.problems == [
+        "article pages read before the site's page template was learned read differently "
+        "with it (author ×2, body ×3) (e.g. https://x/3): their stored fields are corrected "
+        "when they are next visited"
+    ]

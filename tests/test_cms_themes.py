@@ -218,6 +218,7 @@ def crawl(theme: str, base_url: str, mongo_uri: str, database: str, data_dir: Pa
         "--data-dir", str(data_dir), "--sites-dir", str(data_dir / "sites"),
         "--mongo-uri", mongo_uri, "-s", f"HGCRAWLER_MONGO_DATABASE={database}",
         "-s", "HGCRAWLER_RENDER=never", "-s", "HGCRAWLER_SLUG_IDS=1",
+        "-s", f"HGCRAWLER_STATS_FILE={data_dir / 'stats.json'}",
     )  # fmt: skip
 
 
@@ -249,6 +250,12 @@ def test_a_crawl_of_another_cms_stores_every_field_right_and_learns_the_template
         crawl_doc = db.crawls.find_one({"site": "replica-sharepoint"})
         assert crawl_doc is not None and crawl_doc["status"] == "finished"
         assert crawl_doc["doubtful"] == {}
+        # the 20 pages read before the template was learned read the same with it
+        stats = json.loads((tmp_path / "stats.json").read_text(encoding="utf-8"))
+        stats = stats.get("stats", stats)
+        assert stats["hgcrawler/page_template/rechecked"] == 20
+        assert "hgcrawler/page_template/read_differently" not in stats
+        assert stats["hgcrawler/page_template/texts"] == len(template["texts"])
     finally:
         client.close()
 
