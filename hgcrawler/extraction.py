@@ -8,9 +8,16 @@ patterns. Extraction anchors on what every article page of the portal shows
    the site's labels (:class:`hgcrawler.sites.Labels`: other portals write
    ``Ngày đăng: … | Lượt xem: N`` or a bare ``Thứ năm, 18/03/2021 08:15 - Lượt xem: N``);
 2. the title just before it, and the category (breadcrumb) before the title;
-3. after it, a lede, images each followed by a caption, body paragraphs,
-   a short author line, then the "Các ý kiến của bạn đọc" comments heading
-   (or a comment form, or a "Tin cùng chuyên mục"-style list) ending the article.
+3. after it, a lede, images each followed by a caption, body paragraphs, the
+   author and the source credit (:mod:`hgcrawler.bylines`: labelled, team or bare
+   name bylines above or below the text; "Nguồn: …", "Theo …"), up to what ends
+   the article: a comment form, a heading of a list ("Các ý kiến của bạn đọc",
+   "Tin cùng chuyên mục"…) or of the profile, a block of the site's learned
+   template (:mod:`hgcrawler.pagetemplate`) after the text, a heading over a
+   list of links, or whatever follows the credit lines.
+
+Each record says which rule found its end, author and source (``rules``) and
+which of its fields cannot be right (``doubtful``, :mod:`hgcrawler.plausibility`).
 
 The page is first flattened into a sequence of *blocks* (runs of text that a
 browser would lay out as one paragraph, and images), so that tables, divs,
