@@ -177,3 +177,110 @@ def bench_extraction(articles: int, count: int, work_dir: Path) -> dict[str, Any
             "accuracy": accuracy,
         }
     return figures
+
+
+# --------------------------------------------------------------------------- page template
+
+
+def _load_module_at(commit: str, path: str, name: str) -> Any:
+    """``path`` as it was at ``commit`` (git), imported as module ``name``; None without git."""
+    import importlib.util
+    import subprocess
+    import sys
+    import tempfile
+
+    root = Path(__file__).resolve().parents[1]
+    done = subprocess.run(
+        ["git", "-C", str(root), "show", f"{commit}:{path}"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        return None
+    folder = Path(tempfile.mkdtemp())
+    file = folder / f"{name}.py"
+    file.write_text(done.stdout, encoding="utf-8")
+    spec = importlib.util.spec_from_file_location(name, file)
+    if spec is None or spec.loader is None:
+        return None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
+
+
+def bench_page_template(
+    count: int = 300, theme: str = "nukeviet", baseline: str | None = None, rounds: int = 5
+) -> dict[str, Any]:
+    """ms/page of ``extract_article`` on ``count`` article pages of a replica theme: without
+    a template, with the template learned from 20 of them, and (``baseline``: a git commit)
+    the extractor of that commit; interleaved, ``rounds`` times, the best round of each."""
+    from hgcrawler.extraction import extract_article, template_texts
+    from hgcrawler.pagetemplate import learn_template
+    from hgcrawler.replica import ReplicaServer, ReplicaSite, Request
+    from hgcrawler.sites import Labels
+
+    site = ReplicaSite(articles=count, day=1, theme=theme)
+    server = ReplicaServer(site)  # only its request handler; never started
+    base_url = "http://replica.test/"
+    pages = [
+        (truth.absolute_url(base_url), server.handle(Request("GET", truth.url, {}, base_url)).body)
+        for truth in site.live_articles()
+        if not truth.malformed
+    ][:count]
+    labels = Labels() if theme in ("classic",) else Labels(date=("Ngày đăng",), views=("Lượt xem",))
+    template = learn_template(template_texts(html) for _, html in pages[:20])
+    runs: dict[str, Callable[[bytes, str], Any]] = {
+        "no_template": lambda html, url: extract_article(html, url, labels=labels),
+        "learned_template": lambda html, url: extract_article(
+            html, url, labels=labels, template=template
+        ),
+    }
+    old = (
+        _load_module_at(baseline, "hgcrawler/extraction.py", "baseline_extraction")
+        if baseline
+        else None
+    )
+    if old is not None:
+        runs["baseline"] = lambda html, url: old.extract_article(html, url, labels=labels)
+    # Interleaved page by page (each page read by every extractor in turn, the order
+    # rotating), each page's best of ``rounds``: a load burst from other processes on
+    # the machine then hits every extractor alike, not one whole pass.
+    names = list(runs)
+    fastest: dict[tuple[str, int], float] = {}
+    for url, html in pages[:10]:  # warm up: imports, caches
+        for run in runs.values():
+            run(html, url)
+    for round_number in range(rounds):
+        for number, (url, html) in enumerate(pages):
+            shift = (number + round_number) % len(names)
+            for name in names[shift:] + names[:shift]:
+                started = time.perf_counter()
+                runs[name](html, url)
+                elapsed = time.perf_counter() - started
+                key = (name, number)
+                fastest[key] = min(fastest.get(key, elapsed), elapsed)
+    best = {name: sum(fastest[(name, n)] for n in range(len(pages))) for name in names}
+    figures: dict[str, Any] = {
+        "theme": theme,
+        "pages": len(pages),
+        "template_texts": len(template) if template is not None else 0,
+        "rounds": rounds,
+    }
+    for name, seconds in best.items():
+        figures[f"{name}_ms_per_page"] = round(seconds / len(pages) * 1000, 3)
+    figures["learned_over_no_template"] = round(best["learned_template"] / best["no_template"], 3)
+    if "baseline" in best:
+        figures["baseline_commit"] = baseline
+        figures["learned_over_baseline"] = round(best["learned_template"] / best["baseline"], 3)
+        figures["no_template_over_baseline"] = round(best["no_template"] / best["baseline"], 3)
+    return figures
+
+
+if __name__ == "__main__":
+    import sys
+
+    commit = sys.argv[1] if len(sys.argv) > 1 else None
+    results = [bench_page_template(theme=theme, baseline=commit) for theme in sys.argv[2:]]
+    print(json.dumps(results or [bench_page_template(baseline=commit)], indent=2))

@@ -45,6 +45,8 @@ COLLECTIONS: dict[str, tuple[str, ...]] = {
         "body",
         "images",
         "author",
+        "source",
+        "doubtful",
         "content_hash",
         "revision",
         "revision_count",

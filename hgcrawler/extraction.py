@@ -8,9 +8,16 @@ patterns. Extraction anchors on what every article page of the portal shows
    the site's labels (:class:`hgcrawler.sites.Labels`: other portals write
    ``Ngày đăng: … | Lượt xem: N`` or a bare ``Thứ năm, 18/03/2021 08:15 - Lượt xem: N``);
 2. the title just before it, and the category (breadcrumb) before the title;
-3. after it, a lede, images each followed by a caption, body paragraphs,
-   a short author line, then the "Các ý kiến của bạn đọc" comments heading
-   (or a comment form, or a "Tin cùng chuyên mục"-style list) ending the article.
+3. after it, a lede, images each followed by a caption, body paragraphs, the
+   author and the source credit (:mod:`hgcrawler.bylines`: labelled, team or bare
+   name bylines above or below the text; "Nguồn: …", "Theo …"), up to what ends
+   the article: a comment form, a heading of a list ("Các ý kiến của bạn đọc",
+   "Tin cùng chuyên mục"…) or of the profile, a block of the site's learned
+   template (:mod:`hgcrawler.pagetemplate`) after the text, a heading over a
+   list of links, or whatever follows the credit lines.
+
+Each record says which rule found its end, author and source (``rules``) and
+which of its fields cannot be right (``doubtful``, :mod:`hgcrawler.plausibility`).
 
 The page is first flattened into a sequence of *blocks* (runs of text that a
 browser would lay out as one paragraph, and images), so that tables, divs,
@@ -19,20 +26,33 @@ browser would lay out as one paragraph, and images), so that tables, divs,
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import re
-from collections.abc import Container, Iterator
+from collections.abc import Container
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urljoin
 
 import lxml.etree
+from cssselect import GenericTranslator
 from w3lib.encoding import html_to_unicode
 
+from hgcrawler.bylines import (
+    MAX_BYLINE_CHARS,
+    BylineRules,
+    author_credit,
+    name_like,
+    photo_credit,
+    source_credit,
+    split_source,
+)
+from hgcrawler.pagetemplate import PageTemplate
+from hgcrawler.plausibility import record_doubts
 from hgcrawler.sites.profile import Labels
 from hgcrawler.text import clean_text, find_dates, fold, nfc, parse_date, parse_view_count
 
-__all__ = ["DEFAULT_LABELS", "NotAnArticle", "extract_article", "page_blocks"]
+__all__ = ["DEFAULT_LABELS", "NotAnArticle", "extract_article", "page_blocks", "template_texts"]
 
 #: The Hậu Giang portal's labels: "Cập nhật vào ngày" and "Số lần xem".
 DEFAULT_LABELS = Labels()
@@ -714,17 +734,6 @@ def _is_caption(block: Block, image: Block) -> bool:
     return SENTENCE_END.search(block.text) is None
 
 
-def _is_author(block: Block) -> bool:
-    text = block.text
-    if len(text) > MAX_AUTHOR_CHARS or len(text.split()) > MAX_AUTHOR_WORDS:
-        return False
-    if block.link_density > 0.5 or (parse_date(text) is not None and len(text) < 12):
-        return False
-    if _alignment(block.element) == "right" or block.is_bold or block.is_italic:
-        return True
-    return text[-1] not in ".!?…:;"
-
-
 def _keep_image(block: Block) -> bool:
     src = block.src
     if not src or src.startswith("data:"):
@@ -738,48 +747,311 @@ def _keep_image(block: Block) -> bool:
     return not any(word in lowered for word in ("icon", "print", "email", "logo", "spacer"))
 
 
-def _content_blocks(blocks: list[Block], start: int) -> Iterator[Block]:
-    """Blocks after the meta line, up to the heading or form that ends the article."""
-    for block in blocks[start:]:
+_BYLINE_HINT = re.compile(r"author|tac-?gia|byline|writer|signature|nguoi-?viet|butdanh", re.I)
+
+
+def _byline_hint(element: Any, levels: int = 3) -> bool:
+    """True when the element or a near ancestor is named like a byline (a supporting sign)."""
+    el = element
+    for _ in range(levels):
+        if el is None or not isinstance(el.tag, str):
+            return False
+        if _BYLINE_HINT.search(f"{el.get('class') or ''} {el.get('id') or ''}"):
+            return True
+        el = el.getparent()
+    return False
+
+
+def _styled(block: Block) -> bool:
+    """Set apart as bylines are: bold, italic, right-aligned, upper-case or named so."""
+    text = block.text
+    upper = sum(ch.isupper() for ch in text) >= 0.8 * max(1, sum(ch.isalpha() for ch in text))
+    return (
+        block.is_bold
+        or block.is_italic
+        or upper
+        or _alignment(block.element) == "right"
+        or _byline_hint(block.element)
+    )
+
+
+def _short_line(block: Block) -> bool:
+    text = block.text
+    return (
+        len(text) <= MAX_AUTHOR_CHARS
+        and len(text.split()) <= MAX_AUTHOR_WORDS
+        and block.link_density <= 0.5
+        and not (parse_date(text) is not None and len(text) < 12)
+    )
+
+
+def _is_last_line_author(block: Block) -> bool:
+    """The old rule, kept as the last one: a short styled last line that is no heading."""
+    if not _short_line(block) or block.heading:
+        return False
+    if not (_alignment(block.element) == "right" or block.is_bold or block.is_italic):
+        return False
+    return block.text[-1] not in ".!?…:;"
+
+
+def _is_heading_like(block: Block) -> bool:
+    return (
+        block.kind == "text"
+        and len(block.text) <= 100
+        and block.link_density < 0.5
+        and SENTENCE_END.search(block.text) is None
+    )
+
+
+def _is_link_line(block: Block) -> bool:
+    """A link to another article: a title-long link alone (a tool bar "In | Gửi | Facebook"
+    is several short links)."""
+    return (
+        block.kind == "text"
+        and block.link_density > 0.7
+        and len(block.text.split()) >= 4
+        and _TOOL_SEPARATORS.search(block.text) is None
+    )
+
+
+_TOOL_SEPARATORS = re.compile(r"\s[|·•]\s")
+
+
+def _is_article_text(block: Block, template: PageTemplate | None) -> bool:
+    return (
+        block.kind == "text"
+        and len(block.text) >= 80
+        and block.link_density < 0.5
+        and (template is None or block.folded not in template)
+    )
+
+
+def _next_texts(blocks: list[Block], index: int, count: int) -> list[Block]:
+    found: list[Block] = []
+    for block in blocks[index + 1 :]:
         if block.kind == "form":
-            return
-        if block.kind == "text":
-            pos = _end_marker_at(block)
-            if pos == 0:
-                return
-            if pos is not None:
-                head = block.text[:pos].strip()
-                if head:
-                    yield Block(
-                        kind="text",
-                        text=head,
-                        element=block.element,
-                        chars=len(head),
-                        bold_chars=len(head) if block.is_bold else 0,
-                        italic_chars=len(head) if block.is_italic else 0,
-                        folded=fold(head),
-                    )
-                return
-        yield block
+            break
+        if block.kind == "text" and not _is_tool(block):
+            found.append(block)
+            if len(found) >= count:
+                break
+    return found
+
+
+def _split_block(block: Block, head: str) -> Block:
+    return Block(
+        kind="text",
+        text=head,
+        element=block.element,
+        chars=len(head),
+        bold_chars=len(head) if block.is_bold else 0,
+        italic_chars=len(head) if block.is_italic else 0,
+        folded=fold(head),
+    )
+
+
+def _article_region(
+    blocks: list[Block],
+    start: int,
+    end_headings: tuple[str, ...],
+    template: PageTemplate | None,
+    credit_rules: BylineRules,
+) -> tuple[list[Block], str]:
+    """Blocks after the meta line up to what ends the article, and what ended it:
+    a form, a heading of the lists (``list:…``) or of the profile (``profile:…``), a
+    template block after the text (``template``), a heading followed by a list of links
+    (``heading+links``), or the end of the page (``page-end``)."""
+    region: list[Block] = []
+    text_seen = after_image = False
+    for index in range(start, len(blocks)):
+        block = blocks[index]
+        if block.kind == "form":
+            return region, "form"
+        if block.kind != "text":
+            region.append(block)
+            after_image = block.kind == "image"
+            continue
+        folded = block.folded
+        for heading in end_headings:
+            if folded.startswith(heading) and len(folded) <= len(heading) + 40:
+                return region, f"profile:{block.text}"
+        pos = _end_marker_at(block)
+        if pos == 0:
+            return region, f"list:{block.text}"
+        if pos is not None:
+            head = block.text[:pos].strip()
+            if head:
+                region.append(_split_block(block, head))
+            return region, f"list:{block.text[pos:]}"
+        if (
+            template is not None
+            and folded in template
+            and not after_image  # a caption ("Ảnh minh họa") may repeat: it is the image's
+            and not _is_credit(block.text, credit_rules)  # "Nguồn: Báo X" on most pages too
+        ):
+            if text_seen and not any(
+                _is_article_text(after, template) for after in _next_texts(blocks, index, 4)
+            ):
+                return region, "template"
+            continue  # the site's chrome inside the article: a share bar, a font-size tool
+        if text_seen and _is_heading_like(block) and not _is_tool(block):
+            # a heading over a list of links (related news): one link at least, then
+            # more links, another heading or nothing
+            following = _next_texts(blocks, index, 2)
+            if (
+                following
+                and _is_link_line(following[0])
+                and (
+                    len(following) == 1
+                    or _is_link_line(following[1])
+                    or _is_heading_like(following[1])
+                )
+            ):
+                return region, "heading+links"
+        if _is_article_text(block, template):
+            text_seen = True
+        after_image = False
+        region.append(block)
+    return region, "page-end"
+
+
+def _is_credit(text: str, rules: BylineRules) -> bool:
+    return len(text) <= MAX_BYLINE_CHARS and (
+        author_credit(text, rules) is not None or source_credit(text, rules, tail=True) is not None
+    )
+
+
+@dataclass
+class _Credits:
+    """The author and source found, and the rule that found each."""
+
+    author: str | None = None
+    source: str | None = None
+    rules: dict[str, str] = field(default_factory=dict)
+
+    def set_author(self, value: str, rule: str) -> None:
+        value, source = split_source(value)
+        self.author = value
+        self.rules["author"] = rule
+        if source and self.source is None:
+            self.set_source(source, rule.replace("label:", "in-byline:"))
+
+    def set_source(self, value: str, rule: str) -> None:
+        self.source = value
+        self.rules["source"] = rule
+
+
+def _head_credits(texts: list[Block], credits: _Credits, rules: BylineRules) -> None:
+    """Bylines and source credits above the article's text (under the meta line)."""
+    index = 0
+    while index < min(3, len(texts) - 1):
+        block = texts[index]
+        if credits.author is None and (found := author_credit(block.text, rules)):
+            credits.set_author(found[0], f"{found[1]} (above the text)")
+            del texts[index]
+            continue
+        if credits.source is None and (found := source_credit(block.text, rules, tail=False)):
+            credits.set_source(found[0], f"{found[1]} (above the text)")
+            del texts[index]
+            continue
+        following = texts[index + 1].text
+        if (
+            credits.author is None
+            and _short_line(block)
+            and name_like(block.text)
+            and _styled(block)
+            and len(following) >= 2 * len(block.text) + 40
+        ):
+            credits.set_author(block.text, "name-line (above the text)")
+            del texts[index]
+            continue
+        break
+
+
+def _tail_credits(texts: list[Block], credits: _Credits, rules: BylineRules) -> None:
+    """Bylines and source credits at the end of the article's text (the lede stays).
+    Photo credits ("Ảnh: …") among them are credit lines too: not the article's text."""
+    index = len(texts) - 1
+    photos: list[int] = []  # photo credits passed over, not yet known to be among credits
+    while index >= 1:
+        block = texts[index]
+        if credits.source is None and (found := source_credit(block.text, rules, tail=True)):
+            credits.set_source(found[0], found[1])
+        elif credits.author is None and (found := author_credit(block.text, rules)):
+            credits.set_author(found[0], found[1])
+        elif photo_credit(block.text):
+            photos.append(index)
+            index -= 1
+            continue
+        elif credits.author is None and _short_line(block) and name_like(block.text):
+            credits.set_author(block.text, "name-line")
+        elif credits.author is None and _is_last_line_author(block):
+            credits.set_author(block.text, "last-line")
+        else:
+            break
+        for position in (*photos, index):  # from the end: the positions stay right
+            del texts[position]
+        photos = []
+        index -= 1
+
+
+def _selected(root: Any, css: str) -> str | None:
+    """The text of the first element ``css`` selects, or None."""
+    try:
+        found = root.xpath(_css_xpath(css))
+    except lxml.etree.XPathError:
+        return None
+    for element in found:
+        text = clean_text(" ".join(element.itertext())) if hasattr(element, "itertext") else ""
+        if text:
+            return text
+    return None
+
+
+@functools.lru_cache(maxsize=64)
+def _css_xpath(css: str) -> str:
+    return str(GenericTranslator().css_to_xpath(css))
+
+
+@functools.lru_cache(maxsize=32)
+def _byline_rules(author: tuple[str, ...], source: tuple[str, ...]) -> BylineRules:
+    return BylineRules(author_labels=author, source_labels=source)
+
+
+@functools.lru_cache(maxsize=32)
+def _end_headings(headings: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(fold(clean_text(heading)) for heading in headings)
 
 
 # --------------------------------------------------------------------------- entry point
 
 
 def extract_article(
-    html: str | bytes, url: str, *, encoding: str | None = None, labels: Labels = DEFAULT_LABELS
+    html: str | bytes,
+    url: str,
+    *,
+    encoding: str | None = None,
+    labels: Labels = DEFAULT_LABELS,
+    template: PageTemplate | None = None,
+    today: dt.date | None = None,
 ) -> dict[str, Any]:
     """Extract an article page into a record.
 
-    ``labels``: the words the site puts before the date and the view count (the
-    site profile's, :attr:`hgcrawler.sites.SiteProfile.labels`; by default the
-    Hậu Giang portal's).
+    ``labels``: the words the site puts before the date and the view count, its
+    author and source labels, its end headings and selectors (the site profile's,
+    :attr:`hgcrawler.sites.SiteProfile.labels`; by default the Hậu Giang portal's).
+    ``template``: the site's learned page template (:mod:`hgcrawler.pagetemplate`), whose
+    blocks are skipped inside an article and end it after its text.  ``today``: the
+    day of the crawl, to doubt a date after it.
 
     Returns ``url``, ``title``, ``category``, ``updated_on`` ("YYYY-MM-DD" or None),
     ``views`` (int or None), ``lede``, ``body`` (paragraphs separated by a blank
-    line), ``images`` ([{"src", "caption"}]), ``author``, ``problems`` (names of
-    the fields not found, plus ``truncated`` when the page ends before the
-    article does) and ``render_hint`` (why a browser might help, or None).
+    line), ``images`` ([{"src", "caption"}]), ``author``, ``source`` (a source credit:
+    "Nguồn: …", "Theo …", its label dropped), ``problems`` (names of the fields not
+    found, plus ``truncated`` when the page ends before the article does),
+    ``doubtful`` (fields found but implausible: :mod:`hgcrawler.plausibility`),
+    ``doubts`` (why, per field), ``rules`` (which rule found the author, the source,
+    the end of the article…) and ``render_hint`` (why a browser might help, or None).
 
     Raises :class:`NotAnArticle` for pages that are not article pages.
     """
@@ -812,14 +1084,20 @@ def extract_article(
     link_texts = _LinkTexts(root)
     title_index, title = _find_title(blocks, meta_index, page_title, link_texts)
     category = _find_category(blocks, title_index if title_index is not None else meta_index)
-    lede = ""
-    paragraphs: list[str] = []
+    byline_rules = _byline_rules(labels.author, labels.source)
+    credits = _Credits()
     images: list[dict[str, str]] = []
     pending_image: Block | None = None
-    author = ""
-    last_block: Block | None = None
-    for block in _content_blocks(blocks, meta_end + 1):
+    texts: list[Block] = []
+    region, end_rule = _article_region(
+        blocks, meta_end + 1, _end_headings(labels.end_headings), template, byline_rules
+    )
+    closing = False  # a labelled byline or a "Nguồn:" line was seen after the text
+    for block in region:
         if block.kind == "image":
+            if closing:
+                end_rule = "byline"
+                break
             if _keep_image(block):
                 pending_image = block
                 images.append({"src": urljoin(base_url, block.src), "caption": ""})
@@ -835,16 +1113,28 @@ def extract_article(
                 continue
         if block.link_density > 0.7 and len(block.text) < 200:
             continue  # a link list or a stray navigation line inside the content area
-        if not lede and not paragraphs:
-            lede = block.text
-        else:
-            paragraphs.append(block.text)
-        last_block = block
+        if len(texts) >= 2:
+            labelled = author_credit(block.text, byline_rules) is not None or (
+                source_credit(block.text, byline_rules, tail=False) is not None
+            )
+            is_credit = (
+                labelled
+                or source_credit(block.text, byline_rules, tail=True) is not None
+                or photo_credit(block.text)
+            )
+            if closing and not is_credit:
+                if not _is_article_text(block, template):
+                    end_rule = "byline"
+                    break
+                closing = False  # more text: the credit was inside ("Nguồn: Cục Thống kê")
+            closing = closing or labelled
+        texts.append(block)
 
-    if last_block is not None and paragraphs and _is_author(last_block):
-        author = paragraphs.pop()
-
-    problems = []
+    _head_credits(texts, credits, byline_rules)
+    _tail_credits(texts, credits, byline_rules)
+    lede = texts[0].text if texts else ""
+    paragraphs = [block.text for block in texts[1:]]
+    rules: dict[str, str] = {"end": end_rule, **credits.rules}
     record: dict[str, Any] = {
         "url": url,
         "title": title,
@@ -854,20 +1144,51 @@ def extract_article(
         "lede": lede,
         "body": "\n\n".join(paragraphs),
         "images": images,
-        "author": author or None,
+        "author": credits.author or None,
+        "source": credits.source or None,
     }
+    for name, css in labels.selectors:
+        selected = _selected(root, css)
+        rules[name] = f"selector:{css}" + ("" if selected else " (selects nothing)")
+        if name in ("author", "source") and selected:
+            found = (
+                author_credit(selected, byline_rules)
+                if name == "author"
+                else source_credit(selected, byline_rules, tail=True)
+            )
+            selected = found[0] if found else selected
+            # the line the selector names is not the article's text
+            record["body"] = "\n\n".join(
+                p for p in record["body"].split("\n\n") if p and selected not in p
+            )
+        record[name] = selected or (None if name in ("author", "source") else "")
+    problems = []
     for name in ("title", "category", "updated_on", "views", "lede", "body", "author"):
         if record[name] in (None, ""):
             problems.append(name)
     if _looks_truncated(html, blocks, meta_end):
         problems.append("truncated")
     record["problems"] = problems
+    doubts = record_doubts(record, site_labels=(*labels.date, *labels.views), today=today)
+    record["doubtful"] = sorted(doubts)
+    record["doubts"] = doubts
+    record["rules"] = rules
     record["render_hint"] = None
     if views is None and views_label:
         record["render_hint"] = "view counter label without a number"
     elif not paragraphs and not lede:
         record["render_hint"] = "no article text in the static HTML"
     return record
+
+
+def template_texts(html: str | bytes, encoding: str | None = None) -> frozenset[str]:
+    """The folded texts of a page's text blocks: what :mod:`hgcrawler.pagetemplate`
+    learns a site's template from."""
+    try:
+        root = parse_html(html, encoding)
+    except NotAnArticle:
+        return frozenset()
+    return frozenset(block.folded for block in page_blocks(root) if block.kind == "text")
 
 
 def _looks_truncated(html: str | bytes, blocks: list[Block], meta_end: int) -> bool:

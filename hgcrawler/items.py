@@ -34,6 +34,8 @@ class ArticleItem(scrapy.Item):
     body = scrapy.Field()  # paragraphs joined by a blank line
     images = scrapy.Field()  # list of {"src": absolute URL, "caption": str}
     author = scrapy.Field()
+    source = scrapy.Field()  # a source credit ("Nguồn: X", "Theo X" → "X"), None without
+    doubtful = scrapy.Field()  # fields found but implausible (hgcrawler.plausibility)
     problems = scrapy.Field()  # fields extraction could not find
     rendered = scrapy.Field()  # True when extracted from a browser-rendered DOM
     render_reason = scrapy.Field()  # why rendering was asked for / why it did not help

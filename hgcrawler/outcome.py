@@ -15,10 +15,13 @@ fill rates of the last finished crawls, and returns the status, the problems
     share of the known article pages stopped parsing (``layout_changed``), or a
     field's fill rate dropped sharply against the last finished crawls, or more
     than ``HGCRAWLER_DEGRADED_THRESHOLD`` of the article pages lack the view
-    count, the date or the text; or the crawl saw a *mass removal*
-    (:func:`mass_removal`): more of the site's live articles answered 404/410 than
-    ``HGCRAWLER_MASS_REMOVAL_SHARE`` of them or ``HGCRAWLER_MASS_REMOVAL_COUNT`` (a
-    mass removal also joins the problems of a failed or interrupted crawl).
+    count, the date or the text, or a field cannot be right on many pages (its
+    value is implausible, :mod:`hgcrawler.plausibility`: on at least
+    ``MIN_DOUBTFUL`` pages and ``DOUBTFUL_SHARE`` of them, or one value on most);
+    or the crawl saw a *mass removal* (:func:`mass_removal`): more of the site's
+    live articles answered 404/410 than ``HGCRAWLER_MASS_REMOVAL_SHARE`` of them or
+    ``HGCRAWLER_MASS_REMOVAL_COUNT`` (a mass removal also joins the problems of a
+    failed or interrupted crawl).
 ``finished``
     none of the above.
 """
@@ -50,6 +53,10 @@ MIN_FAILED_REQUESTS = 10
 FAILED_REQUESTS_SHARE = 0.5
 #: Removals below this count are never a mass removal by their share alone.
 MIN_MASS_REMOVALS = 10
+#: A field doubted on fewer pages than this never degrades a crawl on its own ...
+MIN_DOUBTFUL = 5
+#: ... nor on a smaller share of the article records.
+DOUBTFUL_SHARE = 0.2
 _NAMES = {"updated_on": "date", "views": "view count"}
 
 
@@ -73,6 +80,9 @@ class Inputs:
     article_records: int = 0  # that reached the archive (fill rates are over these)
     stored: int = 0
     missing: dict[str, int] = field(default_factory=dict)
+    doubtful: dict[str, int] = field(default_factory=dict)  # field -> records doubting it
+    repeated: dict[str, tuple[int, str, str]] = field(default_factory=dict)  # (n, value, url)
+    template_differs: dict[str, int] = field(default_factory=dict)  # read before the template
     examples: dict[str, list[str]] = field(default_factory=dict)
     rejects: dict[str, int] = field(default_factory=dict)
     layout_regressions: int = 0
@@ -206,6 +216,7 @@ def _degradations(inputs: Inputs, rates: dict[str, float]) -> list[str]:
                     f"{limits.degraded_threshold:.0%}){_examples(inputs, name)}; has the "
                     "portal's layout changed?"
                 )
+    problems.extend(_doubts(inputs))
     if inputs.article_records >= MIN_PAGES_FOR_RATES:
         for name in FILL_FIELDS:
             before = [
@@ -288,12 +299,34 @@ def mass_removal(inputs: Inputs) -> MassRemoval | None:
     return MassRemoval(gone, min(inputs.removed, gone), live, share, examples)
 
 
+def _doubts(inputs: Inputs) -> list[str]:
+    """Fields whose values cannot be right on many pages, each named with an example."""
+    records = inputs.article_records
+    problems = []
+    for name, count in sorted(inputs.doubtful.items()):
+        if count >= MIN_DOUBTFUL and count >= DOUBTFUL_SHARE * records:
+            urls = inputs.examples.get(f"doubtful:{name}") or []
+            example = f" (e.g. {', '.join(urls)})" if urls else ""
+            problems.append(
+                f"the {_label(name)} cannot be trusted on {count} of {records} article pages: "
+                f"its value is implausible{example}; `hgcrawler extract --site NAME URL` says "
+                "why, docs/extraction.md how to fix it"
+            )
+    for name, (count, value, url) in sorted(inputs.repeated.items()):
+        problems.append(
+            f"the {_label(name)} is the same on {count} of {records} article pages "
+            f"({value!r}, e.g. {url}): the site's template, not each article's {_label(name)}"
+        )
+    return problems
+
+
 def judge(inputs: Inputs) -> Verdict:
     rates = fill_rates(inputs)
     extra: dict[str, Any] = {
         "fill": rates,
         "article_pages": inputs.article_pages,
         "article_records": inputs.article_records,
+        "doubtful": dict(inputs.doubtful),
     }
     mass = mass_removal(inputs)
     if mass is not None:
@@ -305,6 +338,21 @@ def judge(inputs: Inputs) -> Verdict:
             f"{inputs.collisions} page(s) had the key of a different article and were kept "
             "apart (rejects with reason key_collision); check HGCRAWLER_ARTICLE_ID_PATTERN / "
             "HGCRAWLER_SLUG_IDS"
+        )
+    if inputs.template_differs:
+        fields = ", ".join(
+            f"{_label(name)} ×{count}" for name, count in sorted(inputs.template_differs.items())
+        )
+        urls = [
+            url
+            for name in inputs.template_differs
+            for url in inputs.examples.get(f"template:{name}", [])
+        ]
+        example = f" (e.g. {urls[0]})" if urls else ""
+        notes.append(
+            "article pages read before the site's page template was learned read differently "
+            f"with it ({fields}){example}: their stored fields are corrected when they are next "
+            "visited"
         )
     if inputs.views_down:
         notes.append(

@@ -31,7 +31,9 @@ from scrapy import signals as scrapy_signals
 from hgcrawler import outcome
 from hgcrawler.config import HgcrawlerConfig
 from hgcrawler.lock import LockBusy, SingleInstanceLock
+from hgcrawler.pagetemplate import PageTemplate
 from hgcrawler.plan import CrawlPlan
+from hgcrawler.plausibility import RepeatedValues
 from hgcrawler.stopping import drop_queued_requests
 from hgcrawler.storage import (
     ArchiveStore,
@@ -80,6 +82,10 @@ class CrawlTally:
     rejects: Counter[str] = field(default_factory=Counter)  # reason -> pages
     known_visited: int = 0  # known article pages fetched with 200
     home_failure: str | None = None  # why the start page could not be fetched
+    doubtful: Counter[str] = field(default_factory=Counter)  # field -> pages doubting it
+    repeats: RepeatedValues = field(default_factory=RepeatedValues)  # one value on most?
+    #: field -> pages read before the page template was learned that read otherwise with it
+    template_differs: Counter[str] = field(default_factory=Counter)
 
     def example(self, name: str, url: str) -> None:
         urls = self.examples.setdefault(name, [])
@@ -105,6 +111,9 @@ class CrawlSession:
         #: the site's counter templates (hgcrawler.counters), loaded with the plan
         self.templates_loaded: list[dict[str, Any]] = []
         self._templates_source: Callable[[], list[dict[str, Any]]] | None = None
+        #: the site's page template (hgcrawler.pagetemplate), loaded with the plan
+        self.page_template_loaded: PageTemplate | None = None
+        self._page_template_source: Callable[[], PageTemplate | None] | None = None
         self.history: list[dict[str, Any]] = []
         self.summary: dict[str, Any] | None = None
         #: the archive pipeline, once it has attached itself (see :meth:`attach`)
@@ -134,6 +143,10 @@ class CrawlSession:
     def attach_templates(self, source: Callable[[], list[dict[str, Any]]]) -> None:
         """The spider's counter templates: saved in the archive when the crawl ends."""
         self._templates_source = source
+
+    def attach_page_template(self, source: Callable[[], PageTemplate | None]) -> None:
+        """The spider's learned page template: saved with the site when the crawl ends."""
+        self._page_template_source = source
 
     @property
     def site(self) -> str:
@@ -197,6 +210,13 @@ class CrawlSession:
         load_templates = getattr(store, "load_templates", None)  # stores without: no memory
         if load_templates is not None:
             self.templates_loaded = load_templates(self.site)
+        load_page_template = getattr(store, "load_page_template", None)
+        if load_page_template is not None:
+            doc = load_page_template(self.site)
+            try:
+                self.page_template_loaded = PageTemplate.from_doc(doc) if doc else None
+            except (ValueError, TypeError) as exc:  # a damaged document: learn anew
+                logger.warning("ignoring the stored page template of %s: %s", self.site, exc)
         self.journal, self.crawl_id, self.plan_loaded = journal, crawl_id, plan
         logger.info(
             "crawl %s (%s): %d known articles, %d due for a revisit, %d known pages",
@@ -219,7 +239,13 @@ class CrawlSession:
         await self._ready.wait()
         return self.templates_loaded
 
+    async def page_template(self) -> PageTemplate | None:
+        """The site's page template as the last crawl learned it (after :meth:`plan`)."""
+        await self._ready.wait()
+        return self.page_template_loaded
+
     async def _save_templates(self) -> None:
+        await self._save_page_template()
         save_templates = getattr(self.store, "save_templates", None)
         if self._templates_source is None or save_templates is None:
             return
@@ -229,6 +255,18 @@ class CrawlSession:
                 await self.in_worker(save_templates, self.site, docs)
         except StoreError as exc:
             logger.error("cannot save the counter templates: %s", exc)
+
+    async def _save_page_template(self) -> None:
+        save = getattr(self.store, "save_page_template", None)
+        if self._page_template_source is None or save is None:
+            return
+        template = self._page_template_source()
+        if template is None:
+            return
+        try:
+            await self.in_worker(save, self.site, template.to_doc())
+        except StoreError as exc:
+            logger.error("cannot save the page template: %s", exc)
 
     @property
     def is_open(self) -> bool:
@@ -443,6 +481,9 @@ class CrawlSession:
             article_records=self.tally.article_records,
             stored=pipeline.totals.articles if pipeline is not None else 0,
             missing=dict(self.tally.missing),
+            doubtful=dict(self.tally.doubtful),
+            repeated=self.tally.repeats.repeated(),
+            template_differs=dict(self.tally.template_differs),
             examples={k: list(v) for k, v in self.tally.examples.items()},
             rejects=dict(self.tally.rejects),
             layout_regressions=pipeline.totals.layout_changed if pipeline is not None else 0,

@@ -68,10 +68,11 @@ from hgcrawler.counters import (
     learn_endpoint,
 )
 from hgcrawler.discovery import LinkFinder, PageLink, next_page, same_site
-from hgcrawler.extraction import NotAnArticle, extract_article
+from hgcrawler.extraction import NotAnArticle, extract_article, template_texts
 from hgcrawler.items import ArticleItem
 from hgcrawler.middlewares import RedirectLoop
 from hgcrawler.pace import browser_slot
+from hgcrawler.pagetemplate import PageTemplate, TemplateLearner
 from hgcrawler.plan import REJECTED_PAGE, CrawlPlan
 from hgcrawler.reasons import Reason, http_reason
 from hgcrawler.rendering import (
@@ -87,6 +88,9 @@ from hgcrawler.urls import canonical_url, page_family
 logger = logging.getLogger(__name__)
 
 GONE_STATUSES = (404, 410)
+#: The fields compared when a page read before the page template was learned is read
+#: again with it.
+RECHECKED_FIELDS = ("title", "category", "lede", "body", "images", "author", "source")
 #: A rendering that times out is tried this many times in all.
 RENDER_ATTEMPTS = 3
 EXCERPT_BYTES = 2048
@@ -190,6 +194,11 @@ class HaugiangSpider(scrapy.Spider):
         self.trap_pages = config.trap_pages
         self.render = config.render
         self.templates = self.template_book()
+        #: the site's page template: the last crawl's until this crawl has learned its own
+        self.page_template: PageTemplate | None = None
+        self.template_learner = TemplateLearner()
+        #: the sample pages read before a template existed: read again once it is learned
+        self._read_without_template: list[tuple[str, bytes, str | None, dict[str, Any]]] = []
         self.counter_script = counter_filled_js(config.site.labels.views)
         self.render_unavailable = (
             self.render.unavailable_reason() if self.render.wanted else "rendering is off"
@@ -227,6 +236,9 @@ class HaugiangSpider(scrapy.Spider):
         except ArchiveUnavailable as exc:
             logger.error("not crawling: %s", exc)
             return
+        if self.session is not None:
+            self.page_template = await self.session.page_template()
+            self.session.attach_page_template(self.learned_page_template)
         if self.session is not None and self.render.mode == "auto" and self.render.learn:
             self.templates = self.template_book(await self.session.counter_templates())
             self.session.attach_templates(self.templates.export)
@@ -272,17 +284,14 @@ class HaugiangSpider(scrapy.Spider):
         if not isinstance(response, TextResponse):
             stats.inc_value("hgcrawler/pages/not_html")
             return
+        encoding = self.page_encoding(response)
         try:
-            record = extract_article(
-                response.body,
-                response.url,
-                encoding=self.page_encoding(response),
-                labels=self.labels,
-            )
+            record = self.extract(response.body, response.url, encoding)
         except NotAnArticle as exc:
             yield from self.handle_other_page(response, exc)
             return
         stats.inc_value("hgcrawler/pages/article")
+        self.learn_page_template(response.body, encoding, response.url, record)
         if self.known_article(response) is not None and self.session is not None:
             self.session.tally.known_visited += 1
         item = self.article_item(response, record)
@@ -297,6 +306,67 @@ class HaugiangSpider(scrapy.Spider):
                 item["render_reason"] = f"not rendered: {reason} ({self.render_unavailable})"
             yield item
         yield from self.follow_links(response, page_kind="article")
+
+    def extract(self, html: str | bytes, url: str, encoding: str | None = None) -> dict[str, Any]:
+        """:func:`extract_article` with the site's labels and page template."""
+        return extract_article(
+            html,
+            url,
+            encoding=encoding,
+            labels=self.labels,
+            template=self.page_template,
+            today=dt.datetime.now(dt.UTC).date(),
+        )
+
+    def learn_page_template(
+        self, html: bytes, encoding: str | None, url: str, record: dict[str, Any]
+    ) -> None:
+        """Feed the first article pages of the crawl to the template learner; once it has
+        its sample, its template replaces the stored one for the rest of the crawl, and
+        the sample pages read without a template are read again with it: those that read
+        differently are counted and named (the crawl's summary says so)."""
+        learner = self.template_learner
+        if not learner.wants():
+            return
+        learner.add(template_texts(html, encoding))
+        if self.page_template is None:
+            self._read_without_template.append((url, html, encoding, record))
+        if not learner.ready:
+            return
+        self.page_template = learner.template()
+        size = len(self.page_template) if self.page_template is not None else 0
+        stats = self.crawler.stats
+        stats.set_value("hgcrawler/page_template/texts", size)
+        logger.info("page template learned from %d article pages: %d texts", learner.seen, size)
+        unchecked, self._read_without_template = self._read_without_template, []
+        for page_url, page_html, page_encoding, first in unchecked:
+            stats.inc_value("hgcrawler/page_template/rechecked")
+            try:
+                again = self.extract(page_html, page_url, page_encoding)
+            except NotAnArticle:
+                continue
+            differ = [name for name in RECHECKED_FIELDS if again.get(name) != first.get(name)]
+            if differ:
+                stats.inc_value("hgcrawler/page_template/read_differently")
+                logger.warning(
+                    "%s was read before the page template was learned; with it, its %s "
+                    "would differ",
+                    page_url,
+                    ", ".join(differ),
+                )
+                if self.session is not None:
+                    for name in differ:
+                        self.session.tally.template_differs[name] += 1
+                        self.session.tally.example(f"template:{name}", page_url)
+
+    def learned_page_template(self) -> PageTemplate | None:
+        """What to keep with the site: this crawl's template, unless it saw fewer pages than
+        the one it started with."""
+        learned = self.template_learner.template()
+        stored = self.page_template
+        if learned is None or (stored is not None and stored.pages > learned.pages):
+            return stored
+        return learned
 
     def page_encoding(self, response: TextResponse) -> str:
         """The response's encoding, unless it claims UTF-8 and is not: then a legacy one."""
@@ -547,7 +617,7 @@ class HaugiangSpider(scrapy.Spider):
         item = ArticleItem(static)
         item["rendered"] = True
         try:
-            record = extract_article(html, static["url"], labels=self.labels)
+            record = self.extract(html, static["url"])
         except NotAnArticle as exc:
             item["render_reason"] = f"{reason}; rendered page not parsable: {exc.reason}"
             yield item
@@ -557,7 +627,7 @@ class HaugiangSpider(scrapy.Spider):
             return
         record.pop("render_hint")
         for key, value in record.items():
-            if key != "url":
+            if key not in ("url", "rules", "doubts"):
                 item[key] = value
         if record["views"] is None:
             stats.inc_value("hgcrawler/render/still_missing")
@@ -723,7 +793,7 @@ class HaugiangSpider(scrapy.Spider):
             warc=response.meta.get("hgcrawler_warc"),
         )
         for key, value in record.items():
-            if key != "url":
+            if key not in ("url", "rules", "doubts"):  # how it was read: not the article
                 item[key] = value
         return item
 

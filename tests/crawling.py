@@ -65,6 +65,7 @@ def expected_record(truth: ArticleTruth, base_url: str) -> dict[str, Any]:
         "body": "\n\n".join(truth.body),
         "images": [{"src": root + src, "caption": caption} for src, caption in truth.images],
         "author": truth.author,
+        "source": truth.source,
     }
 
 

@@ -54,7 +54,8 @@ class Crawl:
             self.observations = {
                 url_of[o["article_id"]]: o for o in observations(db, self.crawl["_id"])
             }
-            self.templates = list(db.templates.find())
+            # the counter templates (the site's page template is kept beside them)
+            self.templates = [t for t in db.templates.find() if t.get("kind") != "page"]
         finally:
             client.close()
 

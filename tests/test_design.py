@@ -60,6 +60,9 @@ WRITES = (
 RULES = (
     Rule("hgcrawler/extraction.py", PURE, "extraction is pure: HTML + URL -> record"),
     Rule("hgcrawler/text.py", PURE, "text helpers are pure"),
+    Rule("hgcrawler/bylines.py", PURE, "bylines and source credits are read by pure functions"),
+    Rule("hgcrawler/plausibility.py", PURE, "plausibility checks are pure"),
+    Rule("hgcrawler/pagetemplate.py", PURE, "a site's page template is data, learned purely"),
     Rule("hgcrawler/urls.py", PURE, "URL helpers are pure"),
     Rule(
         "hgcrawler/replica/*.py",

@@ -168,13 +168,15 @@ def test_the_text_report_names_each_field(replicas: dict[str, tuple[ReplicaSite,
     assert lines[1] == "labels 'Lượt xem' (or a bare date); ids: from the URL only"
     article = next(i for i, line in enumerate(lines) if line.startswith("article "))
     truth = truth_by_url(site, base_url)[lines[article].split(" ", 1)[1]]
-    fields = dict(line.split(None, 1) for line in lines[article + 1 : article + 10])
+    fields = dict(line.split(None, 1) for line in lines[article + 1 : article + 13])
     assert fields["title"] == truth.title
     assert fields["date"] == truth.updated_on.isoformat()
     assert fields["views"] == str(truth.views)
     assert fields["category"] == truth.category
     assert fields["images"] == str(len(truth.images))
-    assert fields["missing"] == "nothing"
+    assert fields["missing"] == fields["doubtful"] == "nothing"
+    assert fields["source"] == (truth.source or "-")
+    assert fields["found"].split()[:2] == ["by", "end"]
     assert lines[-1].startswith("result: 1 article pages read with every required field")
 
 

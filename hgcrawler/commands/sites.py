@@ -154,6 +154,7 @@ def _describe_page(page: Any) -> str:
         what = "not fetched" if page.kind == "error" else "not an article"
         return f"{what}: {page.url}: {page.reason}"
     record = page.record
+    rules = record.get("rules") or {}
     body = record["body"]
     paragraphs = len(body.split("\n\n")) if body else 0
     fields = [
@@ -163,13 +164,16 @@ def _describe_page(page: Any) -> str:
         ("views", "-" if record["views"] is None else str(record["views"])),
         ("category", record["category"] or "-"),
         ("author", record["author"] or "-"),
+        ("source", record.get("source") or "-"),
         ("images", str(len(record["images"]))),
         ("text", f"lede {len(record['lede'])} chars, body {paragraphs} paragraphs, "
                  f"{len(body)} chars"),
         ("missing", ", ".join(page.missing) or "nothing"),
+        ("doubtful", "; ".join(f"{name}: {why}" for name, why in page.doubts.items()) or "nothing"),
+        ("found by", ", ".join(f"{name} {rule}" for name, rule in rules.items())),
     ]  # fmt: skip
     lines = [f"article {page.url}"]
-    lines += [f"    {name:<9} {truncate(value, 100)}" for name, value in fields]
+    lines += [f"    {name:<9} {truncate(value, 160)}" for name, value in fields]
     return "\n".join(lines)
 
 
@@ -181,13 +185,31 @@ def _verdict(result: Any, labels: Any) -> str:
             f"result: no article page among the {fetched} pages fetched: none shows a "
             f"{labels.describe()} line"
         )
+    lines = []
     lacking = [page for page in articles if page.missing]
     if lacking:
         fields = sorted({name.split(" ")[0] for page in lacking for name in page.missing})
-        return (
+        lines.append(
             f"result: {len(lacking)} of {len(articles)} article pages lack {', '.join(fields)} "
             f"({fetched} pages fetched)"
         )
+    for name, pages in sorted(result.doubtful.items()):
+        lines.append(
+            f"result: the {name} cannot be trusted on {len(pages)} of {len(articles)} "
+            f"article pages, e.g. {pages[0].url}: {pages[0].doubts[name]}"
+        )
+    for name, (count, value, url) in sorted(result.repeated.items()):
+        lines.append(
+            f"result: the {name} is the same ({value!r}) on {count} of {len(articles)} "
+            f"article pages, e.g. {url}: the site's template, not the article's"
+        )
+    if len(lines) > len(lacking[:1]):
+        lines.append(
+            "  fix: name the site's labels or headings in the profile, or a CSS selector "
+            "for the field (docs/sites.md#when-a-field-is-wrong)"
+        )
+    if lines:
+        return "\n".join(lines)
     return (
         f"result: {len(articles)} article pages read with every required field "
         f"({fetched} pages fetched)"

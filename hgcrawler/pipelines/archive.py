@@ -127,6 +127,10 @@ class ArchivePipeline:
             if not found:
                 tally.missing[name] += 1
                 tally.example(name, url)
+        for name in record.get("doubtful") or ():
+            tally.doubtful[name] += 1
+            tally.example(f"doubtful:{name}", url)
+        tally.repeats.add(record, url)
 
     def page_seen(self, record: dict[str, Any]) -> None:
         self.add_record({**record, "type": "page"})

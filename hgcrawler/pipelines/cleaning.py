@@ -10,7 +10,7 @@ from itemadapter import ItemAdapter
 
 from hgcrawler.text import clean_text, parse_date, parse_view_count
 
-TEXT_FIELDS = ("title", "category", "lede", "author")
+TEXT_FIELDS = ("title", "category", "lede", "author", "source")
 
 # Lines editors paste into articles that are not the article's text.
 BOILERPLATE = re.compile(

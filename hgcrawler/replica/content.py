@@ -559,11 +559,30 @@ AUTHORS: tuple[str, ...] = (
     "Phương Thảo",
 )
 
+#: Where national news is taken from: the page credits it "Theo <source>" (a source
+#: credit, not an author).
 NATIONAL_SOURCES: tuple[str, ...] = (
-    "Theo TTXVN",
-    "Theo dangcongsan.vn",
-    "Theo Báo Nhân Dân",
+    "TTXVN",
+    "dangcongsan.vn",
+    "Báo Nhân Dân",
 )
+
+#: Sources the CMS themes of other portals credit local news to ("Nguồn: <source>").
+LOCAL_SOURCES: tuple[str, ...] = (
+    "Báo Hậu Giang",
+    "Đài Phát thanh và Truyền hình Hậu Giang",
+    "Ban Tuyên giáo Tỉnh ủy",
+    "Cổng thông tin điện tử tỉnh",
+)
+
+#: Headings of "related news" boxes on the CMS themes of other portals: in no list of
+#: the crawler.
+RELATED_HEADINGS: dict[str, str] = {
+    "nukeviet": "Đọc thêm cùng chủ đề",
+    "sharepoint": "Có thể bạn quan tâm",
+    "joomla": "Bài viết cùng loại",
+    "initials": "Những bài viết khác",
+}
 
 COMMENTERS: tuple[str, ...] = (
     "Nguyễn Văn An",

@@ -93,8 +93,14 @@ SLUG_PATH: Final = re.compile(r"^/tin-tuc/([a-z0-9-]+)\.html$")
 RELOCATED_FOLDER: Final = "/tin-bai/"
 RELOCATED_PATH: Final = re.compile(r"^/tin-bai/([a-z]+)\.html$")
 
-#: Page templates: the portal as captured, after a redesign, another province's portal.
-THEMES: Final = ("classic", "redesign", "province2")
+#: Page templates: the portal as captured, after a redesign, another province's portal,
+#: and other CMS shapes (:mod:`.themes`): a labelled byline after the body, a bare
+#: upper-case byline and a source line, a byline above the body, a byline of initials.
+THEMES: Final = ("classic", "redesign", "province2", "nukeviet", "sharepoint", "joomla", "initials")
+#: Themes that credit local news to a source ("Nguồn: …"), besides national news.
+LOCAL_SOURCE_THEMES: Final = frozenset({"nukeviet", "sharepoint", "joomla", "initials"})
+#: Themes that print the author in capitals (the reader sees "HOÀNG Ý").
+UPPERCASE_BYLINE_THEMES: Final = frozenset({"sharepoint"})
 
 #: View counters: as captured ("mixed"), or filled by an external script ("script").
 COUNTER_MODES: Final = ("mixed", "script")
@@ -192,6 +198,8 @@ class ArticleTruth:
     body: list[str]
     images: list[tuple[str, str]]
     author: str | None
+    #: the source credit the page shows ("Theo TTXVN" shows "TTXVN"), None without one
+    source: str | None
     status: str
     old_url: str | None
     revision: int
@@ -228,6 +236,8 @@ class _BaseArticle:
     image_slots: tuple[int, ...]
     wrappers: tuple[tuple[str, str], ...]
     author: str | None
+    source: str | None
+    local_source: str | None
     comments: tuple[tuple[str, int, str], ...]
     variant: str
     popularity: float
@@ -698,10 +708,18 @@ class ReplicaSite:
             slots.append(0 if k == 0 else rng.randint(1, max(1, paragraphs - 1)))
         slots.sort()
         wrappers = tuple(rng.choice(content.PARAGRAPH_WRAPPERS) for _ in body)
+        source: str | None = None
         if slug == "tin-trong-nuoc" and rng.random() < 0.7:
-            author: str | None = rng.choice(content.NATIONAL_SOURCES)
+            author: str | None = None
+            source = rng.choice(content.NATIONAL_SOURCES)
         else:
             author = rng.choice(content.AUTHORS) if rng.random() < 0.85 else None
+        roll_source = _mix(self.seed, "source", article_id)
+        local_source = (
+            content.LOCAL_SOURCES[roll_source // 3 % len(content.LOCAL_SOURCES)]
+            if source is None and roll_source % 3 == 0
+            else None
+        )
         comment_count = rng.choices((0, 1, 2, 3), weights=(50, 25, 15, 10))[0]
         comments = tuple(
             (rng.choice(content.COMMENTERS), rng.randint(0, 3), rng.choice(content.COMMENTS))
@@ -718,7 +736,7 @@ class ReplicaSite:
             images = [images[k] for k in kept]
             slots = [slots[k] for k in kept]
             wrappers = wrappers[: len(body)]
-            author, comments = None, ()
+            author, source, local_source, comments = None, None, None, ()
         return _BaseArticle(
             id=article_id,
             category_index=index,
@@ -731,6 +749,8 @@ class ReplicaSite:
             image_slots=tuple(slots),
             wrappers=wrappers,
             author=author,
+            source=source,
+            local_source=local_source,
             comments=comments,
             variant=variant,
             popularity=popularity,
@@ -752,6 +772,8 @@ class ReplicaSite:
             image_slots=(0,),
             wrappers=(("", "&nbsp;"), ("", "&nbsp;")),
             author=content.SEED_AUTHOR,
+            source=None,
+            local_source=None,
             comments=(),
             variant="plain",
             popularity=(SEED_VIEWS_DAY_ONE + 0.5) / _growth(1 - published),
@@ -947,6 +969,12 @@ class ReplicaSite:
         else:
             counter_url = None
         moved = url != base.url
+        theme = self.theme_on(day)
+        author, source = base.author, base.source
+        if source is None and theme in LOCAL_SOURCE_THEMES:
+            source = base.local_source
+        if author is not None and theme in UPPERCASE_BYLINE_THEMES:
+            author = author.upper()
         updated_at = dt.datetime.combine(updated_on, self._time_of_day(article_id, updated_day))
         truth = ArticleTruth(
             id=article_id,
@@ -961,7 +989,8 @@ class ReplicaSite:
             lede=base.lede,
             body=body,
             images=list(base.images),
-            author=base.author,
+            author=author,
+            source=source,
             status=status,
             old_url=base.url if moved else None,
             revision=1 + len(edits),

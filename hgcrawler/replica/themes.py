@@ -10,6 +10,19 @@
   ``<form>``, ``dnn_*`` panes, the title in an ``<h2>``, a bare date
   ``Thứ năm, 18/03/2021 08:15`` and ``Lượt xem: 361``.
 
+Other CMS shapes, each with its own place and shape of byline and source credit
+and a "related news" heading that no list of the crawler names:
+
+- ``nukeviet``: a ``hometext`` lede, images in captioned tables, a labelled byline
+  after the body (``Tác giả: …`` / ``Bài và ảnh: …``), ``Nguồn: …``, a share bar,
+  then "Đọc thêm cùng chủ đề";
+- ``sharepoint``: a bold first paragraph as lede, a bare upper-case right-aligned
+  byline followed by ``Nguồn: …`` (or ``(Theo TTXVN)``), then "Có thể bạn quan tâm";
+- ``joomla``: the byline above the body (``Bài, ảnh: …`` or a bare bold name), a
+  ``<div class="sapo">`` lede, ``<figure>`` images, then "Bài viết cùng loại";
+- ``initials``: a byline in a shape no rule reads (``— H.Ý —``, the writer's
+  initials) after the body: the page a crawl must call doubtful, never right.
+
 Themes only render; which articles exist and what they say comes from
 :class:`~hgcrawler.replica.site.ReplicaSite`.
 """
@@ -22,6 +35,7 @@ from collections.abc import Callable
 from html import escape
 from urllib.parse import quote
 
+from . import content
 from .site import (
     COUNTER_SCRIPT_PATH,
     VIEWS_API_PATH,
@@ -145,6 +159,14 @@ def counter_markup(view: ArticleView) -> tuple[str, str]:
             "\n" + _inline_counter_script(truth.id, truth.js_counter == "slow"),
         )
     return view.views_text, ""
+
+
+def credit_line(truth: ArticleTruth) -> str:
+    """The one line the captured portal's templates print under an article: its author,
+    or "Theo <source>" for news taken from elsewhere ("" for neither)."""
+    if truth.author:
+        return truth.author
+    return f"Theo {truth.source}" if truth.source else ""
 
 
 def _share_links(title: str, absolute: str) -> tuple[str, str, str]:
@@ -490,15 +512,15 @@ class ClassicTheme:
             return "\n".join(out)
         if table:
             out.append("</td></tr>")
-            if truth.author:
-                out.append(f'<tr><td align="right"><b>{_text(truth.author)}</b></td></tr>')
+            if credit_line(truth):
+                out.append(f'<tr><td align="right"><b>{_text(credit_line(truth))}</b></td></tr>')
             out.append("</table>")
         else:
             out.append("</div>")
-            if truth.author:
+            if credit_line(truth):
                 out.append(
                     f'<div class="news-author" style="text-align:right"><strong>'
-                    f"{_text(truth.author)}</strong></div>"
+                    f"{_text(credit_line(truth))}</strong></div>"
                 )
             out.append("</div>")
         out.append(self._comments(view))
@@ -769,8 +791,8 @@ class RedesignTheme(ClassicTheme):
             out.append("\x00")
             return "\n".join(out)
         out.append("</div>")
-        if truth.author:
-            out.append(f'<p class="post-author">{_text(truth.author)}</p>')
+        if credit_line(truth):
+            out.append(f'<p class="post-author">{_text(credit_line(truth))}</p>')
         out.append("</article>")
         out.append(self._comments_v2(view))
         older = self._older_in_category(view, state)
@@ -1026,9 +1048,9 @@ class Province2Theme(ClassicTheme):
             out.append("\x00")
             return "\n".join(out)
         out.append("</div>")
-        if truth.author:
+        if credit_line(truth):
             out.append(
-                f'<div class="ArticleAuthor" align="right"><b>{_text(truth.author)}</b></div>'
+                f'<div class="ArticleAuthor" align="right"><b>{_text(credit_line(truth))}</b></div>'
             )
         printing, mail, facebook = _share_links(truth.title, truth.absolute_url(base_url))
         out.append(
@@ -1064,8 +1086,232 @@ class Province2Theme(ClassicTheme):
         )
 
 
+class _OtherCmsTheme(RedesignTheme):
+    """HTML5 chrome whose sidebar headings are in no list of the crawler."""
+
+    date_label = "Ngày đăng"
+    views_label = "Lượt xem"
+
+    def _render_sidebar(self, state: DayState) -> str:
+        site = self.site
+
+        def link_list(ids: list[int]) -> str:
+            return "".join(
+                f'<li><a href="{_attr(site.url_on(i, state))}">'
+                f"{_text(site.title_on(i, state))}</a></li>\n"
+                for i in ids
+            )
+
+        return (
+            '<section class="widget"><h3 class="widget-title">Tiêu điểm</h3>\n'
+            f"<ul>\n{link_list(state.newest)}</ul></section>\n"
+            '<section class="widget"><h3 class="widget-title">Xem nhiều nhất</h3>\n'
+            f"<ul>\n{link_list(state.most_read)}</ul></section>\n"
+            '<section class="widget"><h3 class="widget-title">Thống kê</h3>\n'
+            f"<p>Tổng lượt truy cập: <strong>{_dotted(state.visits)}</strong></p></section>\n"
+        )
+
+    def _related_box(self, view: ArticleView, state: DayState, heading_tag: str) -> str:
+        older = self._older_in_category(view, state)
+        if not older:
+            return ""
+        links = "".join(
+            f"<li>{self._item_link(i, state)} "
+            f"<span>({_ddmmyyyy(self.site.published_date(i))})</span></li>\n"
+            for i in older
+        )
+        heading = content.RELATED_HEADINGS[self.name]
+        return (
+            f'<div class="related-news"><{heading_tag} class="related-title">{_text(heading)}'
+            f"</{heading_tag}>\n<ul>\n{links}</ul></div>"
+        )
+
+    def _breadcrumb(self, view: ArticleView) -> str:
+        return (
+            '<div class="breadcrumbs"><a href="/">Trang chủ</a> &raquo; '
+            f'<a href="/{view.category_slug}/">{_text(view.truth.category)}</a></div>'
+        )
+
+    def _title(self, truth: ArticleTruth, tag: str = "h1") -> str:
+        if truth.variant == "malformed_no_title":
+            return ""
+        return f'<{tag} class="title">{_text(truth.title)}</{tag}>'
+
+    def _parts(self, view: ArticleView, figure: Callable[[str, str], str]) -> list[str]:
+        if self.site.drift == "no_body":
+            return []
+        return self._body_parts(view, lambda h: f"<p>{h}</p>", figure, lambda h: f"<p>{h}")
+
+    @staticmethod
+    def _table_figure(src: str, caption: str) -> str:
+        name = src.rsplit("/", 1)[1]
+        return (
+            '<table class="image-center" align="center"><tbody><tr><td>'
+            f'<img src="{_attr(src)}" alt="{_attr(name)}" width="600" /></td></tr>'
+            f'<tr><td class="image-caption">{_text(caption)}</td></tr></tbody></table>'
+        )
+
+
+class NukeVietTheme(_OtherCmsTheme):
+    """A NukeViet-like portal: a labelled byline after the body, then a share bar and
+    "Đọc thêm cùng chủ đề"."""
+
+    name = "nukeviet"
+
+    def article_main(self, view: ArticleView, state: DayState, base_url: str) -> str:
+        truth = view.truth
+        meta = self._drifted(self.meta_line(view))
+        out = [self._breadcrumb(view), '<div class="news_detail">', self._title(truth)]
+        out.append(f'<div class="meta">{meta}</div>')
+        if self.site.drift != "no_body":
+            out.append(f'<div class="hometext">{_text(truth.lede)}</div>')
+        out.append('<div id="news-bodyhtml" class="bodytext">')
+        out.extend(self._parts(view, self._table_figure))
+        if truth.variant == "malformed_truncated":
+            out.append("\x00")
+            return "\n".join(out)
+        out.append("</div>")
+        if truth.author:
+            label = "Bài và ảnh" if truth.images else "Tác giả"
+            out.append(
+                f'<p class="author-name" style="text-align:right">{label}: '
+                f"<strong>{_text(truth.author)}</strong></p>"
+            )
+        if truth.source:
+            out.append(f'<p class="news-source">Nguồn: {_text(truth.source)}</p>')
+        _, mail, facebook = _share_links(truth.title, truth.absolute_url(base_url))
+        out.append(
+            f'<div class="social-share"><a href="{facebook}">Facebook</a> | '
+            f'<a href="{mail}">Email</a> | <a href="javascript:window.print()">In bài</a></div>'
+        )
+        out.append(self._related_box(view, state, "h3"))
+        out.append("</div>")
+        return "\n".join(out)
+
+
+class SharePointTheme(_OtherCmsTheme):
+    """A SharePoint-like portal: a bold first paragraph as lede, a bare upper-case byline
+    and a source line after the body, then "Có thể bạn quan tâm"."""
+
+    name = "sharepoint"
+    date_label = "Ngày cập nhật"
+    views_label = "Số lượt xem"
+
+    @staticmethod
+    def _figure_sp(src: str, caption: str) -> str:
+        name = src.rsplit("/", 1)[1]
+        return (
+            f'<div class="image" style="text-align:center"><img src="{_attr(src)}" '
+            f'alt="{_attr(name)}" width="560" /></div>\n'
+            f'<p style="text-align:center"><em>{_text(caption)}</em></p>'
+        )
+
+    def article_main(self, view: ArticleView, state: DayState, base_url: str) -> str:
+        truth = view.truth
+        meta = self._drifted(self.meta_line(view))
+        out = [
+            '<div class="ms-breadcrumb"><a href="/">Trang chủ</a> &gt; '
+            f'<a href="/{view.category_slug}/">{_text(truth.category)}</a></div>',
+            self._title(truth),
+            f'<div class="news-info">{meta}</div>',
+            '<div class="ms-rtestate-field">',
+        ]
+        if self.site.drift != "no_body":
+            out.append(f"<p><strong>{_text(truth.lede)}</strong></p>")
+        out.extend(self._parts(view, self._figure_sp))
+        if truth.variant == "malformed_truncated":
+            out.append("\x00")
+            return "\n".join(out)
+        if truth.author:
+            out.append(f'<p style="text-align:right"><strong>{_text(truth.author)}</strong></p>')
+        if truth.source and truth.author is None and truth.category == "Tin trong nước":
+            out.append(f'<p style="text-align:right"><em>(Theo {_text(truth.source)})</em></p>')
+        elif truth.source:
+            out.append(f'<p style="text-align:right"><em>Nguồn: {_text(truth.source)}</em></p>')
+        out.append("</div>")
+        out.append(self._related_box(view, state, "div"))
+        return "\n".join(out)
+
+
+class JoomlaTheme(_OtherCmsTheme):
+    """A Joomla-like portal: the byline above the body, a ``sapo`` lede, ``<figure>``s."""
+
+    name = "joomla"
+    date_label = "Đăng ngày"
+    views_label = "Lượt đọc"
+
+    def meta_line(self, view: ArticleView) -> str:
+        truth = view.truth
+        date = f'<dd class="published">{self.date_label}: {self._time(view)}</dd>'
+        if truth.variant == "no_views":
+            return date
+        value, after = counter_markup(view)
+        return f'{date}\n<dd class="hits">{self.views_label}: {value}</dd>{after}'
+
+    def article_main(self, view: ArticleView, state: DayState, base_url: str) -> str:
+        truth = view.truth
+        meta = self._drifted(self.meta_line(view))
+        out = [self._breadcrumb(view), '<div class="item-page">', self._title(truth, "h2")]
+        out.append(f'<dl class="article-info">\n{meta}\n</dl>')
+        if truth.author:
+            if truth.id % 2:
+                out.append(f'<div class="createdby">Bài, ảnh: {_text(truth.author)}</div>')
+            else:
+                out.append(f'<div class="tacgia"><b>{_text(truth.author)}</b></div>')
+        out.append('<div itemprop="articleBody">')
+        if self.site.drift != "no_body":
+            out.append(f'<div class="sapo"><p>{_text(truth.lede)}</p></div>')
+        out.extend(self._parts(view, self._figure_v2))
+        if truth.variant == "malformed_truncated":
+            out.append("\x00")
+            return "\n".join(out)
+        if truth.source:
+            out.append(f'<p style="text-align:right">(Theo {_text(truth.source)})</p>')
+        out.append("</div>")
+        out.append(self._related_box(view, state, "h3"))
+        out.append("</div>")
+        return "\n".join(out)
+
+
+def initials(name: str) -> str:
+    """``"Hoàng Ý"`` → ``"H.Ý"``: how some portals sign an article."""
+    return ".".join(word[0] for word in name.split())
+
+
+class InitialsTheme(NukeVietTheme):
+    """The NukeViet-like portal, signing each article with its writer's initials between
+    dashes (``— H.Ý —``): a byline shape no rule of the crawler reads."""
+
+    name = "initials"
+
+    def article_main(self, view: ArticleView, state: DayState, base_url: str) -> str:
+        truth = view.truth
+        meta = self._drifted(self.meta_line(view))
+        out = [self._breadcrumb(view), '<div class="news_detail">', self._title(truth)]
+        out.append(f'<div class="meta">{meta}</div>')
+        if self.site.drift != "no_body":
+            out.append(f'<div class="hometext">{_text(truth.lede)}</div>')
+        out.append('<div id="news-bodyhtml" class="bodytext">')
+        out.extend(self._parts(view, self._table_figure))
+        if truth.variant == "malformed_truncated":
+            out.append("\x00")
+            return "\n".join(out)
+        if truth.author:
+            out.append(f"<p>— {_text(initials(truth.author))} —</p>")
+        out.append("</div>")
+        if truth.source:
+            out.append(f'<p class="news-source">Nguồn: {_text(truth.source)}</p>')
+        out.append(self._related_box(view, state, "h3"))
+        out.append("</div>")
+        return "\n".join(out)
+
+
 THEME_CLASSES: dict[str, type[ClassicTheme]] = {
     "classic": ClassicTheme,
     "redesign": RedesignTheme,
     "province2": Province2Theme,
+    "nukeviet": NukeVietTheme,
+    "sharepoint": SharePointTheme,
+    "joomla": JoomlaTheme,
+    "initials": InitialsTheme,
 }

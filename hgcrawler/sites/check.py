@@ -12,6 +12,7 @@ Not imported by :mod:`hgcrawler.sites` (which is pure): this module fetches.
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 import urllib.error
 import urllib.request
@@ -22,7 +23,15 @@ from typing import Any
 from urllib.parse import urldefrag, urljoin
 
 from hgcrawler.discovery import same_site
-from hgcrawler.extraction import NotAnArticle, extract_article, page_blocks, parse_html
+from hgcrawler.extraction import (
+    NotAnArticle,
+    extract_article,
+    page_blocks,
+    parse_html,
+    template_texts,
+)
+from hgcrawler.pagetemplate import MIN_PAGES, PageTemplate, learn_template
+from hgcrawler.plausibility import RepeatedValues
 from hgcrawler.sites.profile import Labels
 from hgcrawler.text import clean_text, fold
 from hgcrawler.urls import ArticleKeys
@@ -60,7 +69,9 @@ class PageCheck:
     key: str = ""
     key_is_id: bool = False
     missing: list[str] = field(default_factory=list)
+    doubts: dict[str, str] = field(default_factory=dict)  # field -> why it cannot be right
     reason: str = ""  # why it is no article, or the fetch error
+    fetched: Fetched | None = field(default=None, repr=False)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -71,6 +82,7 @@ class PageCheck:
             "key_is_id": self.key_is_id,
             "fields": self.record,
             "missing": self.missing,
+            "doubtful": self.doubts,
             "reason": self.reason or None,
         }
 
@@ -86,6 +98,17 @@ class SiteCheck:
     links: int = 0
     pages: list[PageCheck] = field(default_factory=list)
     shown_labels: Counter[str] = field(default_factory=Counter)  # known label -> pages
+    template: PageTemplate | None = None  # learned from the article pages read
+    repeated: dict[str, tuple[int, str, str]] = field(default_factory=dict)  # one value on most
+
+    @property
+    def doubtful(self) -> dict[str, list[PageCheck]]:
+        """Field -> the article pages where its value cannot be right."""
+        found: dict[str, list[PageCheck]] = {}
+        for page in self.articles:
+            for name in page.doubts:
+                found.setdefault(name, []).append(page)
+        return found
 
     @property
     def articles(self) -> list[PageCheck]:
@@ -97,12 +120,14 @@ class SiteCheck:
 
     @property
     def exit_code(self) -> int:
-        """0: article pages found, each with every required field; 1: otherwise;
-        2: the start page could not be fetched."""
+        """0: article pages found, each with every required field and no field that cannot
+        be right; 1: otherwise; 2: the start page could not be fetched."""
         if not self.reachable:
             return 2
         articles = self.articles
-        return 0 if articles and not any(page.missing for page in articles) else 1
+        if not articles or any(page.missing for page in articles):
+            return 1
+        return 1 if self.doubtful or self.repeated else 0
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -113,6 +138,11 @@ class SiteCheck:
             "links": self.links,
             "pages": [page.as_dict() for page in self.pages],
             "shown_labels": dict(self.shown_labels),
+            "template_texts": len(self.template) if self.template is not None else None,
+            "repeated": {
+                name: {"pages": n, "value": value, "example": url}
+                for name, (n, value, url) in self.repeated.items()
+            },
             "exit_code": self.exit_code,
         }
 
@@ -275,12 +305,49 @@ def check_site(
         except NotAnArticle as exc:
             page.kind, page.reason = "other", exc.reason
             continue
-        page.kind, page.url = "article", fetched.url
-        page.record = record
+        page.kind, page.url, page.fetched = "article", fetched.url, fetched
         page.key = article_keys.key(fetched.url)
         page.key_is_id = article_keys.site_id(fetched.url) is not None
-        page.missing = _missing(record)
+        _read(page, record)
+    _with_template(result, labels)
     return result
+
+
+def _read(page: PageCheck, record: dict[str, Any]) -> None:
+    page.record = record
+    page.missing = _missing(record)
+    page.doubts = dict(record.get("doubts") or {})
+
+
+def _with_template(result: SiteCheck, labels: Labels) -> None:
+    """Learn the site's page template from the article pages read (as a crawl does from
+    its first pages), read them again with it, and look for one value on most."""
+    articles = [page for page in result.articles if page.fetched is not None]
+    today = dt.datetime.now(dt.UTC).date()
+    if len(articles) >= MIN_PAGES:
+        result.template = learn_template(
+            template_texts(page.fetched.body, page.fetched.charset)
+            for page in articles
+            if page.fetched is not None
+        )
+    repeats = RepeatedValues()
+    for page in articles:
+        fetched = page.fetched
+        assert fetched is not None
+        try:
+            record = extract_article(
+                fetched.body,
+                fetched.url,
+                encoding=fetched.charset,
+                labels=labels,
+                template=result.template,
+                today=today,
+            )
+        except NotAnArticle:  # read before with the same labels: cannot happen
+            continue
+        _read(page, record)
+        repeats.add(record, page.url)
+    result.repeated = repeats.repeated()
 
 
 def label_hints(check: SiteCheck, labels: Labels) -> list[str]:

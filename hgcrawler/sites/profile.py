@@ -17,6 +17,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from cssselect import GenericTranslator, SelectorError
+
 from hgcrawler.text import DATE_FORMATS, DEFAULT_DATE_FORMATS
 from hgcrawler.urls import ArticleKeys, start_url_problem
 
@@ -25,6 +27,7 @@ __all__ = [
     "POLITENESS_SETTINGS",
     "REMOVAL_SETTINGS",
     "REVISIT_SETTINGS",
+    "SELECTOR_FIELDS",
     "Labels",
     "ProfileError",
     "SiteProfile",
@@ -61,6 +64,9 @@ POLITENESS_SETTINGS: dict[str, tuple[str, str]] = {
     "download_timeout": ("DOWNLOAD_TIMEOUT", "positive"),
 }
 
+#: Fields a profile may give a CSS selector for (``[selectors]``): the last resort.
+SELECTOR_FIELDS = ("title", "category", "lede", "author", "source")
+
 _HOST = re.compile(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*")
 
 
@@ -79,6 +85,13 @@ class Labels:
     the date nearest the views label is the date.  ``date_formats`` are the
     shapes of date the portal writes (:data:`hgcrawler.text.DATE_FORMATS`).
 
+    ``author`` and ``source`` are the labels the portal puts before an article's
+    writer and its source credit, besides those every portal uses ("Tác giả:",
+    "Bài và ảnh:", "Nguồn:", "Theo …": :mod:`hgcrawler.bylines`); ``end_headings``
+    the headings that end an article besides the built-in list; ``selectors`` a CSS
+    selector per field (:data:`SELECTOR_FIELDS`), the documented last resort, as
+    ``(field, selector)`` pairs.
+
     The defaults are the Hậu Giang portal's.
     """
 
@@ -86,6 +99,10 @@ class Labels:
     views: tuple[str, ...] = ("Số lần xem",)
     bare_date: bool = False
     date_formats: tuple[str, ...] = DEFAULT_DATE_FORMATS
+    author: tuple[str, ...] = ()
+    source: tuple[str, ...] = ()
+    end_headings: tuple[str, ...] = ()
+    selectors: tuple[tuple[str, str], ...] = ()
 
     def describe(self) -> str:
         """The labels as a user reads them: ``'Cập nhật vào ngày' / 'Số lần xem'``."""
@@ -208,6 +225,7 @@ TOP_KEYS = (
     "enabled",
     "ids",
     "labels",
+    "selectors",
     "revisit",
     "politeness",
     "removals",
@@ -244,7 +262,9 @@ def parse_profile(data: Mapping[str, Any], source: str, *, stem: str | None = No
     except ValueError as exc:
         raise ids.error("pattern", str(exc)) from None
 
-    labels = top.table_at("labels", ("date", "views", "bare_date", "date_formats"))
+    labels = top.table_at(
+        "labels", ("date", "views", "bare_date", "date_formats", "author", "source", "end_headings")
+    )
     defaults = Labels()
     date_labels = labels.strings("date", defaults.date)
     views_labels = labels.strings("views", defaults.views)
@@ -262,6 +282,21 @@ def parse_profile(data: Mapping[str, Any], source: str, *, stem: str | None = No
         raise labels.error("date", "no date label and bare_date is false: no date could be read")
     if not date_labels and not views_labels:
         raise labels.error("views", "no date label and no views label: no meta line could be found")
+
+    author_labels = labels.strings("author", ())
+    source_labels = labels.strings("source", ())
+    end_headings = labels.strings("end_headings", ())
+    selectors = top.table_at("selectors", SELECTOR_FIELDS)
+    selector_pairs = []
+    for key in selectors.table:
+        css = selectors.string(key)
+        try:
+            GenericTranslator().css_to_xpath(css)
+        except SelectorError as exc:
+            raise selectors.error(key, f"not a CSS selector {css!r}: {exc}") from None
+        if not css:
+            raise selectors.error(key, "is empty")
+        selector_pairs.append((key, css))
 
     revisit = top.table_at("revisit", tuple(REVISIT_SETTINGS))
     revisit_values = {key: float(revisit.number(key, "seconds")) for key in revisit.table}
@@ -284,7 +319,14 @@ def parse_profile(data: Mapping[str, Any], source: str, *, stem: str | None = No
         article_id_pattern=pattern,
         slug_ids=slug_ids,
         labels=Labels(
-            date=date_labels, views=views_labels, bare_date=bare_date, date_formats=formats
+            date=date_labels,
+            views=views_labels,
+            bare_date=bare_date,
+            date_formats=formats,
+            author=author_labels,
+            source=source_labels,
+            end_headings=end_headings,
+            selectors=tuple(selector_pairs),
         ),
         revisit=revisit_values,
         politeness=politeness_values,

@@ -39,6 +39,8 @@ CURRENT_FIELDS = (
     "body",
     "images",
     "author",
+    "source",
+    "doubtful",
     "category",
     "updated_on",
     "views",

@@ -49,7 +49,12 @@ from hgcrawler.storage.schema import (
     ensure_indexes,
 )
 from hgcrawler.storage.series import EPOCH, SiteSeries
-from hgcrawler.storage.templates import load_templates, save_templates
+from hgcrawler.storage.templates import (
+    load_page_template,
+    load_templates,
+    save_page_template,
+    save_templates,
+)
 from hgcrawler.storage.uri import mask_uri
 from hgcrawler.storage.writer import BatchWriter, Record
 from hgcrawler.urls import canonical_url
@@ -509,6 +514,16 @@ class MongoArchiveStore:
 
     def save_templates(self, site: str, docs: Sequence[Mapping[str, Any]]) -> int:
         return self._retrying("saving templates", lambda: save_templates(self._db, site, docs))
+
+    # --- the page template (hgcrawler.pagetemplate) -------------------------
+
+    def load_page_template(self, site: str) -> dict[str, Any] | None:
+        return self._retrying(
+            "loading the page template", lambda: load_page_template(self._db, site)
+        )
+
+    def save_page_template(self, site: str, doc: Mapping[str, Any]) -> None:
+        self._retrying("saving the page template", lambda: save_page_template(self._db, site, doc))
 
     # --- writing ------------------------------------------------------------
 

@@ -1,10 +1,14 @@
-"""The ``templates`` collection: per-site decisions about script-filled view counters.
+"""The ``templates`` collection: what crawls learned about a site's pages.
 
-One document per (site, template key), as :meth:`hgcrawler.counters.Template.to_doc`
-gives it, plus ``_id`` (``"<site>:<key>"``), ``site`` and ``updated_at``.  The
-crawl loads a site's documents when it opens and writes them back when it
-ends, so what one crawl learned (an endpoint, that a template has no counter)
-the next one starts from.
+One document per (site, template key) about script-filled view counters, as
+:meth:`hgcrawler.counters.Template.to_doc` gives it, plus ``_id``
+(``"<site>:<key>"``), ``site`` and ``updated_at``.  The crawl loads a site's
+documents when it opens and writes them back when it ends, so what one crawl
+learned (an endpoint, that a template has no counter) the next one starts from.
+
+Beside them, one document per site holds the site's learned *page* template
+(:meth:`hgcrawler.pagetemplate.PageTemplate.to_doc`: the texts that repeat on its
+article pages), ``_id`` ``"<site>:page-template"``, ``kind`` ``"page"``.
 """
 
 from __future__ import annotations
@@ -18,12 +22,34 @@ from pymongo.database import Database
 
 from hgcrawler.storage.schema import TEMPLATES
 
-__all__ = ["load_templates", "save_templates"]
+__all__ = ["load_page_template", "load_templates", "save_page_template", "save_templates"]
+
+#: ``kind`` of the page template's document (counter templates have none).
+PAGE_KIND = "page"
+
+
+def _page_id(site: str) -> str:
+    return f"{site}:page-template"
 
 
 def load_templates(db: Database[dict[str, Any]], site: str) -> list[dict[str, Any]]:
-    """The template documents of ``site``."""
-    return list(db[TEMPLATES].find({"site": site}))
+    """The counter template documents of ``site``."""
+    return [doc for doc in db[TEMPLATES].find({"site": site}) if doc.get("kind") != PAGE_KIND]
+
+
+def load_page_template(db: Database[dict[str, Any]], site: str) -> dict[str, Any] | None:
+    """The page template document of ``site`` (``texts``, ``pages``), or None."""
+    return db[TEMPLATES].find_one({"_id": _page_id(site)})
+
+
+def save_page_template(db: Database[dict[str, Any]], site: str, doc: Mapping[str, Any]) -> None:
+    """Replace ``site``'s page template with ``doc``."""
+    key = _page_id(site)
+    db[TEMPLATES].replace_one(
+        {"_id": key},
+        {**doc, "_id": key, "site": site, "kind": PAGE_KIND, "updated_at": dt.datetime.now(dt.UTC)},
+        upsert=True,
+    )
 
 
 def save_templates(

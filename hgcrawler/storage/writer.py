@@ -593,6 +593,8 @@ class BatchWriter:
             "last_crawl_id": self.crawl_id,
             "views_missing_reason": missing_reason,
             "rendered": rendered,
+            "source": record.get("source"),  # a source credit: not a revision field
+            "doubtful": list(record.get("doubtful") or []),  # fields extraction doubts
             "removed_at": None,
             # accent-insensitive search without text indexes (hgcrawler.storage.postings)
             "search_text": search_text(content),
