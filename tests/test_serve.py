@@ -936,3 +936,36 @@ def test_the_page_benchmark_times_every_page(tmp_path: Path) -> None:
         assert row["bytes"] > 1000
     assert result["within_budget"] == (result["slowest_ms"] <= PAGE_BUDGET_MS)
     assert result["archive"]["articles"] > 100
+
+
+def test_articles_with_doubtful_fields_are_listed_as_doubtful(
+    mongo_uri: str, archive_db_name: str
+) -> None:
+    """An article whose page read with doubtful fields (the plausibility checks) is in
+    the doubtful state, found through the (doubtful) index; a sound one is not."""
+    from tests.test_storage import article as article_record
+
+    store = MongoArchiveStore(mongo_uri, archive_db_name, write_retries=1)
+    store.ensure_indexes()
+    try:
+        crawl_id = store.begin_crawl("full", "https://haugiang.dcs.vn/")
+        doubted = "https://haugiang.dcs.vn/tin/bai-nghi-ngo-1111.html"
+        sound = "https://haugiang.dcs.vn/tin/bai-tot-2222.html"
+        store.write_batch(
+            crawl_id,
+            [
+                article_record(url=doubted, requested_url=doubted, doubtful=["author"]),
+                article_record(url=sound, requested_url=sound, title="Một bài khác hẳn"),
+            ],
+        )
+        store.finish_crawl(crawl_id, "finished", {"pages": 2}, [])
+        reader = ArchiveReader(store.db)
+        listed = browse_articles(reader, ArticleQuery(state="doubtful", per_page=50))
+        urls = {row["url"] for row in listed.rows}
+        assert doubted in urls and sound not in urls
+        from tests.command_capture import plan_of
+
+        plan = plan_of(store.db, "articles", {"doubtful": {"$in": ["author"]}})
+        assert plan["stage"] != "COLLSCAN"
+    finally:
+        store.close()

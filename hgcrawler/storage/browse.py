@@ -137,16 +137,30 @@ class ArticlePage:
         return pages
 
 
-def _doubtful_lost(reader: ArchiveReader, site: str) -> set[int]:
-    """Articles of ``site`` a degraded crawl found without fields their page had shown
-    (``layout_changed`` rejects: the archive kept the last good values).  With those
-    no page ever showed a count of, they are the articles whose fields are in doubt."""
+#: The fields extraction may doubt (an article's ``doubtful`` list names some of them).
+DOUBTABLE = (
+    "title", "category", "updated_on", "views", "lede", "body", "images", "author", "source",
+)  # fmt: skip
+
+
+def _doubtful(reader: ArchiveReader, site: str) -> set[int]:
+    """Numbers of the articles of ``site`` whose fields are in doubt: those whose
+    current state names doubtful fields (``doubtful``, set by the plausibility checks
+    when the page was read), and those a degraded crawl found without fields their
+    page had shown (``layout_changed`` rejects: the archive kept the last good
+    values).  With those no page ever showed a count of (the caller's mask), they
+    are the articles the list shows as doubtful."""
+    numbers: set[int] = set()
+    for doc in reader.db[ARTICLES].find(
+        {"doubtful": {"$in": list(DOUBTABLE)}}, {"n": 1, "site": 1}
+    ):  # the (doubtful) index: few articles, whatever the archive's size
+        if doc.get("site") == site and doc.get("n") is not None:
+            numbers.add(int(doc["n"]))
     degraded = [
         str(doc["_id"])
         for doc in reader.db[CRAWLS].find({"status": "degraded"}, {"site": 1})
         if doc.get("site") == site
     ]
-    numbers: set[int] = set()
     if not degraded:
         return numbers
     lost = {
@@ -216,7 +230,7 @@ def _chosen(
         ]
         found[numbers] = True
         mask &= found
-    doubtful = _doubtful_lost(reader, site) if query.state == "doubtful" else set()
+    doubtful = _doubtful(reader, site) if query.state == "doubtful" else set()
     mask &= _state_mask(query.state, _column(series.flags), views, doubtful)
     gained = None
     if query.sort == "views":

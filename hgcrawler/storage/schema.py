@@ -110,6 +110,7 @@ INDEXES: tuple[tuple[str, list[tuple[str, int]], dict[str, Any]], ...] = (
     (ARTICLES, [("old_urls", ASCENDING)], {}),
     (ARTICLES, [("key", ASCENDING)], {}),
     (ARTICLES, [("identity", ASCENDING)], {}),
+    (ARTICLES, [("doubtful", ASCENDING)], {}),  # the browser's doubtful articles
     (OBSERVATIONS, [("article_id", ASCENDING), ("month", ASCENDING)], {}),
     (OBSERVATIONS, [("site", ASCENDING), ("last_at", ASCENDING)], {}),
     (REVISIONS, [("article_id", ASCENDING), ("number", ASCENDING)], {"unique": True}),
