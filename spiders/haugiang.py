@@ -81,7 +81,7 @@ from hgcrawler.rendering import (
     wait_for_counter,
 )
 from hgcrawler.session import ArchiveUnavailable, CrawlSession
-from hgcrawler.urls import canonical_url, page_family
+from hgcrawler.urls import SiteAddresses, canonical_url, page_family
 
 logger = logging.getLogger(__name__)
 
@@ -177,6 +177,8 @@ class HaugiangSpider(scrapy.Spider):
         self.host = (urlsplit(self.start_url).hostname or "").lower()
         self.hosts = config.allowed_hosts  # the start URL's host first
         self.allowed_domains = list(self.hosts)
+        # a page at any of the site's addresses is fetched at the start URL's
+        self.addresses = SiteAddresses.of(self.hosts)
         self.labels = config.site.labels
         self.link_finder = LinkFinder(self.on_site)
         self.plan = CrawlPlan(mode=self.mode)
@@ -222,7 +224,7 @@ class HaugiangSpider(scrapy.Spider):
 
     async def start(self) -> AsyncIterator[Any]:
         try:
-            self.plan = await self._load_plan()
+            self.plan = self.rehome(await self._load_plan())
         except ArchiveUnavailable as exc:
             logger.error("not crawling: %s", exc)
             return
@@ -245,6 +247,23 @@ class HaugiangSpider(scrapy.Spider):
             stats.inc_value("hgcrawler/requests/revisit")
             self.requested.add(canonical_url(url))
             yield self.article_request(url, article_id)
+
+    def here(self, url: str) -> str:
+        """``url`` at the site's current address when it is at one of its addresses."""
+        return self.addresses.at(url, self.start_url)
+
+    def rehome(self, plan: CrawlPlan) -> CrawlPlan:
+        """The plan's URLs at the site's current address: a site that moved (another
+        host, ``https``) is the same site, its known pages known at the new address."""
+        plan.known_articles = {
+            canonical_url(self.here(url)): article_id
+            for url, article_id in reversed(plan.known_articles.items())
+        }
+        plan.known_pages = {
+            canonical_url(self.here(url)): kind for url, kind in plan.known_pages.items()
+        }
+        plan.due = [(article_id, self.here(url)) for article_id, url in plan.due]
+        return plan
 
     def article_request(self, url: str, article_id: str | None) -> scrapy.Request:
         meta: dict[str, Any] = {"handle_httpstatus_list": list(GONE_STATUSES)}
@@ -809,7 +828,8 @@ class HaugiangSpider(scrapy.Spider):
     def page_links(self, response: TextResponse) -> list[PageLink]:
         """In-site links, one per URL; a URL any of whose anchors is a pager keeps that anchor."""
         links: dict[str, PageLink] = {}
-        for url, text in self.link_finder.links(response):
+        for found, text in self.link_finder.links(response):
+            url = self.here(found)
             page_link = PageLink(url=url, text=text.strip())
             if url not in links or (page_link.is_pagination and not links[url].is_pagination):
                 links[url] = page_link
