@@ -39,7 +39,7 @@ from typing import Any
 from pymongo import DeleteMany, DeleteOne, ReplaceOne, UpdateOne
 from pymongo.database import Database
 
-from hgcrawler.storage.merge import absorb_article, finish_pending_joins
+from hgcrawler.storage.merge import absorb_article
 from hgcrawler.storage.schema import ARTICLES, CRAWLS, MOVES, OBSERVATIONS, REJECTS, REVISIONS
 from hgcrawler.urls import SiteAddresses, host_of, site_location
 
@@ -89,18 +89,13 @@ class RekeyReport:
     joined_sites: list[str] = field(default_factory=list)  # their series are rebuilt
 
     def summary(self) -> str:
-        parts = [f"{self.renamed} URL keys made site-relative"]
+        parts = [f"{self.renamed} URL keys made site-relative (schema 4)"]
         if self.joined:
             shown = ", ".join(f"{absorbed} into {kept}" for kept, absorbed in self.joined[:5])
             more = f" and {len(self.joined) - 5} more" if len(self.joined) > 5 else ""
             parts.append(f"{len(self.joined)} articles joined ({shown}{more})")
         if self.left:
             parts.append(f"{self.left} URL keys at hosts the site never had left as they are")
-        if self.observations and self.seconds:
-            parts.append(
-                f"{self.observations} observations in {self.seconds:.1f} s "
-                f"({self.observations / self.seconds:,.0f}/s)"
-            )
         return "; ".join(parts)
 
 
@@ -167,7 +162,6 @@ def rekey_sites(
     """Steps 1–5 of the module doc for every site in ``sites``."""
     report = RekeyReport()
     started = time.monotonic()
-    finish_pending_joins(db)  # a join of an earlier run cut short
     addresses = {site: site_hosts_of(db, site, hosts.get(site, ())) for site in sites}
     for site, found in addresses.items():
         say(f"site {site!r}: hosts {', '.join(found.hosts) or '(any)'}")
@@ -233,6 +227,10 @@ def rekey_sites(
     _rekey_rejects(db, addresses, say)
     db[ARTICLES].update_many({"renamed_from": {"$exists": True}}, {"$unset": {"renamed_from": ""}})
     report.seconds = time.monotonic() - started
+    say(
+        f"articles re-keyed in {report.seconds:.1f} s: {report.renamed} renamed, "
+        f"{len(report.joined)} joined, {report.observations} observations under new ids"
+    )
     report.joined_sites = sorted(joined_sites)
     return report
 
