@@ -32,12 +32,14 @@ from w3lib.url import canonicalize_url
 __all__ = [
     "ID_PARAMS",
     "ID_SEGMENT_MARKERS",
+    "SHORT_HASH",
     "ArticleKeys",
     "SiteAddresses",
     "canonical_url",
     "host_of",
     "is_url_key",
     "page_family",
+    "short_id",
     "short_key",
     "site_location",
     "start_url_problem",
@@ -321,6 +323,28 @@ def page_family(url: str, other: str) -> bool:
     names_a = {name.lower() for name, _ in parse_qsl(a.query, keep_blank_values=True)}
     names_b = {name.lower() for name, _ in parse_qsl(b.query, keep_blank_values=True)}
     return names_a <= names_b or names_b <= names_a
+
+
+def short_id(article_id: str) -> str:
+    """The short id of the article ``<site>:<key>`` (:func:`short_key`; a whole-URL key of
+    an archive older than schema 4 counts as its location).
+
+    >>> short_id("haugiang:39941")
+    '39941'
+    >>> short_id("haugiang:/tin-tuc/a.html") == short_id("haugiang:https://h.vn/tin-tuc/a.html")
+    True
+    """
+    key = article_id.partition(":")[2] or article_id
+    if "://" in key:
+        url, hash_sign, number = key.rpartition("#")
+        if not (hash_sign and number.isdigit()):
+            url, number = key, ""
+        key = site_location(url) + (f"#{number}" if number else "")
+    return short_key(key)
+
+
+#: What a short id of a location looks like (:func:`short_key`).
+SHORT_HASH = re.compile(r"u[0-9a-f]{8}")
 
 
 def start_url_problem(url: str) -> str | None:

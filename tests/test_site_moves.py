@@ -197,3 +197,24 @@ def test_every_page_was_fetched_once_at_the_new_address(moved: Moved) -> None:
     for move in moves:
         assert site_location(move["from_url"]) != site_location(move["to_url"]), move
     assert {site_location(m["to_url"]) for m in moves} <= moved.moved_to
+
+
+def test_history_finds_an_article_by_short_id_full_id_or_any_address(moved: Moved) -> None:
+    from hgcrawler.storage import ArchiveReader
+    from hgcrawler.urls import short_id
+
+    reader = ArchiveReader(moved.db)
+    article_id = sorted(moved.day1 & moved.day3)[0]
+    doc = moved.db.articles.find_one({"_id": article_id})
+    location = site_location(doc["url"])
+    for ref in (
+        article_id,
+        short_id(article_id),
+        doc["url"],  # the current address
+        f"http://127.0.0.1:{moved.first_port}{location}",  # the first one
+        f"https://127.0.0.1:{moved.front_port}{location}",  # another spelling
+    ):
+        assert reader.history(ref)["article"]["article_id"] == article_id, ref
+    assert len(reader.history(short_id(article_id))["observations"]) == 2
+    with pytest.raises(Exception, match="no article"):
+        reader.find_article(f"https://elsewhere.example.org{location}")
