@@ -112,6 +112,7 @@ class Moved:
         self.day3_hosts: Counter[str] = Counter()
         self.day3_paths: Counter[str] = Counter()
         self.db: Any = None
+        self.uri = ""
         self.runs: list[Any] = []
         self.front_port = 0
         self.first_port = 0
@@ -132,6 +133,7 @@ def moved(mongo_server: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterat
     sites, data_dir = root / "sites", root / "data"
     m = Moved()
     m.db = client[name]
+    m.uri = mongo_server.uri
     try:
         with ReplicaServer(site) as first:
             m.first_port = first.port
@@ -218,3 +220,31 @@ def test_history_finds_an_article_by_short_id_full_id_or_any_address(moved: Move
     assert len(reader.history(short_id(article_id))["observations"]) == 2
     with pytest.raises(Exception, match="no article"):
         reader.find_article(f"https://elsewhere.example.org{location}")
+
+
+def test_a_start_address_that_does_not_answer_ends_the_crawl_at_once(
+    moved: Moved, tmp_path: Path
+) -> None:
+    import socket
+    import time
+
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    sites = tmp_path / "sites"
+    _profile(sites, f"http://127.0.0.1:{port}/", ["localhost"])
+    known = moved.db.articles.count_documents({"removed_at": None})
+    assert known > 30
+    started = time.monotonic()
+    done = _crawl(sites, moved.uri, moved.db.name, tmp_path / "data")
+    took = time.monotonic() - started
+    assert done.returncode == 1, done.stdout[-2000:]
+    assert took < 60, took  # not once per known page
+    output = done.stdout + done.stderr
+    assert f"127.0.0.1:{port} refused the connection" in output
+    assert "<class" not in done.stdout
+    crawl = moved.db.crawls.find_one(sort=[("started_at", -1)])
+    assert crawl is not None and crawl["start_url"] == f"http://127.0.0.1:{port}/"
+    assert crawl["counts"].get("revisited", 0) == 0
+    # the one request: the start page (and robots.txt), not the known pages
+    assert moved.db.rejects.count_documents({"crawl_id": crawl["_id"]}) <= 2

@@ -54,7 +54,7 @@ from hgcrawler.storage.mongo import schema_version
 from hgcrawler.storage.observations import BucketOps, entry_warc
 from hgcrawler.storage.postings import BLOCK, Postings
 from hgcrawler.storage.records import as_date, identity, search_text, text_identity
-from hgcrawler.storage.rekey import Rate, rekey_sites
+from hgcrawler.storage.rekey import Rate, put, rekey_sites
 from hgcrawler.storage.schema import (
     ARTICLES,
     CRAWLS,
@@ -334,9 +334,7 @@ def _split_years(db: Db, progress: Progress | None) -> int:
                 for entry in doc.get("obs") or []
             ],
         )
-        db[OBSERVATIONS].bulk_write(
-            [DeleteOne({"_id": doc["_id"]}) for doc in batch], ordered=False
-        )
+        db[OBSERVATIONS].delete_many({"_id": {"$in": [doc["_id"] for doc in batch]}})
         done += len(batch)
         rate.add(len(batch), final=done >= total)
     for index in db[OBSERVATIONS].list_indexes():
@@ -356,7 +354,7 @@ def _file_entries(db: Db, entries: list[tuple[str, str, dict[str, Any]]]) -> Non
     existing = {
         str(doc["_id"]): doc for doc in db[OBSERVATIONS].find({"_id": {"$in": sorted(grouped)}})
     }
-    writes = []
+    docs = []
     for bucket_id, (site, article_id, added) in grouped.items():
         bucket = existing.get(bucket_id)
         obs = list(bucket.get("obs") or []) if bucket else []
@@ -376,9 +374,8 @@ def _file_entries(db: Db, entries: list[tuple[str, str, dict[str, Any]]]) -> Non
             "last_at": obs[-1]["at"],
             "obs": obs,
         }
-        writes.append(ReplaceOne({"_id": bucket_id}, doc, upsert=True))
-    if writes:
-        db[OBSERVATIONS].bulk_write(writes, ordered=False)
+        docs.append(doc)
+    put(db, OBSERVATIONS, docs)
 
 
 # --- step 3: what is derived -----------------------------------------------------------

@@ -1,4 +1,5 @@
-"""An archive as releases before schema 4 wrote it: URL keys were whole canonical URLs.
+"""An archive as releases before schema 4 wrote it: URL keys were whole canonical URLs
+(for tests/test_rekey.py and the migration benchmark, benchmarks/migrate_bench.py).
 
 :func:`age_to_url_keys` rewrites an archive of today (articles keyed by the site's ids,
 as ``benchmarks.archive.build_archive`` writes them) into one whose articles are keyed
