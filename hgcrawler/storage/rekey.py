@@ -13,8 +13,9 @@ looked new.  This step, run by ``hgcrawler db migrate``:
    ``<site>:<location>`` (:func:`new_article_id`, a pure function of the old id):
    the article document, its observation buckets, revisions and moves are written
    under the new id (found by their indexed ``article_id``), then the old ones are
-   deleted.  The new document carries ``renamed_from`` until its documents are all
-   moved, so a step killed half way is finished, not taken for a second article;
+   deleted.  A new document that has the old one's number ``n`` is that article
+   (another article has another number), so a step killed half way is finished,
+   not taken for a second article;
 3. where the new id is already another article's (the same page archived under two
    spellings: ``http`` and ``https``, or two hosts of the site), the two are joined
    with :func:`hgcrawler.storage.merge.absorb_article`: every observation, revision
@@ -168,9 +169,10 @@ def rekey_sites(
     total = db[ARTICLES].estimated_document_count()
     rate = Rate("articles", total, say)
     joined_sites: set[str] = set()
-    fields = {"_id": 1, "site": 1, "url": 1, "old_urls": 1, "places": 1, "renamed_from": 1}
+    fields = {"_id": 1, "site": 1, "n": 1, "url": 1, "old_urls": 1, "places": 1}
     for batch in _batches(db, ARTICLES, fields):
         renames: dict[str, str] = {}
+        numbers: dict[str, Any] = {}  # old id -> its article number
         joins: list[tuple[str, str]] = []
         places: list[UpdateOne] = []
         targets: set[str] = set()
@@ -193,17 +195,18 @@ def rekey_sites(
             else:
                 targets.add(new_id)
                 renames[article_id] = new_id
+                numbers[article_id] = doc.get("n")
         if places:
             db[ARTICLES].bulk_write(places, ordered=False)
         if renames:
             taken = {
-                str(doc["_id"]): doc.get("renamed_from")
-                for doc in db[ARTICLES].find(
-                    {"_id": {"$in": sorted(renames.values())}}, {"renamed_from": 1}
-                )
+                str(doc["_id"]): doc.get("n")
+                for doc in db[ARTICLES].find({"_id": {"$in": sorted(renames.values())}}, {"n": 1})
             }
             for old, new in list(renames.items()):
-                if new in taken and taken[new] != old:  # another article has that id
+                # another article has that id (the same number: this one, renamed by a
+                # run that was killed before it deleted the old document)
+                if new in taken and taken[new] != numbers[old]:
                     joins.append((new, old))
                     del renames[old]
             report.observations += _rename(db, renames, addresses)
@@ -226,7 +229,6 @@ def rekey_sites(
         rate.add(len(batch))
     rate.add(0, final=True)
     _rekey_rejects(db, addresses, say)
-    db[ARTICLES].update_many({"renamed_from": {"$exists": True}}, {"$unset": {"renamed_from": ""}})
     report.seconds = time.monotonic() - started
     say(
         f"articles re-keyed in {report.seconds:.1f} s: {report.renamed} renamed, "
@@ -273,7 +275,6 @@ def _rename(db: Db, renames: dict[str, str], addresses: Mapping[str, SiteAddress
             **doc,
             "_id": renames[old],
             "key": site_location(key) if key in known else key,
-            "renamed_from": old,
         }
         if doc.get("old_urls"):
             renamed["places"] = _places(doc, known)
@@ -317,9 +318,6 @@ def _rename(db: Db, renames: dict[str, str], addresses: Mapping[str, SiteAddress
     db[OBSERVATIONS].bulk_write([DeleteMany({"article_id": {"$in": olds}})])
     db[REVISIONS].bulk_write([DeleteMany({"article_id": {"$in": olds}})])
     db[ARTICLES].bulk_write([DeleteMany({"_id": {"$in": olds}})])
-    db[ARTICLES].update_many(
-        {"_id": {"$in": sorted(renames.values())}}, {"$unset": {"renamed_from": ""}}
-    )
     return observations
 
 
