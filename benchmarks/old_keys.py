@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from pymongo import DeleteOne
+
 from hgcrawler.urls import canonical_url
 
 
@@ -22,10 +24,19 @@ def old_key(doc: dict[str, Any]) -> str:
     return canonical_url(str(first))
 
 
+def _replace(db: Any, collection: str, docs: list[dict[str, Any]], old_ids: list[Any]) -> None:
+    for start in range(0, len(docs), 1000):
+        db[collection].insert_many(docs[start : start + 1000])
+    for start in range(0, len(old_ids), 1000):
+        chunk = old_ids[start : start + 1000]
+        db[collection].bulk_write([DeleteOne({"_id": i}) for i in chunk], ordered=False)
+
+
 def age_to_url_keys(db: Any, *, every: int = 1, scheme: str | None = None) -> dict[str, str]:
     """Every ``every``-th article gets its URL as key (``scheme`` forces ``http``/``https``
     on that URL); returns old id → the id it had (the id of today, for comparing)."""
     renamed: dict[str, str] = {}
+    articles, old_articles = [], []
     for index, doc in enumerate(db.articles.find({}).sort("_id", 1)):
         if index % every:
             continue
@@ -34,25 +45,38 @@ def age_to_url_keys(db: Any, *, every: int = 1, scheme: str | None = None) -> di
             key = scheme + key[key.index("://") :]
         new_id = f"{doc['site']}:{key}"
         renamed[str(doc["_id"])] = new_id
-        db.articles.insert_one({**doc, "_id": new_id, "key": key})
-        db.articles.delete_one({"_id": doc["_id"]})
-        for bucket in db.observations.find({"article_id": doc["_id"]}):
+        doc.pop("places", None)
+        articles.append({**doc, "_id": new_id, "key": key})
+        old_articles.append(doc["_id"])
+    _replace(db, "articles", articles, old_articles)
+    buckets, old_buckets = [], []
+    revisions, old_revisions = [], []
+    for bucket in db.observations.find({}):
+        new_id = renamed.get(str(bucket["article_id"]))
+        if new_id is not None:
             month = str(bucket["_id"]).rpartition("|")[2]
-            db.observations.insert_one({**bucket, "_id": f"{new_id}|{month}", "article_id": new_id})
-            db.observations.delete_one({"_id": bucket["_id"]})
-        for revision in db.revisions.find({"article_id": doc["_id"]}):
+            obs = [{k: v for k, v in e.items() if k != "url"} for e in bucket.get("obs") or []]
+            buckets.append({**bucket, "_id": f"{new_id}|{month}", "article_id": new_id, "obs": obs})
+            old_buckets.append(bucket["_id"])
+    _replace(db, "observations", buckets, old_buckets)
+    for revision in db.revisions.find({}):
+        new_id = renamed.get(str(revision["article_id"]))
+        if new_id is not None:
             revision_id = f"{new_id}:{revision['content_hash']}"
-            db.revisions.insert_one({**revision, "_id": revision_id, "article_id": new_id})
-            db.revisions.delete_one({"_id": revision["_id"]})
-        for move in db.moves.find({"article_id": doc["_id"]}):
-            move_id = str(move["_id"]).replace(str(doc["_id"]), new_id, 1)
-            db.moves.delete_one({"_id": move["_id"]})
-            db.moves.insert_one({**move, "_id": move_id, "article_id": new_id})
+            revisions.append({**revision, "_id": revision_id, "article_id": new_id})
+            old_revisions.append(revision["_id"])
+    _replace(db, "revisions", revisions, old_revisions)
+    moves, old_moves = [], []
+    for move in db.moves.find({}):
+        old = str(move["article_id"])
+        if old in renamed:
+            move_id = str(move["_id"]).replace(old, renamed[old], 1)
+            moves.append({**move, "_id": move_id, "article_id": renamed[old]})
+            old_moves.append(move["_id"])
+    _replace(db, "moves", moves, old_moves)
     for name in ("article_id", "kept_as", "other_article"):
         for reject in db.rejects.find({name: {"$in": sorted(renamed)}}):
             db.rejects.update_one({"_id": reject["_id"]}, {"$set": {name: renamed[reject[name]]}})
-    db.articles.update_many({}, {"$unset": {"places": ""}})
-    db.observations.update_many({}, {"$unset": {"obs.$[].url": ""}})
     db.sites.update_many({}, {"$unset": {"hosts": ""}})
     db.meta.update_one({"_id": "schema"}, {"$set": {"version": 3}}, upsert=True)
     return {new: old for old, new in renamed.items()}

@@ -181,7 +181,7 @@ def test_a_migration_killed_half_way_resumes_to_the_same_archive(
     _copy(client, "test_rekey_old", "test_rekey_cut")
     db = client["test_rekey_cut"]
     monkeypatch.setattr(rekey_module, "BATCH", 7)
-    real_delete = rekey_module.DeleteMany
+    real_delete = rekey_module.delete
     calls = {"n": 0}
 
     class Killed(Exception):
@@ -195,14 +195,14 @@ def test_a_migration_killed_half_way_resumes_to_the_same_archive(
             raise Killed()
         return real_delete(*args, **kwargs)
 
-    monkeypatch.setattr(rekey_module, "DeleteMany", dying)
+    monkeypatch.setattr(rekey_module, "delete", dying)
     with pytest.raises(Killed):
         migrate(db)
     assert schema_version(db) == 3  # not marked until done
     # half done: some articles are under both ids
     old_ids = [i for i in aged if db.articles.find_one({"_id": i}, {"_id": 1})]
     assert any(db.articles.find_one({"_id": _renamed(i)}, {"_id": 1}) for i in old_ids)
-    monkeypatch.setattr(rekey_module, "DeleteMany", real_delete)
+    monkeypatch.setattr(rekey_module, "delete", real_delete)
     report = migrate(db)
     assert "joined" not in report  # a half-done rename is finished, not taken for a twin
     assert schema_version(db) == 4

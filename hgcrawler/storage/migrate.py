@@ -54,7 +54,7 @@ from hgcrawler.storage.mongo import schema_version
 from hgcrawler.storage.observations import BucketOps, entry_warc
 from hgcrawler.storage.postings import BLOCK, Postings
 from hgcrawler.storage.records import as_date, identity, search_text, text_identity
-from hgcrawler.storage.rekey import Rate, put, rekey_sites
+from hgcrawler.storage.rekey import Rate, delete, put, rekey_sites
 from hgcrawler.storage.schema import (
     ARTICLES,
     CRAWLS,
@@ -334,7 +334,7 @@ def _split_years(db: Db, progress: Progress | None) -> int:
                 for entry in doc.get("obs") or []
             ],
         )
-        db[OBSERVATIONS].delete_many({"_id": {"$in": [doc["_id"] for doc in batch]}})
+        delete(db, OBSERVATIONS, [doc["_id"] for doc in batch])
         done += len(batch)
         rate.add(len(batch), final=done >= total)
     for index in db[OBSERVATIONS].list_indexes():

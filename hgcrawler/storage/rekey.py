@@ -37,14 +37,14 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from pymongo import DeleteMany, DeleteOne, ReplaceOne, UpdateOne
+from pymongo import DeleteOne, ReplaceOne, UpdateOne
 from pymongo.database import Database
 
 from hgcrawler.storage.merge import absorb_article
 from hgcrawler.storage.schema import ARTICLES, CRAWLS, MOVES, OBSERVATIONS, REJECTS, REVISIONS
 from hgcrawler.urls import SiteAddresses, host_of, site_location
 
-__all__ = ["Rate", "RekeyReport", "new_article_id", "put", "rekey_sites"]
+__all__ = ["Rate", "RekeyReport", "delete", "new_article_id", "put", "rekey_sites"]
 
 logger = logging.getLogger(__name__)
 
@@ -259,6 +259,13 @@ def put(db: Db, collection: str, docs: Sequence[dict[str, Any]]) -> None:
         db[collection].bulk_write(again, ordered=False)
 
 
+def delete(db: Db, collection: str, ids: Sequence[Any]) -> None:
+    """Delete the documents ``ids`` (one ``DeleteOne`` each, in one bulk write: twice as
+    fast on SecantusDB as ``delete_many`` of ``_id $in``, measured once)."""
+    if ids:
+        db[collection].bulk_write([DeleteOne({"_id": i}) for i in ids], ordered=False)
+
+
 def _rename(db: Db, renames: dict[str, str], addresses: Mapping[str, SiteAddresses]) -> int:
     """Articles ``old`` → ``new`` with their buckets, revisions and moves; returns how
     many observations moved.  Each write is an upsert of the new document or a
@@ -282,14 +289,16 @@ def _rename(db: Db, renames: dict[str, str], addresses: Mapping[str, SiteAddress
     put(db, ARTICLES, articles)
     observations = 0
     buckets = []
-    for bucket in db[OBSERVATIONS].find({"article_id": {"$in": olds}}):
+    old_buckets = list(db[OBSERVATIONS].find({"article_id": {"$in": olds}}))
+    for bucket in old_buckets:
         new = renames[str(bucket["article_id"])]
         month = str(bucket["_id"]).rpartition("|")[2]
         observations += len(bucket.get("obs") or [])
         buckets.append({**bucket, "_id": f"{new}|{month}", "article_id": new})
     put(db, OBSERVATIONS, buckets)
     revisions = []
-    for revision in db[REVISIONS].find({"article_id": {"$in": olds}}):
+    old_revisions = list(db[REVISIONS].find({"article_id": {"$in": olds}}))
+    for revision in old_revisions:
         new = renames[str(revision["article_id"])]
         new_id = f"{new}:{revision['content_hash']}"
         revisions.append({**revision, "_id": new_id, "article_id": new})
@@ -315,9 +324,9 @@ def _rename(db: Db, renames: dict[str, str], addresses: Mapping[str, SiteAddress
     if moves:
         db[MOVES].bulk_write(moves, ordered=True)
     # the article ids are in every index used above: the old documents go last
-    db[OBSERVATIONS].bulk_write([DeleteMany({"article_id": {"$in": olds}})])
-    db[REVISIONS].bulk_write([DeleteMany({"article_id": {"$in": olds}})])
-    db[ARTICLES].bulk_write([DeleteMany({"_id": {"$in": olds}})])
+    delete(db, OBSERVATIONS, [bucket["_id"] for bucket in old_buckets])
+    delete(db, REVISIONS, [revision["_id"] for revision in old_revisions])
+    delete(db, ARTICLES, olds)
     return observations
 
 
