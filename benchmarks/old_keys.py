@@ -52,16 +52,18 @@ def age_to_url_keys(db: Any, *, every: int = 1, scheme: str | None = None) -> di
     buckets, old_buckets = [], []
     revisions, old_revisions = [], []
     for bucket in db.observations.find({}):
-        new_id = renamed.get(str(bucket["article_id"]))
-        if new_id is not None:
+        renamed_to = renamed.get(str(bucket["article_id"]))
+        if renamed_to is not None:
+            new_id = renamed_to
             month = str(bucket["_id"]).rpartition("|")[2]
             obs = [{k: v for k, v in e.items() if k != "url"} for e in bucket.get("obs") or []]
             buckets.append({**bucket, "_id": f"{new_id}|{month}", "article_id": new_id, "obs": obs})
             old_buckets.append(bucket["_id"])
     _replace(db, "observations", buckets, old_buckets)
     for revision in db.revisions.find({}):
-        new_id = renamed.get(str(revision["article_id"]))
-        if new_id is not None:
+        renamed_to = renamed.get(str(revision["article_id"]))
+        if renamed_to is not None:
+            new_id = renamed_to
             revision_id = f"{new_id}:{revision['content_hash']}"
             revisions.append({**revision, "_id": revision_id, "article_id": new_id})
             old_revisions.append(revision["_id"])

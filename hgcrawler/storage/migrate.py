@@ -157,6 +157,17 @@ def _mark(db: Db) -> None:
 # --- step 1: articles and the documents that name them -------------------------------
 
 
+def _ids_where(
+    db: Db, collection: str, projection: dict[str, int], wanted: Callable[[dict[str, Any]], bool]
+) -> list[Any]:
+    """The ids of the documents of ``collection`` still to upgrade, in ``_id`` order: one
+    pass reading ``projection``, checked here.  Each batch is then read by its ids (a
+    filter on a field no index holds, asked again for each batch, rescanned the
+    collection each time: time growing with the square of the archive's size)."""
+    fields = {"_id": 1, **projection}
+    return sorted((d["_id"] for d in db[collection].find({}, fields) if wanted(d)), key=str)
+
+
 def _next_numbers(db: Db, site: str, count: int) -> list[int]:
     doc = db[SITES].find_one_and_update(
         {"_id": site},
@@ -171,12 +182,15 @@ def _next_numbers(db: Db, site: str, count: int) -> list[int]:
 
 def _articles(db: Db, site: str, progress: Progress | None) -> int:
     """Old article documents (without ``site``) become ``<site>:<key>`` documents."""
-    total = db[ARTICLES].count_documents({"site": {"$exists": False}})
+    pending = _ids_where(db, ARTICLES, {"site": 1}, lambda doc: "site" not in doc)
+    total = len(pending)
     done = 0
-    while True:
-        batch = list(db[ARTICLES].find({"site": {"$exists": False}}).sort("_id", 1).limit(BATCH))
+    for start in range(0, total, BATCH):
+        chunk = pending[start : start + BATCH]
+        query = {"_id": {"$in": chunk}}
+        batch = [d for d in db[ARTICLES].find(query).sort("_id", 1) if "site" not in d]
         if not batch:
-            break
+            continue
         new_ids = [article_id_of(site, str(doc["_id"])) for doc in batch]
         existing = {
             str(doc["_id"]): doc.get("n")
@@ -209,10 +223,12 @@ def _articles(db: Db, site: str, progress: Progress | None) -> int:
         done += len(batch)
         _say(progress, f"articles: {done}/{total}")
     # revisions: "<old id>:<hash>" -> "<site>:<old id>:<hash>"
-    while True:
-        batch = list(db[REVISIONS].find({"site": {"$exists": False}}).limit(BATCH))
+    pending = _ids_where(db, REVISIONS, {"site": 1}, lambda doc: "site" not in doc)
+    for start in range(0, len(pending), BATCH):
+        chunk = pending[start : start + BATCH]
+        batch = [d for d in db[REVISIONS].find({"_id": {"$in": chunk}}) if "site" not in d]
         if not batch:
-            break
+            continue
         writes = []
         for doc in batch:
             article_id = article_id_of(site, str(doc["article_id"]))
@@ -286,13 +302,15 @@ def _entry(doc: dict[str, Any]) -> dict[str, Any]:
 
 def _observations(db: Db, site: str, progress: Progress | None) -> int:
     """One document per visit (``crawl_id`` and ``fetched_at``) → bucket entries."""
-    old = {"crawl_id": {"$exists": True}, "obs": {"$exists": False}}
-    total = db[OBSERVATIONS].count_documents(old)
+    pending = _ids_where(db, OBSERVATIONS, {"crawl_id": 1}, lambda doc: "crawl_id" in doc)
+    total = len(pending)
     done = 0
-    while True:
-        batch = list(db[OBSERVATIONS].find(old).limit(BATCH * 4))
+    for start in range(0, total, BATCH * 4):
+        chunk = pending[start : start + BATCH * 4]
+        query = {"_id": {"$in": chunk}}
+        batch = [d for d in db[OBSERVATIONS].find(query) if "obs" not in d]
         if not batch:
-            break
+            continue
         ops = BucketOps()
         for doc in batch:
             article_id = str(doc["article_id"])
