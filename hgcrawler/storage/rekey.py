@@ -39,8 +39,10 @@ from typing import Any
 
 from pymongo import DeleteOne, ReplaceOne, UpdateOne
 from pymongo.database import Database
+from pymongo.errors import BulkWriteError
 
 from hgcrawler.storage.merge import absorb_article
+from hgcrawler.storage.observations import DUPLICATE_KEY
 from hgcrawler.storage.schema import ARTICLES, CRAWLS, MOVES, OBSERVATIONS, REJECTS, REVISIONS
 from hgcrawler.urls import SiteAddresses, host_of, site_location
 
@@ -243,16 +245,19 @@ def _count(db: Db, article_id: str) -> int:
 
 
 def put(db: Db, collection: str, docs: Sequence[dict[str, Any]]) -> None:
-    """Write ``docs`` whole under their ``_id``: inserted where none is (bulk inserts
-    are several times faster than upserts on SecantusDB), replaced where one is (a
-    step run again after a kill)."""
+    """Write ``docs`` whole under their ``_id``: inserted (bulk inserts are several times
+    faster than upserts on SecantusDB), and where one is there already (a step run
+    again after a kill), replaced."""
     if not docs:
         return
-    ids = [doc["_id"] for doc in docs]
-    there = {doc["_id"] for doc in db[collection].find({"_id": {"$in": ids}}, {"_id": 1})}
-    fresh = [doc for doc in docs if doc["_id"] not in there]
-    if fresh:
-        db[collection].insert_many(fresh, ordered=False)
+    try:
+        db[collection].insert_many(docs, ordered=False)
+        return
+    except BulkWriteError as exc:
+        errors = exc.details.get("writeErrors") or []
+        if any(error.get("code") != DUPLICATE_KEY for error in errors):
+            raise
+        there = {docs[error["index"]]["_id"] for error in errors}
     again = [ReplaceOne({"_id": doc["_id"]}, doc) for doc in docs if doc["_id"] in there]
     if again:
         db[collection].bulk_write(again, ordered=False)
