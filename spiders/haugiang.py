@@ -238,9 +238,9 @@ class HaugiangSpider(scrapy.Spider):
             self.templates = self.template_book(await self.session.counter_templates())
             self.session.attach_templates(self.templates.export)
         stats = self.crawler.stats
-        due = [(article_id, url) for article_id, url in self.plan.due if self.on_site(url)]
-        for _, url in due:  # asked for below: the start page's links need not ask again
-            self.requested.add(canonical_url(url))
+        for _, url in self.plan.due:  # asked for below: the start page's links need not
+            if self.on_site(url):
+                self.requested.add(canonical_url(url))
         if self.mode != "revisit":
             self.home_answer = asyncio.get_running_loop().create_future()
             yield scrapy.Request(
