@@ -20,6 +20,8 @@ from matplotlib.dates import AutoDateLocator, ConciseDateFormatter, date2num
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
+from hgcrawler.urls import short_id
+
 __all__ = [
     "Chart",
     "Series",
@@ -186,7 +188,8 @@ def views_chart(
             for obs in observations
             if obs.get("views") is not None and obs.get("fetched_at") is not None
         ]
-        label = f"{article_id} {titles.get(article_id, '')}".strip()
+        # the short id a person reads in the tables, then the title
+        label = f"{short_id(article_id)} {titles.get(article_id, '')}".strip()
         series.append(Series(label=label, points=points))
     return line_chart(series, title=title, size=size)
 

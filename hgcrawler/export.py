@@ -15,6 +15,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any, TextIO
 
 from hgcrawler.storage.reader import ArchiveReader
+from hgcrawler.urls import short_id
 
 __all__ = [
     "COLLECTIONS",
@@ -26,11 +27,15 @@ __all__ = [
 ]
 
 FORMATS = ("jsonl", "csv")
+#: Columns made here, not stored: ``short_id`` (:func:`hgcrawler.urls.short_id`), the
+#: id a person reads in the query tables, the report and the charts.
+COMPUTED = frozenset({"short_id"})
 
 #: Exportable collections and their columns (the CSV header, the JSONL key order).
 COLLECTIONS: dict[str, tuple[str, ...]] = {
     "articles": (
         "_id",
+        "short_id",
         "site",
         "key",
         "url",
@@ -60,6 +65,7 @@ COLLECTIONS: dict[str, tuple[str, ...]] = {
     ),
     "observations": (
         "article_id",
+        "short_id",
         "site",
         "crawl_id",
         "fetched_at",
@@ -70,11 +76,13 @@ COLLECTIONS: dict[str, tuple[str, ...]] = {
         "source",
         "flags",
         "warc",
+        "url",
     ),
     "revisions": (
         "_id",
         "site",
         "article_id",
+        "short_id",
         "number",
         "content_hash",
         "title",
@@ -101,15 +109,18 @@ def iter_documents(
     columns = COLLECTIONS.get(collection)
     if columns is None:
         raise ValueError(f"cannot export {collection!r}; choose from {', '.join(COLLECTIONS)}")
+    stored = dict.fromkeys((c for c in columns if c not in COMPUTED), 1)
     if collection == "observations":
         rows: Iterator[dict[str, Any]] = reader.observations(since)
     elif collection == "articles":
-        rows = reader.articles_since(since, dict.fromkeys(columns, 1))
+        rows = reader.articles_since(since, stored)
     else:
         query = {} if since is None else {"first_seen_at": {"$gte": since}}
-        rows = reader.documents(collection, query, dict.fromkeys(columns, 1))
+        rows = reader.documents(collection, query, stored)
+    article_field = "_id" if collection == "articles" else "article_id"
     for doc in rows:
         row = {column: doc.get(column) for column in columns}
+        row["short_id"] = short_id(str(doc.get(article_field) or ""))
         updated_on = row.get("updated_on")
         if isinstance(updated_on, dt.datetime):  # a day, stored at 00:00 UTC
             row["updated_on"] = updated_on.date()

@@ -127,10 +127,25 @@ def _examples(inputs: Inputs, name: str) -> str:
     return f" (e.g. {', '.join(urls)})" if urls else ""
 
 
+#: Exceptions behind a robots.txt failure, in words.
+_ROBOTS_ERRORS = {
+    "DownloadConnectionRefusedError": "the connection was refused",
+    "ConnectionRefusedError": "the connection was refused",
+    "CannotResolveHostError": "the host name was not found (DNS)",
+    "DNSLookupError": "the host name was not found (DNS)",
+    "DownloadTimeoutError": "no answer in time",
+    "TimeoutError": "no answer in time",
+    "ResponseDataLossError": "the connection closed before the answer was whole",
+}
+
+
 def _robots_failure(robots: dict[str, Any]) -> str | None:
     for key, value in sorted(robots.items()):
         if key.startswith("robotstxt/exception_count/") and value:
-            return f"robots.txt could not be fetched: {key.rsplit('/', 1)[-1]}"
+            # the stat names the exception's class: "<class '...DownloadTimeoutError'>"
+            name = key.rsplit("/", 1)[-1].rsplit(".", 1)[-1].strip("<>'\" ")
+            words = _ROBOTS_ERRORS.get(name, name)
+            return f"robots.txt could not be fetched: {words}"
         if key.startswith("robotstxt/response_status_count/"):
             status = key.rsplit("/", 1)[-1]
             if status.isdigit() and int(status) >= 500 and value:
@@ -154,6 +169,8 @@ def _failures(inputs: Inputs) -> list[str]:
         problems.append(inputs.journal_error)
     if inputs.pages == 0 and (inputs.mode != "revisit" or inputs.due > 0):
         errors = ", ".join(f"{name} ×{n}" for name, n in sorted(inputs.download_errors.items()))
+        if inputs.home_failure:  # why, in words, naming the host (spider.failure_in_words)
+            errors = inputs.home_failure
         problems.append(
             f"no page could be fetched from {inputs.start_url}" + (f" ({errors})" if errors else "")
         )

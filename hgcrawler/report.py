@@ -19,6 +19,7 @@ from hgcrawler.charts import Series as ChartSeries
 from hgcrawler.charts import bar_chart, line_chart, views_chart
 from hgcrawler.storage.reader import ArchiveReader
 from hgcrawler.tables import MIN_RATE_DAYS, cell, duration
+from hgcrawler.urls import short_id
 
 __all__ = ["build_report", "render_report", "write_report"]
 
@@ -126,6 +127,7 @@ def render_report(context: dict[str, Any]) -> str:
     environment.filters["when"] = cell
     environment.filters["number"] = _number
     environment.filters["span"] = duration
+    environment.filters["short"] = short_id
     return environment.get_template(TEMPLATE).render(**context)
 
 

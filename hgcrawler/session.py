@@ -201,7 +201,10 @@ class CrawlSession:
             journal.replay(store)
         store.mark_interrupted(exclude=[config.archive.crawl_id or ""])
         crawl_id = store.begin_crawl(
-            config.mode, config.start_url, crawl_id=config.archive.crawl_id
+            config.mode,
+            config.start_url,
+            crawl_id=config.archive.crawl_id,
+            hosts=config.allowed_hosts,
         )
         journal.crawl_id = crawl_id
         plan = store.load_plan(config.mode, dt.datetime.now(dt.UTC), config.revisit)

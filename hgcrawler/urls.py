@@ -11,7 +11,7 @@ id, unless the site is configured to use that shape (``slug_ids``).
 >>> keys.key("https://haugiang.dcs.vn/DetailView/4321/22/Hoi-nghi.html")
 '4321'
 >>> keys.key("https://haugiang.dcs.vn/tin-tuc/dai-hoi-lan-thu-14.html")
-'https://haugiang.dcs.vn/tin-tuc/dai-hoi-lan-thu-14.html'
+'/tin-tuc/dai-hoi-lan-thu-14.html'
 >>> ArticleKeys(slug_ids=True).key("https://haugiang.dcs.vn/kinh-te/hoi-nghi-1234.html")
 '1234'
 >>> canonical_url("HTTP://Example.COM:80/a?b=2&a=1&utm_source=x#top")
@@ -21,6 +21,7 @@ id, unless the site is configured to use that shape (``slug_ids``).
 from __future__ import annotations
 
 import functools
+import hashlib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -31,10 +32,16 @@ from w3lib.url import canonicalize_url
 __all__ = [
     "ID_PARAMS",
     "ID_SEGMENT_MARKERS",
+    "SHORT_HASH",
     "ArticleKeys",
+    "SiteAddresses",
     "canonical_url",
+    "host_of",
     "is_url_key",
     "page_family",
+    "short_id",
+    "short_key",
+    "site_location",
     "start_url_problem",
 ]
 
@@ -79,8 +86,7 @@ def _is_session_param(name: str) -> bool:
     )
 
 
-@functools.lru_cache(maxsize=65536)
-@functools.lru_cache(maxsize=16_384)  # a page's links are canonicalized several times
+@functools.lru_cache(maxsize=65536)  # a page's links are canonicalized several times
 def canonical_url(url: str) -> str:
     """One spelling per page: lowercase scheme and host, no default port, no
     fragment, query sorted, session and ``utm_*`` parameters dropped."""
@@ -104,9 +110,117 @@ def canonical_url(url: str) -> str:
     return canonicalize_url(urlunsplit((scheme, netloc, path, query, "")))
 
 
+@functools.lru_cache(maxsize=65536)
+def site_location(url: str) -> str:
+    """Where ``url`` is within its site: its canonical path and query, without scheme,
+    host or port.  Every address of a site (``http``/``https``, each of its hosts) gives
+    one page one location.
+
+    >>> site_location("HTTPS://haugiang.dcs.vn:443/tin-tuc/a.html?b=2&a=1#top")
+    '/tin-tuc/a.html?a=1&b=2'
+    >>> site_location("http://127.0.0.1:8080")
+    '/'
+    """
+    parts = urlsplit(canonical_url(url))
+    return (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+
+
+def host_of(url: str) -> str:
+    """The host of ``url`` as a site's address names it: lower case, without ``www.``
+    and port.
+
+    >>> host_of("https://WWW.HauGiang.dcs.vn:8443/a")
+    'haugiang.dcs.vn'
+    """
+    try:
+        host = urlsplit(url.strip()).hostname or ""
+    except ValueError:
+        return ""
+    return host.lower().removeprefix("www.")
+
+
+@dataclass(frozen=True)
+class SiteAddresses:
+    """Every address a site has had: its hosts (the current one first).  ``http`` and
+    ``https``, a ``www.`` prefix and the port do not make another address.  With no
+    hosts at all, every host counts (a site whose addresses are not known yet).
+
+    >>> site = SiteAddresses(("haugiang.dcs.vn", "old.example.org"))
+    >>> site.place("http://old.example.org/tin/a.html") == site.place("https://haugiang.dcs.vn/tin/a.html")
+    True
+    >>> site.place("https://elsewhere.org/tin/a.html")
+    'https://elsewhere.org/tin/a.html'
+    """
+
+    hosts: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, hosts: Iterable[str]) -> SiteAddresses:
+        cleaned = (h.strip().lower().removeprefix("www.").split(":", 1)[0] for h in hosts)
+        return cls(tuple(dict.fromkeys(h for h in cleaned if h)))
+
+    def __contains__(self, url: object) -> bool:
+        if not isinstance(url, str) or not url.lower().startswith(("http://", "https://")):
+            return False
+        return not self.hosts or host_of(url) in self.hosts
+
+    def place(self, url: str) -> str:
+        """What identifies the page at ``url``: its location for an address of the site,
+        its canonical URL for any other."""
+        return site_location(url) if url in self else canonical_url(url)
+
+    def at(self, url: str, current: str) -> str:
+        """``url`` at the site's current address (``current``: the start URL) when it is
+        at one of the site's addresses; any other URL as it is.
+
+        >>> SiteAddresses(("a.vn", "b.vn")).at("http://b.vn/x?q=1#f", "https://a.vn:8443/")
+        'https://a.vn:8443/x?q=1'
+        """
+        if url not in self:
+            return url
+        here = urlsplit(current)
+        parts = urlsplit(url)
+        if (parts.scheme, parts.netloc) == (here.scheme, here.netloc):
+            return url
+        return urlunsplit((here.scheme, here.netloc, parts.path or "/", parts.query, ""))
+
+    def spellings(self, url: str) -> list[str]:
+        """``url`` at every address of the site (both schemes, each host; the port and
+        ``www.`` as ``url`` has them), for looking up URLs stored as fetched."""
+        if url not in self:
+            return [url]
+        parts = urlsplit(canonical_url(url))
+        port = f":{parts.port}" if parts.port else ""
+        www = "www." if (parts.hostname or "").startswith("www.") else ""
+        hosts = self.hosts or (host_of(url),)
+        spelled = [url, canonical_url(url)]
+        for host in hosts:
+            for scheme in ("https", "http"):
+                for prefix in dict.fromkeys((www, "")):
+                    for netloc in dict.fromkeys((f"{prefix}{host}{port}", f"{prefix}{host}")):
+                        spelled.append(urlunsplit((scheme, netloc, parts.path, parts.query, "")))
+        return list(dict.fromkeys(spelled))
+
+
 def is_url_key(key: str) -> bool:
-    """True when ``key`` is a canonical URL rather than a site's own id."""
-    return "://" in key
+    """True when ``key`` is a page's location (``/tin-tuc/a.html``; a whole URL in
+    archives older than schema 4) rather than a site's own id."""
+    return key.startswith("/") or "://" in key
+
+
+def short_key(key: str, length: int = 8) -> str:
+    """A short id a person can read and type for the article ``key``: the key itself
+    when it is the site's own id (``39941``, ``39941#2``), else the first ``length``
+    hex digits of a hash of the location (stable: the key never changes).
+
+    >>> short_key("39941")
+    '39941'
+    >>> short_key("/tin-tuc/dai-hoi-lan-thu-14.html")
+    'u54f77c58'
+    """
+    if not is_url_key(key):
+        return key
+    return "u" + hashlib.sha1(key.encode("utf-8")).hexdigest()[:length]
 
 
 def _path_id(segments: list[str]) -> str | None:
@@ -186,8 +300,9 @@ class ArticleKeys:
         return None
 
     def key(self, url: str) -> str:
-        """The archive key of the article at ``url``: its id, else its canonical URL."""
-        return self.site_id(url) or canonical_url(url)
+        """The archive key of the article at ``url``: its id, else its location within
+        the site (:func:`site_location`)."""
+        return self.site_id(url) or site_location(url)
 
 
 def page_family(url: str, other: str) -> bool:
@@ -208,6 +323,28 @@ def page_family(url: str, other: str) -> bool:
     names_a = {name.lower() for name, _ in parse_qsl(a.query, keep_blank_values=True)}
     names_b = {name.lower() for name, _ in parse_qsl(b.query, keep_blank_values=True)}
     return names_a <= names_b or names_b <= names_a
+
+
+def short_id(article_id: str) -> str:
+    """The short id of the article ``<site>:<key>`` (:func:`short_key`; a whole-URL key of
+    an archive older than schema 4 counts as its location).
+
+    >>> short_id("haugiang:39941")
+    '39941'
+    >>> short_id("haugiang:/tin-tuc/a.html") == short_id("haugiang:https://h.vn/tin-tuc/a.html")
+    True
+    """
+    key = article_id.partition(":")[2] or article_id
+    if "://" in key:
+        url, hash_sign, number = key.rpartition("#")
+        if not (hash_sign and number.isdigit()):
+            url, number = key, ""
+        key = site_location(url) + (f"#{number}" if number else "")
+    return short_key(key)
+
+
+#: What a short id of a location looks like (:func:`short_key`).
+SHORT_HASH = re.compile(r"u[0-9a-f]{8}")
 
 
 def start_url_problem(url: str) -> str | None:

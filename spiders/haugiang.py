@@ -39,10 +39,14 @@ from urllib.parse import urlsplit
 import scrapy
 from scrapy import signals as scrapy_signals
 from scrapy.exceptions import (
+    CannotResolveHostError,
     DontCloseSpider,
     DownloadCancelledError,
+    DownloadConnectionRefusedError,
+    DownloadFailedError,
     DownloadTimeoutError,
     IgnoreRequest,
+    ResponseDataLossError,
 )
 from scrapy.http import Response, TextResponse
 from scrapy.settings import default_settings
@@ -83,7 +87,7 @@ from hgcrawler.rendering import (
     wait_for_counter,
 )
 from hgcrawler.session import ArchiveUnavailable, CrawlSession
-from hgcrawler.urls import canonical_url, page_family
+from hgcrawler.urls import SiteAddresses, canonical_url, page_family
 
 logger = logging.getLogger(__name__)
 
@@ -182,10 +186,14 @@ class HaugiangSpider(scrapy.Spider):
         self.host = (urlsplit(self.start_url).hostname or "").lower()
         self.hosts = config.allowed_hosts  # the start URL's host first
         self.allowed_domains = list(self.hosts)
+        # a page at any of the site's addresses is fetched at the start URL's
+        self.addresses = SiteAddresses.of(self.hosts)
         self.labels = config.site.labels
         self.link_finder = LinkFinder(self.on_site)
         self.plan = CrawlPlan(mode=self.mode)
         self.session: CrawlSession | None = None
+        # the start page's request: None when it was answered, else why not (in words)
+        self.home_answer: asyncio.Future[str | None] | None = None
         self.home_links: set[str] = set()
         # canonical URLs already requested: most of a page's links were seen before
         self.requested: set[str] = set()
@@ -232,7 +240,7 @@ class HaugiangSpider(scrapy.Spider):
 
     async def start(self) -> AsyncIterator[Any]:
         try:
-            self.plan = await self._load_plan()
+            self.plan = self.rehome(await self._load_plan())
         except ArchiveUnavailable as exc:
             logger.error("not crawling: %s", exc)
             return
@@ -243,7 +251,11 @@ class HaugiangSpider(scrapy.Spider):
             self.templates = self.template_book(await self.session.counter_templates())
             self.session.attach_templates(self.templates.export)
         stats = self.crawler.stats
+        for _, url in self.plan.due:  # asked for below: the start page's links need not
+            if self.on_site(url):
+                self.requested.add(canonical_url(url))
         if self.mode != "revisit":
+            self.home_answer = asyncio.get_running_loop().create_future()
             yield scrapy.Request(
                 self.start_url,
                 callback=self.parse,
@@ -251,13 +263,48 @@ class HaugiangSpider(scrapy.Spider):
                 meta={"hg_home": True},
                 priority=10,
             )
+            if self.plan.due:
+                # the known pages are asked for only once the start address answers:
+                # a site that does not answer ends the crawl at once, not after
+                # every known page has failed in turn
+                timeout = 4 * float(self.crawler.settings.getfloat("DOWNLOAD_TIMEOUT", 180))
+                try:
+                    problem = await asyncio.wait_for(asyncio.shield(self.home_answer), timeout)
+                except TimeoutError:
+                    problem = None
+                if problem is not None:
+                    logger.error(
+                        "the start address %s does not answer (%s): not revisiting the %d "
+                        "known pages",
+                        self.start_url,
+                        problem,
+                        len(self.plan.due),
+                    )
+                    stats.set_value("hgcrawler/requests/revisit_skipped", len(self.plan.due))
+                    return
         for article_id, url in self.plan.due:
             if not self.on_site(url):  # another site's article in a shared archive
                 stats.inc_value("hgcrawler/requests/revisit_other_site")
                 continue
             stats.inc_value("hgcrawler/requests/revisit")
-            self.requested.add(canonical_url(url))
             yield self.article_request(url, article_id)
+
+    def here(self, url: str) -> str:
+        """``url`` at the site's current address when it is at one of its addresses."""
+        return self.addresses.at(url, self.start_url)
+
+    def rehome(self, plan: CrawlPlan) -> CrawlPlan:
+        """The plan's URLs at the site's current address: a site that moved (another
+        host, ``https``) is the same site, its known pages known at the new address."""
+        plan.known_articles = {
+            canonical_url(self.here(url)): article_id
+            for url, article_id in reversed(plan.known_articles.items())
+        }
+        plan.known_pages = {
+            canonical_url(self.here(url)): kind for url, kind in plan.known_pages.items()
+        }
+        plan.due = [(article_id, self.here(url)) for article_id, url in plan.due]
+        return plan
 
     def article_request(self, url: str, article_id: str | None) -> scrapy.Request:
         meta: dict[str, Any] = {"handle_httpstatus_list": list(GONE_STATUSES)}
@@ -276,7 +323,14 @@ class HaugiangSpider(scrapy.Spider):
 
     # ------------------------------------------------------------------ parsing
 
+    def home_answered(self, problem: str | None) -> None:
+        """The start page's request ended: ``problem`` (in words) when nothing answered."""
+        if self.home_answer is not None and not self.home_answer.done():
+            self.home_answer.set_result(problem)
+
     def parse(self, response: Response, **kwargs: Any) -> Iterator[Any]:
+        if response.meta.get("hg_home"):
+            self.home_answered(None)
         stats = self.crawler.stats
         if response.status in GONE_STATUSES:
             yield from self.handle_gone(response)
@@ -882,7 +936,8 @@ class HaugiangSpider(scrapy.Spider):
     def page_links(self, response: TextResponse) -> list[PageLink]:
         """In-site links, one per URL; a URL any of whose anchors is a pager keeps that anchor."""
         links: dict[str, PageLink] = {}
-        for url, text in self.link_finder.links(response):
+        for found, text in self.link_finder.links(response):
+            url = self.here(found)
             page_link = PageLink(url=url, text=text.strip())
             if url not in links or (page_link.is_pagination and not links[url].is_pagination):
                 links[url] = page_link
@@ -989,7 +1044,15 @@ class HaugiangSpider(scrapy.Spider):
 
     def on_error(self, failure: Failure) -> None:
         request = failure.request  # type: ignore[attr-defined]
-        response = getattr(failure.value, "response", None)
+        error = failure.value
+        response = getattr(error, "response", None)
+        unanswered = response is None and error is not None
+        if request.meta.get("hg_home"):
+            self.home_answered(
+                failure_in_words(error, request.url)
+                if error is not None and unanswered and not isinstance(error, IgnoreRequest)
+                else None
+            )
         status: int | None = None
         body = ""
         if response is not None:
@@ -1004,8 +1067,33 @@ class HaugiangSpider(scrapy.Spider):
             detail = f"{type(failure.value).__name__}: {failure.getErrorMessage()}"[:500]
         logger.warning("Failed %s: %s", request.url, detail)
         if request.meta.get("hg_home") and self.session is not None:
-            self.session.tally.home_failure = detail
+            self.session.tally.home_failure = (
+                failure_in_words(error, request.url) if error is not None and unanswered else detail
+            )
         self.send_reject(request.url, reason, detail, status, body)
+
+
+def failure_in_words(error: BaseException, url: str) -> str:
+    """Why ``url`` had no answer, in words, naming its host and port:
+    ``127.0.0.1:9 refused the connection`` (not an exception's class).
+
+    >>> failure_in_words(DownloadConnectionRefusedError("111"), "http://127.0.0.1:9/")
+    '127.0.0.1:9 refused the connection'
+    """
+    parts = urlsplit(url)
+    where = parts.netloc or url
+    if isinstance(error, DownloadConnectionRefusedError | ConnectionRefusedError):
+        return f"{where} refused the connection"
+    if isinstance(error, CannotResolveHostError):
+        return f"the host name {parts.hostname} was not found (DNS)"
+    if isinstance(error, DownloadTimeoutError | ConnectionTimeoutError | TimeoutError):
+        return f"{where} did not answer in time"
+    if isinstance(error, ResponseDataLossError):
+        return f"{where} closed the connection before the page was whole"
+    text = str(error).strip() or type(error).__name__
+    if isinstance(error, DownloadFailedError):
+        return f"{where}: the download failed: {text}"
+    return f"{where}: {text}"
 
 
 def failure_reason(error: BaseException) -> Reason | None:

@@ -22,6 +22,7 @@ from collections import Counter
 from typing import Any
 
 from hgcrawler.sites import DEFAULT_SITE
+from hgcrawler.urls import site_location
 
 __all__ = ["SITE", "aid", "count", "observations", "one"]
 
@@ -30,8 +31,15 @@ SITE = DEFAULT_SITE
 
 def aid(key: object, site: str = SITE) -> str:
     """The archive id of the article ``key`` of ``site``: ``aid("39993")`` is
-    ``"haugiang:39993"``."""
-    return f"{site}:{key}"
+    ``"haugiang:39993"``; a URL's key is its location within the site (schema 4):
+    ``aid("http://127.0.0.1:8080/tin/a.html")`` is ``"haugiang:/tin/a.html"``."""
+    text = str(key)
+    if "://" in text:  # "<url>#2": the second article kept apart at that key
+        url, hash_sign, number = text.rpartition("#")
+        if not (hash_sign and number.isdigit()):
+            url, number = text, ""
+        text = site_location(url) + (f"#{number}" if number else "")
+    return f"{site}:{text}"
 
 
 def _flat(bucket: dict[str, Any], entry: dict[str, Any]) -> dict[str, Any]:

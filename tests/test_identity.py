@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -84,8 +85,8 @@ def test_slugs_ending_in_the_same_year_stay_apart(store: MongoArchiveStore) -> N
     urls = [f"{H}/tin-tuc/{slug}-nam-2021.html" for slug in ("hoi-nghi", "dai-hoi", "le-hoi")]
     result = crawl(store, *(page(u, f"Bài {n}") for n, u in enumerate(urls)))
     assert (result.new, result.collisions) == (3, 0)
-    assert set(articles(store)) == {aid(u) for u in urls}  # keyed by their canonical URLs
-    assert {d["key"] for d in articles(store).values()} == set(urls)
+    assert set(articles(store)) == {aid(u) for u in urls}  # keyed by their locations
+    assert {d["key"] for d in articles(store).values()} == {urlsplit(u).path for u in urls}
 
 
 def test_a_misconfigured_id_pattern_keeps_pages_apart_and_records_it(
@@ -472,3 +473,66 @@ def test_the_series_counts_each_observation_of_a_moved_article_once(
         (aid(other), 100),
         (aid(key), latest),
     ]
+
+
+# --- a site that moves: another host, http and https (schema 4) -------------------------
+
+NEW = "https://cantho.dcs.vn"
+
+
+def crawl_at(store: MongoArchiveStore, start: str, *records: dict[str, Any]) -> Any:
+    crawl_id = store.begin_crawl("full", f"{start}/", hosts=["tinh.dcs.vn"])
+    result = store.write_batch(crawl_id, list(records))
+    store.finish_crawl(crawl_id, "finished", {}, [])
+    return result
+
+
+@pytest.mark.parametrize("keys", [SLUGS, ArticleKeys(slug_ids=True)], ids=["url-keys", "ids"])
+def test_a_site_at_another_address_continues_the_same_articles(
+    store: MongoArchiveStore, keys: ArticleKeys
+) -> None:
+    slugs = [f"/tin-tuc/hoi-nghi-lan-{n}-{900 + n}.html" for n in range(3)]
+    pages = (page(f"{H}{s}", f"Bài {n}", keys=keys) for n, s in enumerate(slugs))
+    first = crawl_at(store, H, *pages)
+    assert first.new == 3
+    # the portal moved to another domain, and its pages link to http:// spellings too
+    later = [
+        page(f"{NEW}{slugs[0]}", "Bài 0", keys=keys, at="2026-11-02T08:00:00+00:00"),
+        page(f"http://cantho.dcs.vn{slugs[1]}", "Bài 1", keys=keys, at="2026-11-02T08:00:00+00:00"),
+        page(f"http://tinh.dcs.vn{slugs[2]}", "Bài 2", keys=keys, at="2026-11-02T08:00:00+00:00"),
+    ]
+    second = crawl_at(store, NEW, *later)
+    assert (second.new, second.revisited, second.moved, second.collisions) == (0, 3, 0, 0)
+    docs = articles(store)
+    assert len(docs) == 3 and store.db.moves.count_documents({}) == 0
+    first_id = aid(f"{NEW}{slugs[0]}") if keys is SLUGS else aid("900")
+    assert docs[first_id]["url"] == f"{NEW}{slugs[0]}"
+    for article_id in docs:
+        seen = observations(store.db, article_id=article_id)
+        assert len(seen) == 2  # one series, both addresses
+        assert seen[0]["url"].startswith(H) and not seen[1]["url"].startswith(H + "/")
+    site = store.db.sites.find_one({"_id": "haugiang"}) or {}
+    assert site["hosts"][:2] == ["cantho.dcs.vn", "tinh.dcs.vn"]
+
+
+def test_an_article_moved_within_the_site_is_found_after_the_site_moves(
+    store: MongoArchiveStore,
+) -> None:
+    old, new = f"{H}/tin/bai-mot.html", f"{H}/tin-tuc/bai-mot.html"
+    crawl_at(store, H, page(old, "Bài một"))
+    crawl_at(store, H, page(new, "Bài một", via=[old], at="2026-11-02T08:00:00+00:00"))
+    # key: the first location; url: the second; now at the new host
+    third = crawl_at(
+        store, NEW, page(f"{NEW}/tin-tuc/bai-mot.html", "Bài một", at="2026-11-03T08:00:00+00:00")
+    )
+    assert (third.new, third.moved) == (0, 0)
+    docs = articles(store)
+    assert list(docs) == [aid(old)]
+    assert docs[aid(old)]["places"] == ["/tin/bai-mot.html", "/tin-tuc/bai-mot.html"]
+
+
+def test_another_sites_host_stays_another_page(store: MongoArchiveStore) -> None:
+    crawl_at(store, H, page(f"{H}/tin/a.html", "Bài A"))
+    # a page of a host the site never had, with the same path: not this article
+    result = crawl_at(store, NEW, page("https://other.example.org/tin/a.html", "Bài B"))
+    assert (result.new, result.collisions) == (1, 1)

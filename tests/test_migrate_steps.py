@@ -197,22 +197,22 @@ def migrated(client: Any) -> Any:
     lines: list[str] = []
     report = migration.migrate(db, progress=lines.append)
     assert report == (
-        f"database {db.name!r} upgraded to schema 3: 4 articles and 10 observations moved "
-        "to site 'haugiang'"
+        f"database {db.name!r} upgraded to schema 4: 4 articles and 10 observations moved "
+        "to site 'haugiang'; 1 URL keys made site-relative (schema 4)"
     )
-    assert lines[0] == f"database {db.name!r}: schema 1 → 3 (site 'haugiang')"
+    assert lines[0] == f"database {db.name!r}: schema 1 → 4 (site 'haugiang')"
     return db
 
 
 def test_the_documents_take_the_shape_of_the_schema(migrated: Any) -> None:
     db = migrated
-    assert schema_version(db) == 3
+    assert schema_version(db) == 4
     check_schema(db)  # no complaint
     docs = {doc["_id"]: doc for doc in db.articles.find()}
     assert set(docs) == {aid(A), aid(B), aid(C), aid(D)}
     assert {doc["site"] for doc in docs.values()} == {"haugiang"}
     assert {i: doc["key"] for i, doc in docs.items()} == {
-        aid(A): A, aid(B): B, aid(C): C, aid(D): "2021"
+        aid(A): A, aid(B): "/tin-tuc/bai-b.html", aid(C): C, aid(D): "2021"
     }  # fmt: skip
     assert sorted(doc["n"] for doc in docs.values()) == [0, 1, 2, 3]
     assert {i: doc["views_peak"] for i, doc in docs.items()} == {
@@ -320,7 +320,7 @@ def _snapshot(db: Any) -> dict[str, list[Any]]:
 def test_migrating_again_changes_nothing(migrated: Any) -> None:
     before = _snapshot(migrated)
     assert migration.migrate(migrated) == (
-        f"database {migrated.name!r} is at schema 3 already: nothing to do"
+        f"database {migrated.name!r} is at schema 4 already: nothing to do"
     )
     assert _snapshot(migrated) == before
 
@@ -351,7 +351,7 @@ def test_a_migration_killed_part_way_resumes_to_the_same_archive(
         migration.migrate(cut, progress=dies)
     assert schema_version(cut) == 1  # not marked until done
     migration.migrate(cut)
-    assert schema_version(cut) == 3
+    assert schema_version(cut) == 4
     assert _snapshot(cut) == _snapshot(whole)
 
 
@@ -364,10 +364,10 @@ def test_db_migrate_command(client: Any, mongo_server: Any, tmp_path: Any) -> No
     done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
-    assert lines[0] == f"hgcrawler db migrate: database {db.name!r}: schema 1 → 3 (site 'haugiang')"
+    assert lines[0] == f"hgcrawler db migrate: database {db.name!r}: schema 1 → 4 (site 'haugiang')"
     assert lines[-1] == (
-        f"database {db.name!r} upgraded to schema 3: 4 articles and 10 observations moved "
-        "to site 'haugiang'"
+        f"database {db.name!r} upgraded to schema 4: 4 articles and 10 observations moved "
+        "to site 'haugiang'; 1 URL keys made site-relative (schema 4)"
     )
     top = subprocess.run(
         [sys.executable, "-m", "hgcrawler.cli", "query", "top", "--json",

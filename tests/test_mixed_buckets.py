@@ -167,11 +167,12 @@ def test_migrate_splits_the_yearly_buckets(pair: Pair) -> None:
     lines: list[str] = []
     report = migrate(db, progress=lines.append)
     assert report == (
-        f"database {db.name!r} upgraded to schema 3: "
-        f"{len(yearly)} yearly observation buckets split into months"
+        f"database {db.name!r} upgraded to schema 4: "
+        f"{len(yearly)} yearly observation buckets split into months; "
+        "0 URL keys made site-relative (schema 4)"
     )
-    assert lines[0] == f"database {db.name!r}: schema 2 → 3 (site 'haugiang')"
-    assert schema_version(db) == 3
+    assert lines[0] == f"database {db.name!r}: schema 2 → 4 (site 'haugiang')"
+    assert schema_version(db) == 4
     check_schema(db)
     assert db[OBSERVATIONS].count_documents({"year": {"$exists": True}}) == 0
     assert not [i for i in db[OBSERVATIONS].list_indexes() if "year" in i["key"]]
@@ -184,7 +185,7 @@ def test_migrate_splits_the_yearly_buckets(pair: Pair) -> None:
     assert buckets(db) == buckets(monthly)  # every entry once, in its month
     for article_id in pair.article_ids:
         assert entries_of(db, article_id) == entries_of(monthly, article_id), article_id
-    assert migrate(db) == f"database {db.name!r} is at schema 3 already: nothing to do"
+    assert migrate(db) == f"database {db.name!r} is at schema 4 already: nothing to do"
 
 
 def test_replaying_a_crawl_of_the_earlier_release_adds_nothing(pair: Pair) -> None:

@@ -15,7 +15,9 @@ import pytest
 from hgcrawler.cli import main
 from hgcrawler.commands._archive import CommandError, parse_when
 from hgcrawler.diffing import paragraphs, revision_changes, word_diff
+from hgcrawler.tables import width
 from hgcrawler.text import fold
+from hgcrawler.urls import short_id
 from tests.archive_fixture import DAYS, Archive, archive_for
 from tests.archive_view import aid, count, observations
 from tests.conftest import MongoServer
@@ -103,8 +105,11 @@ def test_top_orders_by_the_views_the_replica_served(
     assert lines[0] == "Sorted by view count (the latest):"
     lines = lines[1:]
     assert lines[0].split() == ["#", "id", "views", "updated", "category", "title"]
-    assert aid(expected[0].id) in lines[2] and f"{expected[0].views:,}" in lines[2]
+    # the short id a person types: the site's own id here
+    assert lines[2].split()[:2] == ["1", str(expected[0].id)]
+    assert f"{expected[0].views:,}" in lines[2]
     assert len(lines) == 2 + 3
+    assert max(width(line) for line in lines) <= 100  # fits a 100-column terminal
 
 
 def test_top_by_category_and_date(
@@ -349,7 +354,7 @@ def test_changes_since_a_date(capsys: pytest.CaptureFixture[str], archive: Archi
     assert code == 0
     assert f"Removed: {len(deleted)}" in out and f"Moved: {len(moved)}" in out
     for key in deleted | moved:
-        assert aid(key) in out
+        assert f"\n{short_id(aid(key))} " in out
 
 
 def test_changes_since_the_last_crawl(
@@ -400,7 +405,7 @@ def test_search_is_accent_insensitive(capsys: pytest.CaptureFixture[str], archiv
     code, out, _ = run_cli(
         capsys, "query", "search", "thuong", "truc", "tinh", "uy", *archive.args()
     )
-    assert code == 0 and aid(SEED_ID) in out and seed_title in out
+    assert code == 0 and f"{SEED_ID}  {seed_title}" in out
     code, out, _ = run_cli(capsys, "query", "search", "xyzzy khong co", *archive.args())
     assert code == 0 and "No article contains" in out
     # regex characters are no wildcards, and a query without a word is refused
@@ -498,3 +503,43 @@ def test_a_removed_article_is_marked_however_long_its_title() -> None:
     assert last_line.endswith("… [removed]") and last_line.startswith("Hội nghị Ban")
     live = format_table([[_title({"title": long_title})]], ["title"], max_widths=[TITLE_WIDTH])
     assert "[removed]" not in live
+
+
+def test_top_fits_a_100_column_terminal_with_url_keys_and_long_titles(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """An archive keyed by URLs (the slug portals): the id column is the short id."""
+    import argparse
+    import datetime as dt
+
+    from hgcrawler.commands import query
+
+    path = "/tin-tuc/xay-dung-dang/thuong-truc-tinh-uy-lam-viec-voi-ban-thuong-vu-huyen-uy"
+    rows = [
+        {
+            "article_id": f"haugiang:{path}-{n}.html",
+            "site": "haugiang",
+            "title": "Thường trực Tỉnh ủy làm việc định kỳ với các cơ quan tham mưu " * 3,
+            "category": "Xây dựng Đảng và hệ thống chính trị",
+            "url": f"https://haugiang.dcs.vn{path}-{n}.html",
+            "updated_on": dt.date(2026, 11, 1),
+            "views": 1_234_567 - n,
+            "removed_at": None,
+        }
+        for n in range(12)
+    ]
+
+    class Reader:
+        def top(self, **_: object) -> list[dict[str, object]]:
+            return rows
+
+    args = argparse.Namespace(
+        limit=12, category=None, updated_since=None, updated_until=None, seen_since=None,
+        seen_until=None, include_removed=False, json=False,
+    )  # fmt: skip
+    query._top(Reader(), args)  # type: ignore[arg-type]
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 2 + 12
+    assert max(width(line) for line in lines) <= 100
+    assert lines[2].split()[1] == short_id(rows[0]["article_id"])  # type: ignore[arg-type]
+    assert "Thường trực Tỉnh ủy làm việc" in lines[2]  # the title keeps its room

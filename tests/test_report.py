@@ -14,6 +14,7 @@ from hgcrawler.charts import views_chart
 from hgcrawler.cli import main
 from hgcrawler.report import build_report, render_report
 from hgcrawler.storage import ArchiveReader
+from hgcrawler.urls import short_id
 from tests.archive_fixture import DAYS, Archive, archive_for
 from tests.archive_view import aid, count
 from tests.conftest import MongoServer
@@ -58,7 +59,12 @@ def test_plot_writes_a_png_with_one_line_per_article(
 
     reader = ArchiveReader(archive.db())
     chart = views_chart({aid(i): reader.view_series(aid(i)) for i in ids}, size=(800, 400))
-    assert [s.label for s in chart.series] == [aid(i) for i in ids]
+    assert [s.label for s in chart.series] == ids  # the short id (the site's own here)
+    location = aid("/tin-tuc/a.html")  # an article keyed by its location: a hashed short id
+    titled = views_chart(
+        {location: reader.view_series(aid(ids[0]))}, {location: "Hội nghị"}, size=(800, 400)
+    )
+    assert titled.series[0].label == f"{short_id(location)} Hội nghị"
     for series, key in zip(chart.series, ids, strict=True):
         expected = [archive.truth[day][key].views for day in range(1, DAYS + 1)]
         assert [value for _, value in series.points] == expected

@@ -192,6 +192,10 @@ download_timeout = 30
             MINIMAL + 'allowed_hosts = ["https://tinh.dcs.vn/"]\n',
             "allowed_hosts: 'https://tinh.dcs.vn/' is not a host name",
         ),
+        (
+            MINIMAL + 'hosts = ["tinh.dcs.vn:8080"]\n',
+            "hosts: 'tinh.dcs.vn:8080' is not a host name",
+        ),
         (MINIMAL + "enabled = 1\n", "enabled: must be true or false, got 1"),
         ('name = "tinh"\nstart_url = "https://t/\n', "not valid TOML: "),
     ],
@@ -418,3 +422,11 @@ def test_a_profile_of_old_articles_revisits_them_daily(tmp_path: Path) -> None:
     assert config.revisit.interval_for(dt.timedelta(days=2000)) == dt.timedelta(days=2)
     default = config_for(tmp_path / "data", HGCRAWLER_SITE="haugiang")
     assert default.revisit.interval_for(two_years) == dt.timedelta(days=7)
+
+
+def test_hosts_name_every_address_the_site_has_had(tmp_path: Path) -> None:
+    """``hosts`` (newest first) and the older ``allowed_hosts`` say the same: both kept."""
+    write(tmp_path, "tinh", MINIMAL + 'hosts = ["Tinh.CanTho.gov.vn", "tinh.dcs.vn"]\n'
+          'allowed_hosts = ["old.tinh.vn", "tinh.dcs.vn"]\n')  # fmt: skip
+    profile = load_profile("tinh", tmp_path)
+    assert profile.allowed_hosts == ("tinh.cantho.gov.vn", "tinh.dcs.vn", "old.tinh.vn")

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from hgcrawler.replica import ArticleTruth, ReplicaServer, ReplicaSite
+from hgcrawler.urls import site_location
 from tests.crawling import ROOT, expected_record
 
 FIXTURES = Path(__file__).parent / "sites"
@@ -146,7 +147,7 @@ def test_the_right_profile_finds_every_field(
         if replica == "ids":  # <slug>-<id>.html with slug_ids on
             assert (page["key"], page["key_is_id"]) == (str(truth.id), True)
         else:  # no ids: keys are the URLs
-            assert (page["key"], page["key_is_id"]) == (page["url"], False)
+            assert (page["key"], page["key_is_id"]) == (site_location(page["url"]), False)
         assert page["missing"] == []
     # the pages that are no articles are the home page's category listings
     others = [page["url"] for page in result["pages"] if page["kind"] != "article"]

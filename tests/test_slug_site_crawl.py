@@ -20,6 +20,7 @@ from pymongo import MongoClient
 from pymongo.database import Database
 
 from hgcrawler.replica import ArticleTruth, ReplicaServer, ReplicaSite
+from hgcrawler.urls import site_location
 from tests.archive_view import aid, observations
 from tests.crawling import hgcrawler_crawl, reachable
 
@@ -113,10 +114,10 @@ def test_one_article_per_page_keyed_by_its_url(slug_site: SlugSite) -> None:
     crawl = slug_site.crawls["right"]
     docs = crawl.articles()
     assert len(docs) == len(slug_site.truth)
-    # keyed by their canonical URLs, each a page of the replica
+    # keyed by their locations within the site, each a page of the replica
     assert set(docs) == {aid(url) for url in slug_site.truth}
     for article_id, doc in docs.items():
-        assert article_id == aid(doc["url"]) and doc["key"] == doc["url"]
+        assert article_id == aid(doc["url"]) and doc["key"] == site_location(doc["url"])
         assert doc["old_urls"] == []
         assert_as_on_the_site(doc, slug_site.truth[doc["url"]])
     assert crawl.collisions() == []

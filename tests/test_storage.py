@@ -100,7 +100,15 @@ def test_new_article(store: MongoArchiveStore) -> None:
     fetched = dt.datetime(2026, 11, 1, 8, tzinfo=UTC)
     assert bucket["first_at"] == bucket["last_at"] == fetched
     assert bucket["obs"] == [
-        {"at": fetched, "crawl": crawl_id, "status": 200, "views": 120, "rev": 1}
+        {
+            "at": fetched,
+            "crawl": crawl_id,
+            "status": 200,
+            "views": 120,
+            "rev": 1,
+            # the address it was fetched from (a site has many: schema 4)
+            "url": "https://haugiang.dcs.vn/tin/hoi-nghi-tinh-uy-1234.html",
+        }
     ]
     observation = one(db, "haugiang:1234", crawl_id)
     assert observation is not None

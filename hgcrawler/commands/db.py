@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from hgcrawler.commands._archive import CommandError, archive_config
 from hgcrawler.storage import (
@@ -19,6 +20,9 @@ from hgcrawler.storage import (
     open_database,
     open_store,
 )
+
+if TYPE_CHECKING:
+    from hgcrawler.config import ArchiveConfig
 
 __all__ = ["configure", "run"]
 
@@ -140,6 +144,22 @@ def _replay(args: argparse.Namespace) -> int:
     return 0
 
 
+def _profile_hosts(config: ArchiveConfig) -> dict[str, list[str]]:
+    """Per site, the hosts its profile knows it by (start URL's first): schema 4 joins
+    the pages archived at any of them."""
+    from urllib.parse import urlsplit
+
+    from hgcrawler.config import sites_dir
+    from hgcrawler.runner import project_settings
+    from hgcrawler.sites import load_profiles
+
+    profiles, _ = load_profiles(sites_dir(project_settings({}), config.data_dir))
+    return {
+        profile.name: [urlsplit(profile.start_url).hostname or "", *profile.allowed_hosts]
+        for profile in profiles
+    }
+
+
 def _migrate(args: argparse.Namespace) -> int:
     from hgcrawler.storage.migrate import migrate
 
@@ -149,6 +169,7 @@ def _migrate(args: argparse.Namespace) -> int:
             db,
             site=args.site or "haugiang",
             progress=lambda line: print(f"hgcrawler db migrate: {line}", flush=True),
+            hosts=_profile_hosts(config),
         )
     print(report)
     return 0

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from hgcrawler.storage.demo import DEMO_DATABASE
+from hgcrawler.urls import short_id
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -150,7 +151,7 @@ def _tell(args: argparse.Namespace, reader: Any, uri: str, data_dir: Path) -> No
         docs = changes[label]
         print(f"\n{label.capitalize()} since day 1: {len(docs)}")
         for doc in docs[:5]:
-            print(f"  {doc['_id']:>15}  {_title(doc)}")
+            print(f"  {short_id(doc['_id']):>10}  {_title(doc)}")
         if len(docs) > 5:
             print(f"  … and {len(docs) - 5} more")
     # The replica's days pass in seconds here, so a rate per real day would be
@@ -162,11 +163,11 @@ def _tell(args: argparse.Namespace, reader: Any, uri: str, data_dir: Path) -> No
     gained = sorted(reader.growth(limit=10_000), key=lambda r: (-r["gained"], str(r["article_id"])))
     for row in gained[:5]:
         print(
-            f"  {row['article_id']:>15}  {row['first_views']:>6} → {row['last_views']:<6} "
-            f"(+{row['gained']})  {_title(row, 50)}"
+            f"  {short_id(row['article_id']):>10}  {row['first_views']:>6} → "
+            f"{row['last_views']:<6} (+{row['gained']})  {_title(row, 50)}"
         )
     edited = changes["edited"] or changes["new"]
-    article = str(edited[0]["_id"]) if edited else None
+    article = short_id(str(edited[0]["_id"])) if edited else None  # what a person types
     print(
         f"\nExplore (the demo's archive is database {args.database!r}; "
         "hgcrawler crawl writes to 'hgcrawler'):"

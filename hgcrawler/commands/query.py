@@ -23,11 +23,14 @@ from hgcrawler.commands._archive import (
 )
 from hgcrawler.diffing import format_changes
 from hgcrawler.storage import ArchiveReader, EmptyArchive
-from hgcrawler.tables import MIN_RATE_DAYS, cell, duration, format_table, truncate
+from hgcrawler.tables import MIN_RATE_DAYS, cell, duration, format_table, truncate, width
+from hgcrawler.urls import short_id
 from hgcrawler.warc import warc_location_text
 
 PROG = "hgcrawler query"
 TITLE_WIDTH = 60
+#: The terminal a table fits: its title column takes what the others leave.
+TERMINAL_WIDTH = 100
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -43,7 +46,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
     top.add_argument("--include-removed", action="store_true", help="also removed articles")
 
     history = sub.add_parser("history", help="an article's view counts and revisions, with diffs")
-    history.add_argument("article", metavar="ARTICLE", help="article id (39993) or URL")
+    history.add_argument(
+        "article",
+        metavar="ARTICLE",
+        help="article id (39993, haugiang:39993), short id (u1a2b3c4d) or URL at any of "
+        "the site's addresses",
+    )
 
     growth = sub.add_parser("growth", help="fastest-growing articles (views gained per day)")
     growth.add_argument("-n", "--limit", type=int, default=10)
@@ -153,17 +161,34 @@ def _top(reader: ArchiveReader, args: argparse.Namespace) -> None:
     seen = " observed in that window" if args.seen_since or args.seen_until else ""
     print(f"Sorted by view count (the latest{seen}):")
     table = [
-        [rank, row["article_id"], row["views"], row["updated_on"], row["category"], _title(row)]
+        [rank, short_id(row["article_id"]), row["views"], row["updated_on"], row["category"]]
         for rank, row in enumerate(rows, 1)
     ]
+    limits: list[int | None] = [None, None, None, None, 18]
+    room = _title_room(table, ["#", "id", "views", "updated", "category"], limits)
+    for line, row in zip(table, rows, strict=True):
+        line.append(_title(row, room))
     print(
         format_table(
             table,
             ["#", "id", "views", "updated", "category", "title"],
             align="rrrlll",
-            max_widths=[None, None, None, None, 18, TITLE_WIDTH],
+            max_widths=[*limits, room],
         )
     )
+
+
+def _title_room(table: list[list[Any]], headers: list[str], limits: list[int | None]) -> int:
+    """Columns left for a last (title) column after ``table``'s columns, so that the
+    table fits :data:`TERMINAL_WIDTH` (at least 20)."""
+    used = 0
+    for index, header in enumerate(headers):
+        texts = [cell(row[index]) for row in table]
+        widest = max([width(header), *(width(text) for text in texts)])
+        limit = limits[index] if index < len(limits) else None
+        used += min(widest, limit) if limit is not None else widest
+    used += 2 * len(headers)  # the separators, the title's included
+    return max(20, min(TITLE_WIDTH, TERMINAL_WIDTH - used))
 
 
 # --- history ---------------------------------------------------------------
@@ -175,7 +200,7 @@ def _history(reader: ArchiveReader, args: argparse.Namespace) -> None:
         print_json(history)
         return
     article = history["article"]
-    print(f"{article['article_id']}  {article['title']}")
+    print(f"{short_id(article['article_id'])}  {article['title']}  ({article['article_id']})")
     print(f"  {article['category']} · updated {cell(article['updated_on'])} · {article['url']}")
     state = f"removed {cell(article['removed_at'])}" if article.get("removed_at") else "online"
     print(
@@ -253,21 +278,24 @@ def _growth(reader: ArchiveReader, args: argparse.Namespace) -> None:
     table = [
         [
             rank,
-            row["article_id"],
+            short_id(row["article_id"]),
             round(row["per_day"]),
             row["gained"],
             f"{row['first_views']:,} → {row['last_views']:,}",
             duration(row["days"]),
-            _title(row),
         ]
         for rank, row in enumerate(rows, 1)
     ]
+    headers = ["#", "id", "views/day", "gained", "views", "over"]
+    room = _title_room(table, headers, [])
+    for line, row in zip(table, rows, strict=True):
+        line.append(_title(row, room))
     print(
         format_table(
             table,
-            ["#", "id", "views/day", "gained", "views", "over", "title"],
+            [*headers, "title"],
             align="rrrrrrl",
-            max_widths=[None, None, None, None, None, None, TITLE_WIDTH],
+            max_widths=[None, None, None, None, None, None, room],
         )
     )
 
@@ -336,7 +364,7 @@ def _changes(reader: ArchiveReader, args: argparse.Namespace) -> None:
                 detail = "from " + ", ".join(doc["moved_from"])
             else:
                 detail = f"updated {cell(doc.get('updated_on'))}"
-            rows.append([doc["_id"], doc.get("category"), doc.get("title"), detail])
+            rows.append([short_id(doc["_id"]), doc.get("category"), doc.get("title"), detail])
         print(
             format_table(rows, ["id", "category", "title", "detail"], max_widths=[None, 18, 50, 80])
         )
@@ -357,7 +385,7 @@ def _search(reader: ArchiveReader, args: argparse.Namespace) -> None:
         print(f"No article contains {text!r}.")
         return
     for row in rows:
-        print(f"{row['article_id']}  {_title(row)}")
+        print(f"{short_id(row['article_id'])}  {_title(row)}")
         print(f"    {row['category']} · {cell(row['updated_on'])} · {cell(row['views'])} views")
         print(f"    {row['snippet']}")
 

@@ -118,7 +118,9 @@ class SiteProfile:
     name: str
     start_url: str
     title: str = ""
-    allowed_hosts: tuple[str, ...] = ()  # besides the start URL's host
+    # every other host the site has (had): a page at any of them is the same page; the
+    # profile's ``hosts`` (older files: ``allowed_hosts``), besides the start URL's host
+    allowed_hosts: tuple[str, ...] = ()
     article_id_pattern: str = ""
     slug_ids: bool = False
     labels: Labels = field(default_factory=Labels)
@@ -221,6 +223,7 @@ TOP_KEYS = (
     "name",
     "title",
     "start_url",
+    "hosts",
     "allowed_hosts",
     "enabled",
     "ids",
@@ -249,10 +252,13 @@ def parse_profile(data: Mapping[str, Any], source: str, *, stem: str | None = No
     problem = start_url_problem(start_url)
     if problem is not None:
         raise top.error("start_url", f"bad start URL {start_url!r}: {problem}")
-    hosts = tuple(host.lower() for host in top.strings("allowed_hosts", ()))
-    for host in hosts:
-        if not _HOST.fullmatch(host):
-            raise top.error("allowed_hosts", f"{host!r} is not a host name (no scheme, port, path)")
+    hosts: tuple[str, ...] = ()
+    for hosts_key in ("hosts", "allowed_hosts"):
+        given = tuple(host.lower() for host in top.strings(hosts_key, ()))
+        for host in given:
+            if not _HOST.fullmatch(host):
+                raise top.error(hosts_key, f"{host!r} is not a host name (no scheme, port, path)")
+        hosts = tuple(dict.fromkeys([*hosts, *given]))
 
     ids = top.table_at("ids", ("pattern", "slug_ids"))
     pattern = ids.string("pattern", "")

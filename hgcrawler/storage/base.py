@@ -63,7 +63,14 @@ class ArchiveStore(Protocol):
 
     def ensure_indexes(self) -> None: ...
 
-    def begin_crawl(self, mode: str, start_url: str, *, crawl_id: str | None = None) -> str: ...
+    def begin_crawl(
+        self,
+        mode: str,
+        start_url: str,
+        *,
+        crawl_id: str | None = None,
+        hosts: Sequence[str] = (),
+    ) -> str: ...
 
     def mark_interrupted(self, *, exclude: Iterable[str] = ()) -> list[str]: ...
 

@@ -225,8 +225,13 @@ def _merge_documents(
         },
         "$max": {"revision_count": max(numbers.values(), default=1)},
     }
+    places = sorted({str(p) for d in (older, newer) for p in d.get("places") or []})
+    if old_urls or places:
+        update["$addToSet"] = {}
     if old_urls:
-        update["$addToSet"] = {"old_urls": {"$each": old_urls}}
+        update["$addToSet"]["old_urls"] = {"$each": old_urls}
+    if places:  # where the pages of both were (storage.writer finds articles by them)
+        update["$addToSet"]["places"] = {"$each": places}
     if firsts:
         update["$min"] = {"first_seen_at": min(firsts, key=_moment)}
     if newer.get("views_peak") is not None:

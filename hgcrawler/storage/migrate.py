@@ -24,6 +24,16 @@ Version 2 → 3:
    bucket only if that bucket lacks its crawl (as every write), then the year's
    bucket is deleted, so a killed step resumes without doubling anything.
 
+Version 3 → 4 (``storage/rekey.py``):
+
+5. URL keys become the page's location within its site (``<site>:/tin-tuc/a.html``),
+   articles get ``places``; articles that were one page under two spellings (``http``
+   and ``https``, two hosts of the site) are joined; rejects name the new ids.
+
+Every step works through indexes only (ranges of ``_id``, ``article_id``), so its
+time grows with the archive's size and nothing else, and reports its progress with
+the time left.
+
 Whatever is derived can be rebuilt alone at any time (:func:`rebuild`), so an
 archive in the schema documented for version 1 — also one written by other tools
 — is fully queryable after ``db migrate``.
@@ -33,7 +43,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from pymongo import DeleteOne, ReplaceOne, ReturnDocument, UpdateMany, UpdateOne
@@ -44,6 +54,7 @@ from hgcrawler.storage.mongo import schema_version
 from hgcrawler.storage.observations import BucketOps, entry_warc
 from hgcrawler.storage.postings import BLOCK, Postings
 from hgcrawler.storage.records import as_date, identity, search_text, text_identity
+from hgcrawler.storage.rekey import Rate, delete, put, rekey_sites
 from hgcrawler.storage.schema import (
     ARTICLES,
     CRAWLS,
@@ -60,6 +71,8 @@ from hgcrawler.storage.schema import (
     SITES,
     article_id_of,
     ensure_indexes,
+    observation_bucket_id,
+    observation_month,
 )
 from hgcrawler.storage.series import DAILY_DAYS, EDITED, MOVED, SiteSeries
 
@@ -79,8 +92,17 @@ def _say(progress: Progress | None, line: str) -> None:
         progress(line)
 
 
-def migrate(db: Db, *, site: str = DEFAULT_SITE, progress: Progress | None = None) -> str:
-    """Upgrade ``db`` to :data:`SCHEMA_VERSION`; returns a one-line report."""
+def migrate(
+    db: Db,
+    *,
+    site: str = DEFAULT_SITE,
+    progress: Progress | None = None,
+    hosts: Mapping[str, Sequence[str]] | None = None,
+) -> str:
+    """Upgrade ``db`` to :data:`SCHEMA_VERSION`; returns a one-line report.
+
+    ``hosts``: per site, the hosts its profile lists (the hosts of its crawls' start
+    URLs are known to the archive)."""
     version = schema_version(db)
     if version is None:
         ensure_indexes(db)
@@ -108,9 +130,17 @@ def migrate(db: Db, *, site: str = DEFAULT_SITE, progress: Progress | None = Non
         observations = _observations(db, site, progress)
         rebuild(db, site, progress=progress)
         done.append(f"{articles} articles and {observations} observations moved to site {site!r}")
-    years = _split_years(db, progress)
-    if years or not done:
-        done.append(f"{years} yearly observation buckets split into months")
+    if version < 3:
+        years = _split_years(db, progress)
+        if years or not done:
+            done.append(f"{years} yearly observation buckets split into months")
+    if version < 4:
+        rekeyed = rekey_sites(
+            db, hosts or {}, list(sites_of(db)), lambda line: _say(progress, line)
+        )
+        for joined in rekeyed.joined_sites:
+            rebuild(db, joined, progress=progress)
+        done.append(rekeyed.summary())
     _mark(db)
     db[META].update_one({"_id": "migration"}, {"$set": {"finished_at": dt.datetime.now(UTC)}})
     return f"database {db.name!r} upgraded to schema {SCHEMA_VERSION}: " + "; ".join(done)
@@ -127,6 +157,17 @@ def _mark(db: Db) -> None:
 # --- step 1: articles and the documents that name them -------------------------------
 
 
+def _ids_where(
+    db: Db, collection: str, projection: dict[str, int], wanted: Callable[[dict[str, Any]], bool]
+) -> list[Any]:
+    """The ids of the documents of ``collection`` still to upgrade, in ``_id`` order: one
+    pass reading ``projection``, checked here.  Each batch is then read by its ids (a
+    filter on a field no index holds, asked again for each batch, rescanned the
+    collection each time: time growing with the square of the archive's size)."""
+    fields = {"_id": 1, **projection}
+    return sorted((d["_id"] for d in db[collection].find({}, fields) if wanted(d)), key=str)
+
+
 def _next_numbers(db: Db, site: str, count: int) -> list[int]:
     doc = db[SITES].find_one_and_update(
         {"_id": site},
@@ -141,12 +182,15 @@ def _next_numbers(db: Db, site: str, count: int) -> list[int]:
 
 def _articles(db: Db, site: str, progress: Progress | None) -> int:
     """Old article documents (without ``site``) become ``<site>:<key>`` documents."""
-    total = db[ARTICLES].count_documents({"site": {"$exists": False}})
+    pending = _ids_where(db, ARTICLES, {"site": 1}, lambda doc: "site" not in doc)
+    total = len(pending)
     done = 0
-    while True:
-        batch = list(db[ARTICLES].find({"site": {"$exists": False}}).sort("_id", 1).limit(BATCH))
+    for start in range(0, total, BATCH):
+        chunk = pending[start : start + BATCH]
+        query = {"_id": {"$in": chunk}}
+        batch = [d for d in db[ARTICLES].find(query).sort("_id", 1) if "site" not in d]
         if not batch:
-            break
+            continue
         new_ids = [article_id_of(site, str(doc["_id"])) for doc in batch]
         existing = {
             str(doc["_id"]): doc.get("n")
@@ -179,10 +223,12 @@ def _articles(db: Db, site: str, progress: Progress | None) -> int:
         done += len(batch)
         _say(progress, f"articles: {done}/{total}")
     # revisions: "<old id>:<hash>" -> "<site>:<old id>:<hash>"
-    while True:
-        batch = list(db[REVISIONS].find({"site": {"$exists": False}}).limit(BATCH))
+    pending = _ids_where(db, REVISIONS, {"site": 1}, lambda doc: "site" not in doc)
+    for start in range(0, len(pending), BATCH):
+        chunk = pending[start : start + BATCH]
+        batch = [d for d in db[REVISIONS].find({"_id": {"$in": chunk}}) if "site" not in d]
         if not batch:
-            break
+            continue
         writes = []
         for doc in batch:
             article_id = article_id_of(site, str(doc["article_id"]))
@@ -256,13 +302,15 @@ def _entry(doc: dict[str, Any]) -> dict[str, Any]:
 
 def _observations(db: Db, site: str, progress: Progress | None) -> int:
     """One document per visit (``crawl_id`` and ``fetched_at``) → bucket entries."""
-    old = {"crawl_id": {"$exists": True}, "obs": {"$exists": False}}
-    total = db[OBSERVATIONS].count_documents(old)
+    pending = _ids_where(db, OBSERVATIONS, {"crawl_id": 1}, lambda doc: "crawl_id" in doc)
+    total = len(pending)
     done = 0
-    while True:
-        batch = list(db[OBSERVATIONS].find(old).limit(BATCH * 4))
+    for start in range(0, total, BATCH * 4):
+        chunk = pending[start : start + BATCH * 4]
+        query = {"_id": {"$in": chunk}}
+        batch = [d for d in db[OBSERVATIONS].find(query) if "obs" not in d]
         if not batch:
-            break
+            continue
         ops = BucketOps()
         for doc in batch:
             article_id = str(doc["article_id"])
@@ -283,27 +331,69 @@ def _observations(db: Db, site: str, progress: Progress | None) -> int:
 
 def _split_years(db: Db, progress: Progress | None) -> int:
     """Buckets of an article and year → buckets of an article and month (step 4)."""
-    old = {"year": {"$exists": True}}
-    total = db[OBSERVATIONS].count_documents(old)
+    # The yearly buckets' ids first, in one pass of the _id index: each batch is then
+    # found by its ids (asking again for "year exists" rescanned the collection each
+    # batch: time growing with the square of the archive's size).
+    yearly = [
+        doc["_id"] for doc in db[OBSERVATIONS].find({}, {"_id": 1, "year": 1}) if "year" in doc
+    ]
+    total = len(yearly)
     done = 0
-    while total:
-        batch = list(db[OBSERVATIONS].find(old).limit(BATCH))
+    rate = Rate("yearly observation buckets", total, lambda line: _say(progress, line))
+    for start in range(0, total, BATCH):
+        batch = list(db[OBSERVATIONS].find({"_id": {"$in": yearly[start : start + BATCH]}}))
         if not batch:
-            break
-        ops = BucketOps()
-        for doc in batch:
-            for entry in doc.get("obs") or []:
-                ops.add(str(doc["site"]), str(doc["article_id"]), entry)
-        ops.run(db)
-        db[OBSERVATIONS].bulk_write(
-            [DeleteOne({"_id": doc["_id"]}) for doc in batch], ordered=False
+            continue
+        _file_entries(
+            db,
+            [
+                (str(doc["site"]), str(doc["article_id"]), entry)
+                for doc in batch
+                for entry in doc.get("obs") or []
+            ],
         )
+        delete(db, OBSERVATIONS, [doc["_id"] for doc in batch])
         done += len(batch)
-        _say(progress, f"yearly observation buckets: {done}/{total}")
+        rate.add(len(batch), final=done >= total)
     for index in db[OBSERVATIONS].list_indexes():
         if list(index["key"]) == ["article_id", "year"]:
             db[OBSERVATIONS].drop_index(index["name"])
     return done
+
+
+def _file_entries(db: Db, entries: list[tuple[str, str, dict[str, Any]]]) -> None:
+    """File observation entries ``(site, article id, entry)`` in their monthly buckets,
+    each bucket read and written whole once (not one update per entry); an entry of a
+    crawl its bucket already holds is not added again, so filing twice adds nothing."""
+    grouped: dict[str, tuple[str, str, list[dict[str, Any]]]] = {}
+    for site, article_id, entry in entries:
+        bucket_id = observation_bucket_id(article_id, entry["at"])
+        grouped.setdefault(bucket_id, (site, article_id, []))[2].append(entry)
+    existing = {
+        str(doc["_id"]): doc for doc in db[OBSERVATIONS].find({"_id": {"$in": sorted(grouped)}})
+    }
+    docs = []
+    for bucket_id, (site, article_id, added) in grouped.items():
+        bucket = existing.get(bucket_id)
+        obs = list(bucket.get("obs") or []) if bucket else []
+        crawls = {entry.get("crawl") for entry in obs}
+        for entry in sorted(added, key=lambda e: e["at"]):
+            if entry.get("crawl") not in crawls:
+                obs.append(entry)
+                crawls.add(entry.get("crawl"))
+        obs.sort(key=lambda e: e["at"])
+        doc = {
+            **(bucket or {}),
+            "_id": bucket_id,
+            "site": site,
+            "article_id": article_id,
+            "month": observation_month(obs[0]["at"]),
+            "first_at": obs[0]["at"],
+            "last_at": obs[-1]["at"],
+            "obs": obs,
+        }
+        docs.append(doc)
+    put(db, OBSERVATIONS, docs)
 
 
 # --- step 3: what is derived -----------------------------------------------------------

@@ -57,7 +57,7 @@ from hgcrawler.storage.templates import (
 )
 from hgcrawler.storage.uri import mask_uri
 from hgcrawler.storage.writer import BatchWriter, Record
-from hgcrawler.urls import canonical_url
+from hgcrawler.urls import SiteAddresses, canonical_url, host_of
 
 __all__ = [
     "REVISION_FIELDS",
@@ -84,6 +84,22 @@ UTC = dt.UTC
 MASS_RECHECK_DAYS = 30
 
 TRANSIENT_ERRORS = (AutoReconnect, ConnectionFailure, NetworkTimeout)
+
+
+def site_hosts(db: Database[dict[str, Any]], site: str) -> tuple[str, ...]:
+    """Every host the archive knows ``site`` by (its ``sites`` document), current first."""
+    doc = db[SITES].find_one({"_id": site}, {"hosts": 1}) or {}
+    return tuple(str(host) for host in doc.get("hosts") or ())
+
+
+def remember_hosts(
+    db: Database[dict[str, Any]], site: str, hosts: Sequence[str]
+) -> tuple[str, ...]:
+    """Put ``hosts`` first among the site's known hosts; returns them all."""
+    given = SiteAddresses.of(hosts).hosts
+    merged = tuple(dict.fromkeys([*given, *site_hosts(db, site)]))
+    db[SITES].update_one({"_id": site}, {"$set": {"hosts": list(merged)}}, upsert=True)
+    return merged
 
 
 def new_crawl_id(now: dt.datetime | None = None) -> str:
@@ -138,6 +154,7 @@ class SiteState:
         self.series = SiteSeries.load(db, site)
         self.postings = Postings(site)
         self.saved_at = time.monotonic()
+        self.hosts = site_hosts(db, site)
 
     def allocate(self, count: int) -> list[int]:
         """``count`` new article numbers of the site (a replayed batch may leave gaps)."""
@@ -314,8 +331,19 @@ class MongoArchiveStore:
 
         self._retrying("creating indexes", create)
 
-    def begin_crawl(self, mode: str, start_url: str, *, crawl_id: str | None = None) -> str:
-        """Record a running crawl; with ``crawl_id``, adopt a record made by a runner."""
+    def begin_crawl(
+        self,
+        mode: str,
+        start_url: str,
+        *,
+        crawl_id: str | None = None,
+        hosts: Sequence[str] = (),
+    ) -> str:
+        """Record a running crawl; with ``crawl_id``, adopt a record made by a runner.
+
+        The start URL's host and ``hosts`` (the profile's) join the hosts the archive
+        knows the site by (``sites``, the current one first): a page at any of them is
+        the same page."""
         now = dt.datetime.now(UTC)
         crawl_id = crawl_id or new_crawl_id(now)
         on_insert = {
@@ -335,7 +363,11 @@ class MongoArchiveStore:
             ),
         )
         self._crawl_id = crawl_id
-        self.state()  # loaded and caught up (a crawl that died)
+        known = self._retrying(
+            "recording the site's hosts",
+            lambda: remember_hosts(self._db, self.site, [host_of(start_url), *hosts]),
+        )
+        self.state().hosts = known  # loaded and caught up (a crawl that died)
         return crawl_id
 
     def mark_interrupted(self, *, exclude: Iterable[str] = ()) -> list[str]:

@@ -37,7 +37,7 @@ from hgcrawler.storage.schema import (
 )
 from hgcrawler.storage.series import SiteSeries, day_at, day_before, day_totals, from_seconds
 from hgcrawler.text import fold
-from hgcrawler.urls import canonical_url
+from hgcrawler.urls import SHORT_HASH, SiteAddresses, canonical_url, short_id, site_location
 
 __all__ = [
     "LIST_FIELDS",
@@ -286,18 +286,14 @@ class ArchiveReader:
     # --- articles -----------------------------------------------------------------
 
     def find_article(self, ref: str) -> dict[str, Any]:
-        """The article with id ``ref`` (``site:key``, or a site's key), or at URL ``ref``
-        (current or old).  :class:`UnknownArticle` when there is none."""
+        """The article with id ``ref`` (``site:key``, or a site's key), its short id
+        (:func:`hgcrawler.urls.short_id`), or at URL ``ref`` (current or old, at any of
+        its site's addresses).  :class:`UnknownArticle` when there is none."""
         ref = ref.strip()
         articles = self.db[ARTICLES]
         doc = articles.find_one({"_id": ref})
         if doc is None and re.match(r"https?://", ref, re.IGNORECASE):
-            urls = sorted({ref, canonical_url(ref)})
-            # indexed lookups one after the other: SecantusDB scans the whole collection
-            # for a $or
-            doc = articles.find_one({"url": {"$in": urls}}) or articles.find_one(
-                {"old_urls": {"$in": urls}}
-            )
+            doc = self._at_url(ref)
         if doc is None:
             ids = [f"{site}:{ref}" for site in self.sites]
             found = list(articles.find({"_id": {"$in": ids}})) if ids else []
@@ -307,11 +303,48 @@ class ArchiveReader:
                     f"article {ref!r} is in several sites ({which}): give its id, or --site"
                 )
             doc = found[0] if found else None
+        if doc is None and SHORT_HASH.fullmatch(ref):
+            doc = self._by_short_id(ref)
         if doc is None:
             raise UnknownArticle(
-                f"no article {ref!r} in the archive (give an article id or its URL)"
+                f"no article {ref!r} in the archive (give an article id, its short id or its URL)"
             )
         return doc
+
+    def _at_url(self, url: str) -> dict[str, Any] | None:
+        """The article at ``url``: as stored, else at its location when ``url`` is at
+        one of the addresses of the article's site (``sites.hosts``)."""
+        articles = self.db[ARTICLES]
+        urls = sorted({url, canonical_url(url)})
+        # indexed lookups one after the other: SecantusDB scans the whole collection
+        # for a $or
+        doc = articles.find_one({"url": {"$in": urls}}) or articles.find_one(
+            {"old_urls": {"$in": urls}}
+        )
+        if doc is not None:
+            return doc
+        hosts = {
+            str(site["_id"]): SiteAddresses.of(site.get("hosts") or ())
+            for site in self.db[SITES].find({"_id": {"$in": self.sites}}, {"hosts": 1})
+        }
+        for candidate in articles.find({"places": site_location(url)}):
+            addresses = hosts.get(str(candidate.get("site")))
+            if addresses is not None and url in addresses:
+                return candidate
+        return None
+
+    def _by_short_id(self, ref: str) -> dict[str, Any] | None:
+        """The article whose short id is ``ref`` (a hash: every key of the sites asked
+        about is hashed, one indexed pass over their articles)."""
+        found = [
+            doc
+            for doc in self._each_site(ARTICLES, {}, {"_id": 1})
+            if short_id(str(doc["_id"])) == ref
+        ]
+        if len(found) > 1:
+            which = ", ".join(sorted(str(d["_id"]) for d in found))
+            raise ArchiveQueryError(f"short id {ref!r} is several articles ({which}): give its id")
+        return self.db[ARTICLES].find_one({"_id": found[0]["_id"]}) if found else None
 
     def resolve_category(self, name: str) -> str:
         """The stored category matching ``name`` accent- and case-insensitively, or by
@@ -889,4 +922,5 @@ class ArchiveReader:
                     "source": entry.get("src"),
                     "flags": entry.get("flags"),
                     "warc": entry.get("warc"),
+                    "url": entry.get("url"),  # the address it was fetched from (schema 4)
                 }

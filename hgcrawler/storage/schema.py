@@ -11,6 +11,12 @@ Version history:
    are kept in one bucket per article per month; articles carry a dense number ``n``
    per site and summaries (first, peak and latest view count); the view counts of
    every article as of each day live in ``series``; search uses ``postings``.
+3. observations in one bucket per article per *month* (not per year).
+4. a URL key is the page's location within its site (``/tin-tuc/a.html``: canonical
+   path and query, no scheme, host or port), so ids are ``<site>:/tin-tuc/a.html``;
+   articles carry ``places`` (the locations of their current and old URLs, indexed);
+   ``sites`` documents list every host the site has had (``hosts``, current first);
+   each observation entry keeps the ``url`` it was fetched from.
 """
 
 from __future__ import annotations
@@ -42,7 +48,7 @@ __all__ = [
     "observation_month",
 ]
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 ARTICLES = "articles"
 OBSERVATIONS = "observations"
@@ -108,6 +114,8 @@ INDEXES: tuple[tuple[str, list[tuple[str, int]], dict[str, Any]], ...] = (
     (ARTICLES, [("site", ASCENDING), ("last_seen_at", ASCENDING)], {}),
     (ARTICLES, [("url", ASCENDING)], {}),
     (ARTICLES, [("old_urls", ASCENDING)], {}),
+    # where the article's pages are within the site, at any of its addresses (schema 4)
+    (ARTICLES, [("places", ASCENDING)], {}),
     (ARTICLES, [("key", ASCENDING)], {}),
     (ARTICLES, [("identity", ASCENDING)], {}),
     (ARTICLES, [("doubtful", ASCENDING)], {}),  # the browser's doubtful articles

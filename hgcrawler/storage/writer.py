@@ -59,7 +59,7 @@ from hgcrawler.storage.records import (
 )
 from hgcrawler.storage.schema import article_id_of
 from hgcrawler.storage.series import EDITED, MOVED, SiteSeries
-from hgcrawler.urls import canonical_url, is_url_key
+from hgcrawler.urls import SiteAddresses, canonical_url, is_url_key, site_location
 
 __all__ = ["BatchWriter", "Record", "SiteContext"]
 
@@ -100,6 +100,9 @@ class SiteContext(Protocol):
     site: str
     series: SiteSeries
     postings: Postings
+    #: every host the site has had (``sites`` document): a page at any of them is the
+    #: same page (:class:`hgcrawler.urls.SiteAddresses`); empty: every host
+    hosts: tuple[str, ...]
 
     def allocate(self, count: int) -> list[int]: ...
 
@@ -118,9 +121,12 @@ def urls_of(record: Mapping[str, Any]) -> list[str]:
 
 
 def natural_key(record: Mapping[str, Any]) -> str:
-    """The key the site's URL gives the page (``article_id`` in older journals)."""
+    """The key the site's URL gives the page (``article_id`` in older journals; a
+    journal of a release before schema 4 may hold a whole URL: its location)."""
     key = record.get("key") or record.get("article_id")
-    return str(key) if key else canonical_url(str(record.get("url") or ""))
+    if key and "://" in str(key):
+        return site_location(str(key))
+    return str(key) if key else site_location(str(record.get("url") or ""))
 
 
 def _fingerprint(record: Mapping[str, Any]) -> str:
@@ -179,14 +185,17 @@ class BatchWriter:
         self.records = records
         self.context = context
         self.site = context.site
+        self.addresses = SiteAddresses.of(getattr(context, "hosts", ()) or ())
         self.buckets = BucketOps()
         self.numbers: list[int] = []  # article numbers for this batch's new articles
         self.before: dict[str, dict[str, Any]] = {}  # edited articles: title and text
         self.now = dt.datetime.now(UTC)
         self.result = BatchResult()
         self.articles: dict[str, dict[str, Any]] = {}  # article id -> lookup document
-        self.by_url: dict[str, str] = {}  # current URL (raw and canonical) -> article id
-        self.by_old_url: dict[str, str] = {}  # an old URL (raw and canonical) -> article id
+        # where a page is (its location at any of the site's addresses, else its
+        # canonical URL: SiteAddresses.place) -> article id
+        self.by_url: dict[str, str] = {}  # of an article's current URL
+        self.by_old_url: dict[str, str] = {}  # of an URL the article has left
         self.by_key: dict[str, set[str]] = {}  # natural key -> article ids
         self.ops: dict[str, list[UpdateOne]] = {name: [] for name in _COLLECTIONS}
         self.revisions: dict[str, int] = {}
@@ -203,20 +212,22 @@ class BatchWriter:
         if url:
             self._known_at(str(url), article_id)
         for old in doc.get("old_urls") or []:
-            self.by_old_url.setdefault(old, article_id)
-            self.by_old_url.setdefault(canonical_url(old), article_id)
+            self.by_old_url.setdefault(self._place(old), article_id)
         key = str(doc.get("key") or article_id.split(":", 1)[-1])
         self.by_key.setdefault(key, set()).add(article_id)
 
     def _known_at(self, url: str, article_id: str) -> None:
-        """``url`` (as given and canonical) is ``article_id``'s current URL."""
-        self.by_url[url] = article_id
-        self.by_url[canonical_url(url)] = article_id
+        """``url`` (at any of the site's addresses) is ``article_id``'s current URL."""
+        self.by_url[self._place(url)] = article_id
+
+    def _place(self, url: str) -> str:
+        return self.addresses.place(url)
 
     def _load_known(self) -> None:
         keys: set[str] = set()
         ids: set[str] = set()
         urls: set[str] = set()
+        places: set[str] = set()
         for record in self.records:
             if record.get("type") not in ("article", "gone"):
                 continue
@@ -225,7 +236,8 @@ class BatchWriter:
             if record.get("article_id"):
                 ids.add(str(record["article_id"]))
             for url in urls_of(record):
-                urls.update((url, canonical_url(url)))
+                urls.update(self.addresses.spellings(url))
+                places.add(self._place(url))
         if not keys and not ids:
             return
         ids.update(article_id_of(self.site, key) for key in keys)
@@ -241,13 +253,14 @@ class BatchWriter:
             {"key": {"$in": sorted(keys)}},
             {"url": {"$in": sorted(urls)}},
             {"old_urls": {"$in": sorted(urls)}},
+            {"places": {"$in": sorted(places)}},
         ):
             for doc in self.db.articles.find(query, _LOOKUP_FIELDS):
                 if doc.get("site") == site:
                     self._remember(str(doc["_id"]), doc)
 
     def _at(self, index: dict[str, str], url: str) -> str | None:
-        return index.get(url) or index.get(canonical_url(url))
+        return index.get(self._place(url))
 
     # --- deciding --------------------------------------------------------------
 
@@ -262,15 +275,15 @@ class BatchWriter:
     def resolve_article(self, record: Record) -> Resolution:
         """Which article an article page is (see the module doc for the order)."""
         url = str(record.get("url") or "")
-        canonical = canonical_url(url)
-        chain = [u for u in urls_of(record)[1:] if canonical_url(u) != canonical]
+        here = self._place(url)
+        chain = [u for u in urls_of(record)[1:] if self._place(u) != here]
         page = self._at(self.by_url, url)
         moved_from = self._via_chain(record, chain)
         if moved_from is not None:
             doc = self.articles[moved_from]
             old_urls = [*chain]
             current = str(doc.get("url") or "")
-            if current and canonical_url(current) != canonical and current not in old_urls:
+            if current and self._place(current) != here and current not in old_urls:
                 old_urls.append(current)
             absorb = None
             if page is not None and page != moved_from:
@@ -297,7 +310,7 @@ class BatchWriter:
             for holder in holders:
                 if same_article(self.articles[holder], record):
                     current = str(self.articles[holder].get("url") or "")
-                    moved = current and canonical_url(current) != canonical
+                    moved = current and self._place(current) != here
                     return Resolution(
                         holder,
                         old_urls=[current] if moved else [],
@@ -479,7 +492,15 @@ class BatchWriter:
 
     def _add_old_urls(self, article_id: str, old_urls: list[str]) -> None:
         self.ops["articles"].append(
-            UpdateOne({"_id": article_id}, {"$addToSet": {"old_urls": {"$each": old_urls}}})
+            UpdateOne(
+                {"_id": article_id},
+                {
+                    "$addToSet": {
+                        "old_urls": {"$each": old_urls},
+                        "places": {"$each": sorted({self._place(u) for u in old_urls})},
+                    }
+                },
+            )
         )
         doc = self.articles[article_id]
         doc["old_urls"] = [*(doc.get("old_urls") or []), *old_urls]
@@ -630,6 +651,7 @@ class BatchWriter:
                             **({} if views is not None else {"views": None, "views_at": None}),
                         },
                         "$set": {**current, "revision": number, "revision_count": number},
+                        "$addToSet": {"places": self._place(url)},
                         **peak,
                     },
                     upsert=True,
@@ -662,7 +684,11 @@ class BatchWriter:
                     self.result.moved += 1
                     evidence = resolution.evidence or "url"
                     self._record_move(article_id, old_urls, url, evidence, fetched_at)
-            update: dict[str, Any] = {"$set": current, **peak}
+            update: dict[str, Any] = {
+                "$set": current,
+                "$addToSet": {"places": self._place(url)},
+                **peak,
+            }
             if digest == doc.get("content_hash"):
                 self._touch_revision(revision_id, fetched_at)
             else:
@@ -707,6 +733,7 @@ class BatchWriter:
             "crawl": self.crawl_id,
             "status": status,
             "rev": int(self.articles[article_id].get("revision") or 1),
+            "url": url,  # the address it was fetched from (the site's hosts are many)
         }
         if views is not None:
             entry["views"] = views
