@@ -81,8 +81,11 @@ def test_rendering_keeps_the_profiles_pace(
     assert len(arrivals) > 60
     gaps = [(b.at - a.at, a.path, b.path) for a, b in itertools.pairwise(log)]
     floor = DELAY * (1 - JITTER)
-    # arrival times vary by some tens of ms on a loaded machine
-    assert min(gaps)[0] >= floor - 0.08, sorted(gaps)[:5]
+    # Arrival times vary by some tens of ms on a loaded machine, and a request the
+    # replica's thread logs late makes the next gap look short: one short gap in 50
+    # is allowed (the unpaced crawl had one after every rendered page, 24-70 ms).
+    short = sorted(gap for gap in gaps if gap[0] < floor - 0.08)
+    assert len(short) <= max(1, len(gaps) // 50), short[:5]
     # no second is busier than the profile allows (one request per floor at most)
     for start in arrivals:
         within = sum(1 for at in arrivals if start <= at < start + 1.0)

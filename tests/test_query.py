@@ -539,6 +539,8 @@ def test_top_fits_a_100_column_terminal_with_url_keys_and_long_titles(
     )  # fmt: skip
     query._top(Reader(), args)  # type: ignore[arg-type]
     lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("Sorted by view count")  # the list says its order
+    lines = lines[1:]
     assert len(lines) == 2 + 12
     assert max(width(line) for line in lines) <= 100
     assert lines[2].split()[1] == short_id(rows[0]["article_id"])  # type: ignore[arg-type]

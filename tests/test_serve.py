@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from markupsafe import escape
 
 from hgcrawler.diffing import FIELDS, paragraphs
 from hgcrawler.storage import ArchiveQueryError, ArchiveReader, MongoArchiveStore
@@ -40,6 +41,7 @@ from hgcrawler.storage.browse import (
     site_summary,
 )
 from hgcrawler.text import fold
+from hgcrawler.urls import short_id
 from tests.archive_fixture import DAYS, Archive, archive_for
 from tests.archive_view import aid
 from tests.conftest import MongoServer
@@ -232,6 +234,11 @@ def test_serve_is_read_only_and_sets_its_policies(archive: Archive) -> None:
         status, _, body = fetch(base + "articles?sort=changed&page=6")
         assert status == 400 and b"250 articles deep" in body
         assert fetch(base + "article?id=haugiang:987654")[0] == 404
+        # an article is named by its short id (issue 22), its full id kept as the title
+        article_id = str(observation["article_id"])
+        status, _, body = fetch(base + "article?" + urllib.parse.urlencode({"id": article_id}))
+        shown = f'<code title="{escape(article_id)}">{escape(short_id(article_id))}</code>'
+        assert status == 200 and shown.encode() in body
 
         query = urllib.parse.urlencode({"id": observation["article_id"], "crawl": entry["crawl"]})
         status, headers, body = fetch(f"{base}raw?{query}")

@@ -22,6 +22,7 @@ from werkzeug.exceptions import HTTPException
 
 from hgcrawler.storage.browse import DATABASE_ERRORS, ArchiveMemo
 from hgcrawler.storage.reader import ArchiveQueryError, ArchiveReader, Db
+from hgcrawler.urls import short_id
 
 __all__ = ["APP_POLICY", "RAW_POLICY", "create_app"]
 
@@ -64,7 +65,9 @@ def create_app(
         SEND_FILE_MAX_AGE_DEFAULT=3600,
     )
     app.jinja_env.autoescape = True  # every template, whatever its name
-    app.jinja_env.filters.update(when=when, number=number, safe_href=safe_href, day=day)
+    app.jinja_env.filters.update(
+        when=when, number=number, safe_href=safe_href, day=day, short=short_id
+    )
     app.register_blueprint(pages)
 
     @app.before_request
