@@ -156,7 +156,8 @@ def _plan_item(item: pytest.Item) -> tuple[str | None, float, bool]:
             for name in built
             if name in indices and defs[name][-1].params is not None
         ]
-        group = module_id + ("[" + ",".join(params) + "]" if params else "")
+        # no "]" at the end: xdist reads "…]@group]" as a parameter, not a group
+        group = ":".join([module_id, *params])
 
     slow = item.get_closest_marker("slow") is not None
     browser = item.get_closest_marker("browser") is not None
@@ -167,8 +168,12 @@ def _plan_item(item: pytest.Item) -> tuple[str | None, float, bool]:
     )
     if group is not None:  # mostly reads what its group's fixture built
         estimate = 3.0 if slow or browser else 1.0 if process else 0.3
+    elif slow or browser:
+        estimate = 20.0
+    elif process and server:
+        estimate = 10.0  # a crawl, most likely
     else:
-        estimate = 20.0 if slow or browser else 3.0 if process else 1.0 if server else 0.1
+        estimate = 3.0 if process else 1.0 if server else 0.1
     quick = not (slow or browser or server or process or built or group)
     return group, estimate, quick
 
