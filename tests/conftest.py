@@ -136,6 +136,16 @@ def _builds(fixturedef: Any) -> bool:
     return bool(argnames & {"mongo_server", "tmp_path_factory"})
 
 
+#: The xdist group of the modules that use tests/archive_fixture.py's archive.
+SHARED_ARCHIVE_GROUP = "shared-archive"
+
+
+def _group_name(module_id: str, params: list[str]) -> str:
+    """A module's group, one per parameter of its module fixture. Never ending in "]":
+    xdist reads "<id>[x]@<module>[p=0]" as a test parameter, not as a group."""
+    return ":".join([module_id, *params])
+
+
 def _plan_item(item: pytest.Item) -> tuple[str | None, float, bool]:
     """(xdist group or None, estimated seconds, quick) for one test."""
     fixtureinfo = getattr(item, "_fixtureinfo", None)
@@ -148,7 +158,7 @@ def _plan_item(item: pytest.Item) -> tuple[str | None, float, bool]:
     built = [name for name in closure if name in defs and _builds(defs[name][-1])]
     group = None
     if module is not None and getattr(module, "archive_for", None) is not None:
-        group = "shared-archive"
+        group = SHARED_ARCHIVE_GROUP
     elif built:
         indices = getattr(callspec, "indices", {}) if callspec is not None else {}
         params = [
@@ -156,8 +166,7 @@ def _plan_item(item: pytest.Item) -> tuple[str | None, float, bool]:
             for name in built
             if name in indices and defs[name][-1].params is not None
         ]
-        # no "]" at the end: xdist reads "…]@group]" as a parameter, not a group
-        group = ":".join([module_id, *params])
+        group = _group_name(module_id, params)
 
     slow = item.get_closest_marker("slow") is not None
     browser = item.get_closest_marker("browser") is not None
