@@ -81,8 +81,9 @@ def archive_db_name(mongo_server: MongoServer) -> Iterator[str]:
 # * a module fixture that only starts a replica server (in-process, milliseconds)
 #   groups nothing: its tests spread over the workers.
 #
-# It also orders the work longest first (an estimate from the marks and fixtures),
-# so no long test starts last, and marks ``quick`` the tests that need no database
+# It also orders the work longest first (the last run's durations, kept in pytest's
+# cache; without them an estimate from the marks and fixtures), so no long test
+# starts last, and marks ``quick`` the tests that need no database
 # server, no browser, no process of their own and no module-built fixture: the
 # ``scripts/test.sh --quick`` tier.
 
