@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import time
 from pathlib import Path
 from typing import Any
 
@@ -213,8 +214,11 @@ def test_timer_flushes_a_small_batch(tmp_path: Path, mongo_uri: str, archive_db_
     async def crawl() -> int:
         await crawl_.open()
         await crawl_.item(make_item(1))
-        await asyncio.sleep(1.0)
-        written = archive.articles.count_documents({})
+        # the 0.2 s timer writes it long before the batch of 100 is full (or close)
+        deadline = time.monotonic() + 10
+        while (written := archive.articles.count_documents({})) == 0:
+            assert time.monotonic() < deadline, "the timer wrote nothing"
+            await asyncio.sleep(0.05)
         await crawl_.close()
         return written
 

@@ -196,7 +196,12 @@ def test_a_second_signal_forces_the_stop_and_the_record_ends_interrupted(
 
 
 def test_a_start_url_nobody_answers_fails(mongo_server: Any, db: Any, tmp_path: Path) -> None:
-    done = hgcrawler_crawl("http://127.0.0.1:9/", mongo_server.uri, db.name, tmp_path)
+    # every request is retried as usual; only the wait between retries is short (by
+    # default 1, 2, 4, 8 s: 30 s of waiting here; test_faults checks the backoff)
+    done = hgcrawler_crawl(
+        "http://127.0.0.1:9/", mongo_server.uri, db.name, tmp_path,
+        "full", "-s", "HGCRAWLER_RETRY_BACKOFF=0.05",
+    )  # fmt: skip
     assert done.returncode == 1, done.stdout + done.stderr
     crawl = db.crawls.find_one({})
     assert crawl["status"] == "failed"

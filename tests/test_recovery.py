@@ -202,7 +202,9 @@ def killed_crawler(
     first = subprocess.Popen(
         crawl_command(
             server.base_url, mongo_server.uri, name, data_dir,
-            "-s", "DOWNLOAD_DELAY=0.1", "-s", "HGCRAWLER_WRITE_BATCH_SIZE=5",
+            # slow enough (0.1 s finished it while the overlapping run started) that
+            # it is still running when it is killed
+            "-s", "DOWNLOAD_DELAY=0.5", "-s", "HGCRAWLER_WRITE_BATCH_SIZE=5",
         ),
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
@@ -211,6 +213,7 @@ def killed_crawler(
         started = time.monotonic()
         overlap = hgcrawler_crawl(server.base_url, mongo_server.uri, name, data_dir)
         overlap_seconds = time.monotonic() - started
+        assert first.poll() is None, "crawl 1 ended before it could be killed"
         first.send_signal(signal.SIGKILL)
         first.communicate(timeout=30)
         lock_holder = json.loads((data_dir / "crawl.lock").read_text() or "{}")

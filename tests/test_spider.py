@@ -148,12 +148,17 @@ def test_spider_defaults_to_the_real_portal() -> None:
 
 
 def test_contact_setting_goes_into_the_user_agent() -> None:
+    from scrapy.utils.reactor import install_reactor, is_reactor_installed
     from scrapy.utils.test import get_crawler
 
     from hgcrawler.runner import project_settings
     from spiders.haugiang import HaugiangSpider
 
     settings = project_settings({"HGCRAWLER_CONTACT": "lab@uni.example"}).copy_to_dict()
+    # as when run alone: the test that ran before it in the process may not have
+    # installed one (on an xdist worker, it usually has not)
+    if not is_reactor_installed():
+        install_reactor(settings["TWISTED_REACTOR"])
     crawler = get_crawler(HaugiangSpider, settings_dict=settings)
     assert crawler.settings.get("USER_AGENT").endswith("contact: lab@uni.example)")
     own = get_crawler(HaugiangSpider, settings_dict={**settings, "USER_AGENT": "mine/1"})
