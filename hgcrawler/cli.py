@@ -7,9 +7,13 @@ The CLI composes; parsing and storage logic live in their own modules.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
+import logging
+import os
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 # name -> (module, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -28,6 +32,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "schedule": ("hgcrawler.commands.schedule", "dispatch crawls to Scrapyd nodes (for cron)"),
     "bench": ("hgcrawler.commands.bench", "measure speed and memory"),
 }
+
+
+#: Commands that only read the archive and return when all is written and closed
+#: (see :func:`entry`).
+QUESTIONS = frozenset(("query", "export", "warc"))
 
 
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
@@ -60,5 +69,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
 
 
+def entry() -> NoReturn:
+    """The ``hgcrawler`` process: :func:`main`, then exit.
+
+    A question (:data:`QUESTIONS`) has closed its database clients and files by the
+    time :func:`main` returns, yet a normal interpreter exit would then wait up to
+    half a second for pymongo's monitor threads of those closed clients to wake
+    from their minimum heartbeat sleep and be joined — more than the question
+    itself takes on a small archive.  So a question flushes its output and logs and
+    leaves at once; every other command exits normally."""
+    argv = sys.argv[1:]
+    code = main(argv)
+    command = next((a for a in argv if not a.startswith("-")), None)
+    if command not in QUESTIONS:
+        sys.exit(code)
+    logging.shutdown()
+    with contextlib.suppress(BrokenPipeError):  # `hgcrawler query … | head`: reader gone
+        sys.stdout.flush()
+        sys.stderr.flush()
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    entry()

@@ -67,3 +67,40 @@ def test_a_question_leaves_a_running_server_running(tmp_path: Path) -> None:
         assert database.status() is not None
     finally:
         database.stop()
+
+
+def test_a_question_leaves_at_once_with_everything_written(
+    tmp_path: Path, mongo_uri: str, archive_db_name: str
+) -> None:
+    """A question process leaves without the interpreter's teardown (``cli.entry``):
+    its output through a pipe, the file it exports and its exit code are whole."""
+    from hgcrawler.storage import MongoArchiveStore
+    from tests.test_storage import article
+
+    store = MongoArchiveStore(mongo_uri, archive_db_name, write_retries=1)
+    store.ensure_indexes()
+    try:
+        crawl_id = store.begin_crawl("full", "https://haugiang.dcs.vn/")
+        records = [
+            article(
+                url=f"https://haugiang.dcs.vn/tin/bai-{n}-{40000 + n}.html",
+                requested_url=f"https://haugiang.dcs.vn/tin/bai-{n}-{40000 + n}.html",
+                title=f"Bài số {n} của tỉnh", views=1000 + n, lede=f"Tin thứ {n}.",
+            )
+            for n in range(300)
+        ]  # fmt: skip
+        store.write_batch(crawl_id, records)
+        store.finish_crawl(crawl_id, "finished", {"pages": 300}, [])
+    finally:
+        store.close()
+    where = ["--mongo-uri", mongo_uri, "--database", archive_db_name]
+    top = hgcrawler("query", "top", "-n", "300", *where)
+    assert top.returncode == 0, top.stderr
+    lines = top.stdout.splitlines()
+    assert len(lines) == 3 + 300 and lines[-1].split()[:2] == ["300", "40000"]
+    out = tmp_path / "articles.jsonl"
+    export = hgcrawler("export", "articles", "--out", str(out), *where)
+    assert export.returncode == 0, export.stderr
+    assert len(out.read_text(encoding="utf-8").splitlines()) == 300
+    missing = hgcrawler("query", "history", "99999999", *where)
+    assert missing.returncode != 0 and missing.stderr.strip()
