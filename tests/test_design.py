@@ -189,6 +189,10 @@ def own_private_names() -> set[str]:
     return {name for name in names if name.startswith("_")}
 
 
+#: Names with a leading underscore that their library documents as public API.
+PUBLIC_UNDERSCORED = frozenset(("os._exit",))
+
+
 def private_uses(relative: str, source: str, own: frozenset[str] = frozenset()) -> list[str]:
     """``path:line uses NAME`` for each private name of another library imported, and
     each ``x._name`` of another library's object (a ``_name`` not in ``own``, on
@@ -208,6 +212,8 @@ def private_uses(relative: str, source: str, own: frozenset[str] = frozenset()) 
             continue
         owner = node.value
         if isinstance(owner, ast.Name) and owner.id in ("self", "cls"):
+            continue
+        if isinstance(owner, ast.Name) and f"{owner.id}.{name}" in PUBLIC_UNDERSCORED:
             continue
         if isinstance(owner, ast.Call) and getattr(owner.func, "id", None) == "super":
             found.append(f"{relative}:{node.lineno} uses super().{name}")
@@ -374,6 +380,8 @@ def test_no_private_api_of_another_object() -> None:
             ["m.py:1 imports private scrapy.utils._compression.x"],
         ),
         ("from scrapy.http import Request\n", []),
+        ("os._exit(0)\n", []),  # documented public API
+        ("process._exit(0)\n", ["m.py:1 uses private ._exit"]),
     ],
 )
 def test_the_private_check(source: str, expected: list[str]) -> None:
