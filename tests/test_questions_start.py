@@ -104,3 +104,36 @@ def test_a_question_leaves_at_once_with_everything_written(
     assert len(out.read_text(encoding="utf-8").splitlines()) == 300
     missing = hgcrawler("query", "history", "99999999", *where)
     assert missing.returncode != 0 and missing.stderr.strip()
+
+
+def test_a_question_never_stops_a_server_another_client_came_to_use(tmp_path: Path) -> None:
+    """Two users of one data directory: a question starts the stopped embedded server;
+    while it asks, another client (a second question, a crawl) connects.  The server
+    it started is theirs too now, and is left running; alone, it is stopped."""
+    from pymongo import MongoClient
+
+    from hgcrawler.config import ArchiveConfig, archive_settings
+    from hgcrawler.storage import open_database
+
+    database = EmbeddedDatabase(tmp_path)
+    database.start()
+    assert database.stop()
+    config = ArchiveConfig.from_settings(archive_settings({"HGCRAWLER_DATA_DIR": str(tmp_path)}))
+
+    with open_database(config, question=True) as db:
+        assert db.command("ping")["ok"] == 1
+    assert database.status() is None  # alone: the server it started is stopped again
+
+    other: MongoClient[dict[str, object]] | None = None
+    try:
+        with open_database(config, question=True) as db:
+            running = database.status()
+            assert running is not None
+            other = MongoClient(str(running["uri"]), serverSelectionTimeoutMS=5000)
+            other.admin.command("ping")
+        assert database.status() is not None, "a server another client uses was stopped"
+        assert other.admin.command("ping")["ok"] == 1
+    finally:
+        if other is not None:
+            other.close()
+        database.stop()

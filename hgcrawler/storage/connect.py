@@ -4,6 +4,7 @@ URI is given, the server checked reachable, its URI masked in every message."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
@@ -19,6 +20,8 @@ from hgcrawler.storage.uri import mask_uri, mongo_error_reason, resolve_mongo_ur
 
 if TYPE_CHECKING:
     from hgcrawler.config import ArchiveConfig
+
+logger = logging.getLogger(__name__)
 
 __all__ = ["ArchiveUnreachable", "archive_uri", "open_database", "open_reader", "open_store"]
 
@@ -80,10 +83,27 @@ def open_database(
             ) from None
     try:
         with _client(uri, config.database) as db:
-            yield db
+            ours = _connections(db) if started is not None else 0
+            try:
+                yield db
+            finally:
+                if started is not None and _connections(db) > ours:
+                    # another question or a crawl connected meanwhile: not ours to stop
+                    logger.info("leaving the embedded database running: others use it")
+                    started = None
     finally:
         if started is not None:
             started.stop()
+
+
+def _connections(db: Database[dict[str, Any]]) -> int:
+    """The server's open connections (``serverStatus``); unknown counts as many, so
+    that a server others may use is never stopped on a guess."""
+    try:
+        status = db.client.admin.command("serverStatus")
+        return int(status["connections"]["current"])
+    except (PyMongoError, KeyError, TypeError, ValueError):
+        return 1 << 30
 
 
 def _holds_archive(embedded: EmbeddedDatabase) -> bool:
