@@ -17,7 +17,7 @@ from playwright.async_api import Browser
 from scrapy_playwright.handler import ScrapyPlaywrightDownloadHandler
 from scrapy_playwright.provider import PlaywrightBrowserProvider
 
-from hgcrawler.config import RenderConfig
+from hgcrawler.config import crawl_config
 from hgcrawler.pace import HostPacing, paced_download
 
 if TYPE_CHECKING:
@@ -59,7 +59,7 @@ class PacedPlaywrightDownloadHandler(ScrapyPlaywrightDownloadHandler):
     def __init__(self, crawler: Crawler) -> None:
         super().__init__(crawler)
         self.pacing = crawler.get_extension(HostPacing)
-        render = RenderConfig.from_settings(crawler.settings)
+        render = crawl_config(crawler).render
         # an answer holds its host's place at most as long as a page may take
         self.hold_timeout = (render.navigation_timeout_ms + render.wait_ms) / 1000 + 5
         self.blocked: Any = self.abort_request  # type: ignore[has-type]

@@ -31,6 +31,7 @@ import datetime as dt
 import importlib
 import ipaddress
 import os
+import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -62,6 +63,7 @@ __all__ = [
     "apply_site_settings",
     "archive_settings",
     "check_start_url",
+    "crawl_config",
     "default_data_dir",
     "is_loopback",
     "site_profile",
@@ -641,3 +643,24 @@ class HgcrawlerConfig:
             f"where the operators of {urlsplit(self.start_url).hostname} can reach you; it goes "
             f"into the User-Agent of every request (got {self.contact or 'nothing'!r})"
         )
+
+
+#: Each crawler's configuration, built once its settings are frozen (see crawl_config).
+_CRAWL_CONFIGS: weakref.WeakKeyDictionary[Any, HgcrawlerConfig] = weakref.WeakKeyDictionary()
+
+
+def crawl_config(crawler: Any) -> HgcrawlerConfig:
+    """The crawl's one :class:`HgcrawlerConfig`, shared by its components (the
+    session, the WARC writer, the extensions, the retry middleware, the browser).
+
+    Built once per crawler when its settings are frozen (Scrapy freezes them
+    before it builds extensions, middlewares and handlers; they cannot change
+    afterwards); before that, as while the spider is created and still sets its
+    arguments as settings, each call reads the settings as they are."""
+    settings = crawler.settings
+    if not getattr(settings, "frozen", False):
+        return HgcrawlerConfig.from_settings(settings)
+    config = _CRAWL_CONFIGS.get(crawler)
+    if config is None:
+        config = _CRAWL_CONFIGS[crawler] = HgcrawlerConfig.from_settings(settings)
+    return config

@@ -29,7 +29,7 @@ from scrapy import signals
 from scrapy.exceptions import NotConfigured
 from twisted.internet import task
 
-from hgcrawler.config import HgcrawlerConfig
+from hgcrawler.config import crawl_config
 from hgcrawler.export import iso_time
 
 logger = logging.getLogger(__name__)
@@ -45,7 +45,7 @@ class CrawlProgress:
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> CrawlProgress:
-        interval = HgcrawlerConfig.from_settings(crawler.settings).progress_interval
+        interval = crawl_config(crawler).progress_interval
         if interval <= 0:
             raise NotConfigured  # off by default: no "Disabled" line in every crawl's log
         extension = cls(crawler.stats, interval)
@@ -110,7 +110,7 @@ class StatsFile:
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> StatsFile:
-        path = HgcrawlerConfig.from_settings(crawler.settings).stats_file
+        path = crawl_config(crawler).stats_file
         if not path:
             raise NotConfigured  # off by default: no "Disabled" line in every crawl's log
         extension = cls(crawler.stats, Path(path).expanduser())

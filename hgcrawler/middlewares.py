@@ -30,7 +30,7 @@ from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.response import response_status_message
 from twisted.internet.task import deferLater
 
-from hgcrawler.config import RetryConfig
+from hgcrawler.config import RetryConfig, crawl_config
 from hgcrawler.urls import canonical_url
 
 if TYPE_CHECKING:
@@ -84,7 +84,7 @@ class BackoffRetryMiddleware(RetryMiddleware):
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        middleware = cls(crawler.settings, RetryConfig.from_settings(crawler.settings))
+        middleware = cls(crawler.settings, crawl_config(crawler).retry)
         middleware.crawler = crawler
         return middleware
 

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar
 from scrapy import signals as scrapy_signals
 
 from hgcrawler import outcome
-from hgcrawler.config import HgcrawlerConfig
+from hgcrawler.config import HgcrawlerConfig, crawl_config
 from hgcrawler.lock import LockBusy, SingleInstanceLock
 from hgcrawler.pagetemplate import PageTemplate
 from hgcrawler.plan import CrawlPlan
@@ -129,7 +129,7 @@ class CrawlSession:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> CrawlSession:
-        config = HgcrawlerConfig.from_settings(crawler.settings)
+        config = crawl_config(crawler)
         config.check_politeness()
         session = cls(crawler, config)
         crawler.signals.connect(session.spider_opened, signal=scrapy_signals.spider_opened)

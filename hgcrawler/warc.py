@@ -56,7 +56,7 @@ from warcio.timeutils import datetime_to_iso_date
 from warcio.warcwriter import WARCWriter
 
 import hgcrawler
-from hgcrawler.config import HgcrawlerConfig
+from hgcrawler.config import HgcrawlerConfig, crawl_config
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -380,7 +380,7 @@ class WarcWriterMiddleware:
         from scrapy import signals
         from scrapy.exceptions import NotConfigured
 
-        config = HgcrawlerConfig.from_settings(crawler.settings)
+        config = crawl_config(crawler)
         if not config.warc.enabled:
             raise NotConfigured("HGCRAWLER_WARC_ENABLED is off")
         middleware = cls(crawler, config)

@@ -212,3 +212,29 @@ def test_plain_settings_read_the_project_settings_without_scrapy() -> None:
     assert settings.get("HGCRAWLER_MONGO_DATABASE") == "x"
     with pytest.raises(ValueError, match="not a boolean"):
         settings.getbool("BOT_NAME")
+
+
+def test_a_crawl_builds_its_configuration_once_its_settings_are_frozen() -> None:
+    """crawl_config: the session, the WARC writer, the extensions, the retry
+    middleware and the browser share one configuration per crawler; while the
+    settings may still change (the spider sets its arguments), each call reads them."""
+    import types
+
+    from scrapy.utils.test import get_crawler
+
+    from hgcrawler.config import crawl_config
+
+    # a crawler being set up: its settings still change, so each call reads them
+    settings = Settings({"HGCRAWLER_START_URL": "http://127.0.0.1:8000/"})
+    being_set_up = types.SimpleNamespace(settings=settings)
+    assert crawl_config(being_set_up).mode == "full"
+    settings.set("HGCRAWLER_MODE", "incremental")
+    assert crawl_config(being_set_up).mode == "incremental"
+    assert crawl_config(being_set_up) is not crawl_config(being_set_up)
+    # a crawler whose settings are frozen (as Scrapy freezes them before its components)
+    crawler = get_crawler(settings_dict={"HGCRAWLER_START_URL": "http://127.0.0.1:8000/"})
+    assert crawler.settings.frozen
+    once = crawl_config(crawler)
+    assert once is crawl_config(crawler) and once.start_url == "http://127.0.0.1:8000/"
+    other = get_crawler(settings_dict={"HGCRAWLER_START_URL": "http://127.0.0.1:9000/"})
+    assert crawl_config(other) is not once and crawl_config(other).start_url.endswith(":9000/")
