@@ -1170,7 +1170,20 @@ class NukeVietTheme(_OtherCmsTheme):
         if truth.variant == "malformed_truncated":
             out.append("\x00")
             return "\n".join(out)
+        out.extend(self._body_end(view))
         out.append("</div>")
+        out.extend(self._after_body(view, base_url))
+        out.append(self._related_box(view, state, "h3"))
+        out.append("</div>")
+        return "\n".join(out)
+
+    def _body_end(self, view: ArticleView) -> list[str]:
+        """The last lines inside the body's element (none: the byline comes after it)."""
+        return []
+
+    def _after_body(self, view: ArticleView, base_url: str) -> list[str]:
+        """A labelled byline, the source line and the share bar, after the body."""
+        truth, out = view.truth, []
         if truth.author:
             label = "Bài và ảnh" if truth.images else "Tác giả"
             out.append(
@@ -1184,9 +1197,7 @@ class NukeVietTheme(_OtherCmsTheme):
             f'<div class="social-share"><a href="{facebook}">Facebook</a> | '
             f'<a href="{mail}">Email</a> | <a href="javascript:window.print()">In bài</a></div>'
         )
-        out.append(self._related_box(view, state, "h3"))
-        out.append("</div>")
-        return "\n".join(out)
+        return out
 
 
 class SharePointTheme(_OtherCmsTheme):
@@ -1284,26 +1295,13 @@ class InitialsTheme(NukeVietTheme):
 
     name = "initials"
 
-    def article_main(self, view: ArticleView, state: DayState, base_url: str) -> str:
-        truth = view.truth
-        meta = self._drifted(self.meta_line(view))
-        out = [self._breadcrumb(view), '<div class="news_detail">', self._title(truth)]
-        out.append(f'<div class="meta">{meta}</div>')
-        if self.site.drift != "no_body":
-            out.append(f'<div class="hometext">{_text(truth.lede)}</div>')
-        out.append('<div id="news-bodyhtml" class="bodytext">')
-        out.extend(self._parts(view, self._table_figure))
-        if truth.variant == "malformed_truncated":
-            out.append("\x00")
-            return "\n".join(out)
-        if truth.author:
-            out.append(f"<p>— {_text(initials(truth.author))} —</p>")
-        out.append("</div>")
-        if truth.source:
-            out.append(f'<p class="news-source">Nguồn: {_text(truth.source)}</p>')
-        out.append(self._related_box(view, state, "h3"))
-        out.append("</div>")
-        return "\n".join(out)
+    def _body_end(self, view: ArticleView) -> list[str]:
+        author = view.truth.author
+        return [f"<p>— {_text(initials(author))} —</p>"] if author else []
+
+    def _after_body(self, view: ArticleView, base_url: str) -> list[str]:
+        source = view.truth.source
+        return [f'<p class="news-source">Nguồn: {_text(source)}</p>'] if source else []
 
 
 THEME_CLASSES: dict[str, type[ClassicTheme]] = {
