@@ -87,13 +87,19 @@ def open_database(
             try:
                 yield db
             finally:
-                if started is not None and _connections(db) > ours:
+                if started is not None and _connections(db) >= ours + OTHER_CLIENT:
                     # another question or a crawl connected meanwhile: not ours to stop
                     logger.info("leaving the embedded database running: others use it")
                     started = None
     finally:
         if started is not None:
             started.stop()
+
+
+#: Connections another client adds at least (its monitor and one for its operations);
+#: ours hold steady at a monitor and one operation (polled monitoring: no RTT monitor
+#: connecting later), so a growth this large is somebody else.
+OTHER_CLIENT = 2
 
 
 def _connections(db: Database[dict[str, Any]]) -> int:
@@ -116,7 +122,13 @@ def _holds_archive(embedded: EmbeddedDatabase) -> bool:
 
 @contextmanager
 def _client(uri: str, database: str) -> Iterator[Database[dict[str, Any]]]:
-    options: dict[str, Any] = {"tz_aware": True, "appname": "hgcrawler"}
+    # polled monitoring: no RTT monitor opening a connection of its own later on (a
+    # steady count of our connections, for open_database's check for other clients)
+    options: dict[str, Any] = {
+        "tz_aware": True,
+        "appname": "hgcrawler",
+        "serverMonitoringMode": "poll",
+    }
     if "serverselectiontimeoutms" not in uri.lower():
         options["serverSelectionTimeoutMS"] = SELECTION_TIMEOUT_MS
     try:
