@@ -281,28 +281,28 @@ class ClassicTheme:
         return ids[max(0, position - 5) : position][::-1]
 
     # ------------------------------------------------------------ chrome
+    def _link_items(self, ids: list[int], state: DayState) -> str:
+        """``<li>`` links to the articles ``ids`` as they are on ``state``'s day."""
+        site = self.site
+        return "".join(
+            f'<li><a href="{_attr(site.url_on(i, state))}">'
+            f"{_text(site.title_on(i, state))}</a></li>\n"
+            for i in ids
+        )
+
     def sidebar(self, state: DayState) -> str:
         return self._cached_sidebar(state, self._render_sidebar)
 
     def _render_sidebar(self, state: DayState) -> str:
-        site = self.site
-
-        def link_list(ids: list[int]) -> str:
-            return "".join(
-                f'<li><a href="{_attr(site.url_on(i, state))}">'
-                f"{_text(site.title_on(i, state))}</a></li>\n"
-                for i in ids
-            )
-
         externals = "".join(
             f'<li><a href="{url}" target="_blank">{_text(name)}</a></li>\n'
             for url, name in self.external_links
         )
         return (
             '<div class="box" id="tin-moi"><div class="box-title">Tin mới</div>\n'
-            f'<ul class="list-link">\n{link_list(state.newest)}</ul></div>\n'
+            f'<ul class="list-link">\n{self._link_items(state.newest, state)}</ul></div>\n'
             '<div class="box" id="tin-doc-nhieu"><div class="box-title">Tin đọc nhiều</div>\n'
-            f'<ul class="list-link">\n{link_list(state.most_read)}</ul></div>\n'
+            f'<ul class="list-link">\n{self._link_items(state.most_read, state)}</ul></div>\n'
             '<div class="box"><div class="box-title">Liên kết website</div>\n'
             f'<ul class="list-link">\n{externals}</ul></div>\n'
             '<div class="box" id="thong-ke"><div class="box-title">Thống kê truy cập</div>\n'
@@ -611,24 +611,15 @@ class RedesignTheme(ClassicTheme):
         )
 
     def _render_sidebar(self, state: DayState) -> str:
-        site = self.site
-
-        def link_list(ids: list[int]) -> str:
-            return "".join(
-                f'<li><a href="{_attr(site.url_on(i, state))}">'
-                f"{_text(site.title_on(i, state))}</a></li>\n"
-                for i in ids
-            )
-
         externals = "".join(
             f'<li><a href="{url}" rel="noopener" target="_blank">{_text(name)}</a></li>\n'
             for url, name in self.external_links
         )
         return (
             '<section class="widget widget-latest"><h2 class="widget-title">Tin mới nhất</h2>\n'
-            f"<ul>\n{link_list(state.newest)}</ul></section>\n"
+            f"<ul>\n{self._link_items(state.newest, state)}</ul></section>\n"
             '<section class="widget widget-popular"><h2 class="widget-title">Đọc nhiều</h2>\n'
-            f"<ol>\n{link_list(state.most_read)}</ol></section>\n"
+            f"<ol>\n{self._link_items(state.most_read, state)}</ol></section>\n"
             '<section class="widget widget-links"><h2 class="widget-title">Liên kết</h2>\n'
             f"<ul>\n{externals}</ul></section>\n"
             '<section class="widget widget-stats"><h2 class="widget-title">Thống kê</h2>\n'
@@ -1093,20 +1084,11 @@ class _OtherCmsTheme(RedesignTheme):
     views_label = "Lượt xem"
 
     def _render_sidebar(self, state: DayState) -> str:
-        site = self.site
-
-        def link_list(ids: list[int]) -> str:
-            return "".join(
-                f'<li><a href="{_attr(site.url_on(i, state))}">'
-                f"{_text(site.title_on(i, state))}</a></li>\n"
-                for i in ids
-            )
-
         return (
             '<section class="widget"><h3 class="widget-title">Tiêu điểm</h3>\n'
-            f"<ul>\n{link_list(state.newest)}</ul></section>\n"
+            f"<ul>\n{self._link_items(state.newest, state)}</ul></section>\n"
             '<section class="widget"><h3 class="widget-title">Xem nhiều nhất</h3>\n'
-            f"<ul>\n{link_list(state.most_read)}</ul></section>\n"
+            f"<ul>\n{self._link_items(state.most_read, state)}</ul></section>\n"
             '<section class="widget"><h3 class="widget-title">Thống kê</h3>\n'
             f"<p>Tổng lượt truy cập: <strong>{_dotted(state.visits)}</strong></p></section>\n"
         )
