@@ -57,6 +57,7 @@ from typing import Any
 from pymongo.database import Database
 
 from hgcrawler.plan import RevisitPolicy
+from hgcrawler.read.urls import canonical_url
 from hgcrawler.replica import ReplicaSite
 from hgcrawler.replica import content as replica_content
 from hgcrawler.sites import HAUGIANG
@@ -84,7 +85,6 @@ from hgcrawler.storage.schema import (
     observation_month,
 )
 from hgcrawler.storage.series import EDITED, MOVED, SiteSeries, thin_days
-from hgcrawler.urls import canonical_url
 
 __all__ = ["ArchiveSpec", "BuiltArchive", "build_archive", "schedule"]
 

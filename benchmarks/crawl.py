@@ -1,7 +1,7 @@
 """Crawls measured in child processes: ``scrapy bench`` and full/incremental crawls of the replica.
 
 Every crawl is started with ``-s HGCRAWLER_STATS_FILE=...``; its figures come from
-that JSON file (``hgcrawler.extensions.StatsFile``), the crawl record in the
+that JSON file (``hgcrawler.crawl.extensions.StatsFile``), the crawl record in the
 database, and the process measurements of :mod:`benchmarks.measure`.
 """
 
@@ -34,7 +34,7 @@ INCREMENTAL_EXTRA_PER_CATEGORY = 3
 INCREMENTAL_EXTRA_FIXED = 5
 REPLICA_BANNER = re.compile(r"Replica portal at (http://\S+/)")
 #: Enables the stats file in ``scrapy bench``, which runs outside the project's settings.
-STATS_FILE_EXTENSION = json.dumps({"hgcrawler.extensions.StatsFile": 1000})
+STATS_FILE_EXTENSION = json.dumps({"hgcrawler.crawl.extensions.StatsFile": 1000})
 
 
 # --------------------------------------------------------------------------- scrapy bench

@@ -80,7 +80,7 @@ def save_pages(articles: int, count: int, pages_dir: Path) -> list[SavedPage]:
 
 
 def _ours(html: bytes, url: str) -> dict[str, Any] | None:
-    from hgcrawler.extraction import NotAnArticle, extract_article
+    from hgcrawler.read.extraction import NotAnArticle, extract_article
 
     try:
         return extract_article(html, url, encoding="utf-8")
@@ -216,8 +216,8 @@ def bench_page_template(
     """ms/page of ``extract_article`` on ``count`` article pages of a replica theme: without
     a template, with the template learned from 20 of them, and (``baseline``: a git commit)
     the extractor of that commit; interleaved, ``rounds`` times, the best round of each."""
-    from hgcrawler.extraction import extract_article, template_texts
-    from hgcrawler.pagetemplate import learn_template
+    from hgcrawler.read.extraction import extract_article, template_texts
+    from hgcrawler.read.pagetemplate import learn_template
     from hgcrawler.replica import ReplicaServer, ReplicaSite, Request
     from hgcrawler.sites import Labels
 
@@ -238,7 +238,7 @@ def bench_page_template(
         ),
     }
     old = (
-        _load_module_at(baseline, "hgcrawler/extraction.py", "baseline_extraction")
+        _load_module_at(baseline, "hgcrawler/read/extraction.py", "baseline_extraction")
         if baseline
         else None
     )

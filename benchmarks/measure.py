@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import hgcrawler
-from hgcrawler.rendering import child_pids, pss_bytes
+from hgcrawler.fetch.rendering import child_pids, pss_bytes
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 #: Seconds a child that ran out of time gets to shut down after SIGTERM (Scrapy then

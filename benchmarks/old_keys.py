@@ -15,7 +15,7 @@ from typing import Any
 
 from pymongo import DeleteOne
 
-from hgcrawler.urls import canonical_url
+from hgcrawler.read.urls import canonical_url
 
 
 def old_key(doc: dict[str, Any]) -> str:

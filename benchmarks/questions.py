@@ -31,7 +31,7 @@ from pymongo import MongoClient, monitoring
 from pymongo.database import Database
 
 from benchmarks.measure import child_env
-from hgcrawler.report import write_report
+from hgcrawler.show.report import write_report
 from hgcrawler.storage.mongo import MongoArchiveStore
 from hgcrawler.storage.reader import ArchiveReader
 

@@ -86,9 +86,9 @@ def bench_serve(
 ) -> dict[str, Any]:
     from pymongo import MongoClient
 
+    from hgcrawler.show.web import create_app
     from hgcrawler.storage.browse import ArchiveMemo
     from hgcrawler.storage.embedded import EmbeddedDatabase
-    from hgcrawler.web import create_app
 
     root, summary = ensure_archive(spec, archive_dir.resolve(), end=None, log=log)
     database = EmbeddedDatabase(root)

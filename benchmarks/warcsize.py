@@ -73,7 +73,7 @@ def _revisit_bytes(url: str, headers: bytes, views: int | None, refers_to: str) 
 
 def dedup_experiment(first: Path, second: Path) -> dict[str, Any]:
     """The second crawl's responses stored three ways (see the module doc)."""
-    from hgcrawler.extraction import NotAnArticle, extract_article
+    from hgcrawler.read.extraction import NotAnArticle, extract_article
     from hgcrawler.storage.records import content_hash
 
     before, after = responses_of(first), responses_of(second)

@@ -39,9 +39,9 @@ from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit
 
 from hgcrawler.plan import RevisitPolicy
+from hgcrawler.read.urls import ArticleKeys, start_url_problem
 from hgcrawler.sites import DEFAULT_SITE, ProfileError, SiteProfile, load_profile
 from hgcrawler.sites.profile import NAME_PATTERN
-from hgcrawler.urls import ArticleKeys, start_url_problem
 
 if TYPE_CHECKING:
     from scrapy.settings import BaseSettings
@@ -188,7 +188,7 @@ class PlainSettings(dict[str, Any]):
 
 
 def archive_settings(overrides: Mapping[str, Any] | None = None) -> PlainSettings:
-    """The project's settings as ``hgcrawler.runner.project_settings`` gives them (the
+    """The project's settings as ``hgcrawler.crawl.runner.project_settings`` gives them (the
     module ``$SCRAPY_SETTINGS_MODULE`` names, else ``hgcrawler.settings``), with
     ``overrides`` on top, read without importing Scrapy."""
     module = importlib.import_module(
@@ -445,7 +445,7 @@ def default_chromium(candidates: tuple[str, ...] = CHROMIUM_CANDIDATES) -> str:
 @dataclass(frozen=True)
 class RenderConfig:
     """How pages are rendered, and how script-filled view counters are learned
-    (:mod:`hgcrawler.counters`): ``learn`` asks a learned endpoint instead of the
+    (:mod:`hgcrawler.fetch.counters`): ``learn`` asks a learned endpoint instead of the
     browser, checking it by rendering the first ``verify_first`` pages of each
     template in a crawl and one in ``verify_every`` after (one in up to ``verify_max``
     while the renderings keep agreeing); a template whose counter
@@ -533,7 +533,7 @@ class OutcomeConfig:
     fill_drop: float
     stop_timeout: float
     #: share of the site's live articles, and a count, whose removal by one crawl is
-    #: not believed routine (see :func:`hgcrawler.outcome.mass_removal`)
+    #: not believed routine (see :func:`hgcrawler.crawl.outcome.mass_removal`)
     mass_removal_share: float = DEFAULTS["HGCRAWLER_MASS_REMOVAL_SHARE"]
     mass_removal_count: int = DEFAULTS["HGCRAWLER_MASS_REMOVAL_COUNT"]
 

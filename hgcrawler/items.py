@@ -16,7 +16,7 @@ import scrapy
 class ArticleItem(scrapy.Item):
     """One fetched article page.
 
-    Text fields are produced by :func:`hgcrawler.extraction.extract_article`;
+    Text fields are produced by :func:`hgcrawler.read.extraction.extract_article`;
     the cleaning pipeline turns ``updated_on`` into a ``datetime.date`` and
     ``views`` into an ``int`` (or ``None``).
     """
@@ -35,7 +35,7 @@ class ArticleItem(scrapy.Item):
     images = scrapy.Field()  # list of {"src": absolute URL, "caption": str}
     author = scrapy.Field()
     source = scrapy.Field()  # a source credit ("Nguồn: X", "Theo X" → "X"), None without
-    doubtful = scrapy.Field()  # fields found but implausible (hgcrawler.plausibility)
+    doubtful = scrapy.Field()  # fields found but implausible (hgcrawler.read.plausibility)
     problems = scrapy.Field()  # fields extraction could not find
     rendered = scrapy.Field()  # True when extracted from a browser-rendered DOM
     render_reason = scrapy.Field()  # why rendering was asked for / why it did not help

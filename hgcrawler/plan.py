@@ -60,7 +60,7 @@ class CrawlPlan:
     ``REJECTED_PAGE``), and
     ``due`` lists ``(article_id, url)`` of known articles to fetch again, the
     longest unvisited first, and ``live`` counts the site's articles not removed (the
-    base of a mass removal's share, :func:`hgcrawler.outcome.mass_removal`).
+    base of a mass removal's share, :func:`hgcrawler.crawl.outcome.mass_removal`).
     ``recheck`` holds the ids of removed articles in ``due``: a recent mass removal
     marked them removed, and full crawls check them again.
     """

@@ -39,7 +39,7 @@ REDIRECT_MAX_TIMES = 10
 # Faults of the site (docs/reliability.md): size caps
 DOWNLOAD_WARNSIZE = 2 * 1024 * 1024  # a portal page is ~100 KB
 DOWNLOAD_MAXSIZE = 10 * 1024 * 1024  # larger: cancelled, recorded as rejected "too_large"
-REQUEST_FINGERPRINTER_CLASS = "hgcrawler.fingerprint.CanonicalRequestFingerprinter"
+REQUEST_FINGERPRINTER_CLASS = "hgcrawler.fetch.fingerprint.CanonicalRequestFingerprinter"
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
 DEPTH_PRIORITY = 0
@@ -52,34 +52,34 @@ ITEM_PIPELINES = {
 
 DOWNLOADER_MIDDLEWARES = {
     # after RedirectMiddleware (600) sees 3xx, before HttpCompressionMiddleware (590)
-    # decodes: the WARC keeps the bytes as served (see hgcrawler/warc.py)
-    "hgcrawler.warc.WarcWriterMiddleware": 650,
+    # decodes: the WARC keeps the bytes as served (see hgcrawler/fetch/warc.py)
+    "hgcrawler.fetch.warc.WarcWriterMiddleware": 650,
     # sees 3xx before RedirectMiddleware (600): A -> B -> A is rejected "redirect_loop"
-    "hgcrawler.middlewares.RedirectLoopGuard": 610,
+    "hgcrawler.fetch.middlewares.RedirectLoopGuard": 610,
     # RetryMiddleware with Retry-After and exponential backoff
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
-    "hgcrawler.middlewares.BackoffRetryMiddleware": 550,
+    "hgcrawler.fetch.middlewares.BackoffRetryMiddleware": 550,
 }
 
-# every request sent on its host's turn, the browser's too (hgcrawler/pace.py)
+# every request sent on its host's turn, the browser's too (hgcrawler/fetch/pace.py)
 DOWNLOAD_HANDLERS = {
-    "http": "hgcrawler.pace.PacedHTTPDownloadHandler",
-    "https": "hgcrawler.pace.PacedHTTPDownloadHandler",
+    "http": "hgcrawler.fetch.pace.PacedHTTPDownloadHandler",
+    "https": "hgcrawler.fetch.pace.PacedHTTPDownloadHandler",
 }
 
 EXTENSIONS = {
     # one pace per host for Scrapy's and the browser's requests
-    "hgcrawler.pace.HostPacing": 50,
+    "hgcrawler.fetch.pace.HostPacing": 50,
     # the crawl session: opens the archive, records the crawl, judges how it went
-    "hgcrawler.session.CrawlSession": 100,
+    "hgcrawler.crawl.session.CrawlSession": 100,
     # after Scrapy's own extensions (order 0), so the final stats are complete
-    "hgcrawler.extensions.StatsFile": 1000,
+    "hgcrawler.crawl.extensions.StatsFile": 1000,
 }
 
 FEED_EXPORT_ENCODING = "utf-8"
 # CSV feeds write lists and objects (images, warc) as JSON, not Python repr
-FEED_EXPORTERS = {"csv": "hgcrawler.feeds.JsonNestedCsvItemExporter"}
+FEED_EXPORTERS = {"csv": "hgcrawler.show.feeds.JsonNestedCsvItemExporter"}
 LOG_LEVEL = "INFO"
 # a dropped item is one line (its reason and URL), not the whole article
-LOG_FORMATTER = "hgcrawler.logformatter.OneLineLogFormatter"
+LOG_FORMATTER = "hgcrawler.crawl.logformatter.OneLineLogFormatter"
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"

@@ -4,7 +4,7 @@ Which portal is the site profile's (``HGCRAWLER_SITE``, :mod:`hgcrawler.sites`;
 the Hậu Giang portal by default): its start URL, its hosts, the labels of its
 article pages.  Articles are recognised by their content (the "Cập nhật vào
 ngày" / "Số lần xem" line, or the profile's labels, see
-:mod:`hgcrawler.extraction`), never by URL patterns. Discovery follows in-site
+:mod:`hgcrawler.read.extraction`), never by URL patterns. Discovery follows in-site
 links: menus, listings, pagination, sidebars.
 
 Modes (``-s HGCRAWLER_MODE=...`` or ``-a mode=...``):
@@ -62,7 +62,8 @@ from hgcrawler.config import (
     apply_site_settings,
     user_agent_for,
 )
-from hgcrawler.counters import (
+from hgcrawler.crawl.session import ArchiveUnavailable, CrawlSession
+from hgcrawler.fetch.counters import (
     CounterArea,
     Plan,
     RenderResult,
@@ -71,23 +72,22 @@ from hgcrawler.counters import (
     find_counter_area,
     learn_endpoint,
 )
-from hgcrawler.discovery import LinkFinder, PageLink, next_page, same_site
-from hgcrawler.extraction import NotAnArticle, extract_article, template_texts
-from hgcrawler.items import ArticleItem
-from hgcrawler.middlewares import RedirectLoop
-from hgcrawler.pace import browser_slot
-from hgcrawler.pagetemplate import PageTemplate, TemplateLearner
-from hgcrawler.plan import REJECTED_PAGE, CrawlPlan
-from hgcrawler.reasons import Reason, http_reason
-from hgcrawler.rendering import (
+from hgcrawler.fetch.discovery import LinkFinder, PageLink, next_page
+from hgcrawler.fetch.middlewares import RedirectLoop
+from hgcrawler.fetch.pace import browser_slot
+from hgcrawler.fetch.rendering import (
     ResponseWatch,
     browser_rss_bytes,
     counter_filled_js,
     playwright_settings,
     wait_for_counter,
 )
-from hgcrawler.session import ArchiveUnavailable, CrawlSession
-from hgcrawler.urls import SiteAddresses, canonical_url, page_family
+from hgcrawler.items import ArticleItem
+from hgcrawler.plan import REJECTED_PAGE, CrawlPlan
+from hgcrawler.read.extraction import NotAnArticle, extract_article, template_texts
+from hgcrawler.read.pagetemplate import PageTemplate, TemplateLearner
+from hgcrawler.read.reasons import Reason, http_reason
+from hgcrawler.read.urls import SiteAddresses, canonical_url, page_family, same_site
 
 logger = logging.getLogger(__name__)
 
@@ -450,7 +450,7 @@ class HaugiangSpider(scrapy.Spider):
 
     # ------------------------------------------------------------------ rendering
     #
-    # A page whose view counter is filled by script goes through hgcrawler.counters:
+    # A page whose view counter is filled by script goes through hgcrawler.fetch.counters:
     # its template (the markup after the label, the page's scripts) says whether to
     # ask a learned endpoint (some of those pages rendered too, to check it), render
     # it (and learn from what the browser fetched), hold it while a rendering that

@@ -21,8 +21,8 @@ import datetime as dt
 from collections import Counter
 from typing import Any
 
+from hgcrawler.read.urls import site_location
 from hgcrawler.sites import DEFAULT_SITE
-from hgcrawler.urls import site_location
 
 __all__ = ["SITE", "aid", "count", "observations", "one"]
 

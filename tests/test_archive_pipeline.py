@@ -17,11 +17,11 @@ from scrapy.utils.misc import build_from_crawler
 from scrapy.utils.test import get_crawler
 
 from hgcrawler import signals
+from hgcrawler.crawl.session import ArchiveUnavailable, CrawlSession
 from hgcrawler.items import ArticleItem
 from hgcrawler.pipelines.archive import ArchivePipeline
 from hgcrawler.pipelines.validation import RejectItem
-from hgcrawler.reasons import Reason
-from hgcrawler.session import ArchiveUnavailable, CrawlSession
+from hgcrawler.read.reasons import Reason
 from hgcrawler.storage import SpillJournal, StoreError
 from tests.archive_view import aid, count
 
@@ -77,7 +77,7 @@ def build(tmp_path: Path, uri: str, database: str, **settings: Any) -> Crawl:
     crawler = get_crawler(
         settings_dict={
             "EXTENSIONS_BASE": {},
-            "EXTENSIONS": {"hgcrawler.session.CrawlSession": 100},
+            "EXTENSIONS": {"hgcrawler.crawl.session.CrawlSession": 100},
             "HGCRAWLER_START_URL": "http://127.0.0.1:1/",
             "HGCRAWLER_MONGO_URI": uri,
             "HGCRAWLER_MONGO_DATABASE": database,

@@ -33,7 +33,7 @@ import pytest
 from pymongo import MongoClient
 from pymongo.database import Database
 
-from hgcrawler.lock import SingleInstanceLock
+from hgcrawler.crawl.lock import SingleInstanceLock
 from hgcrawler.replica import ArticleTruth, ReplicaServer, ReplicaSite
 from hgcrawler.storage import ArchiveReader
 from tests.archive_view import aid, count, observations

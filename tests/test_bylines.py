@@ -9,12 +9,18 @@ from typing import Any
 
 import pytest
 
-from hgcrawler.bylines import BylineRules, author_credit, name_like, source_credit, split_source
 from hgcrawler.config import OutcomeConfig
-from hgcrawler.extraction import extract_article, template_texts
-from hgcrawler.outcome import Inputs, judge
-from hgcrawler.pagetemplate import PageTemplate, TemplateLearner, learn_template
-from hgcrawler.plausibility import RepeatedValues, record_doubts
+from hgcrawler.crawl.outcome import Inputs, judge
+from hgcrawler.read.bylines import (
+    BylineRules,
+    author_credit,
+    name_like,
+    source_credit,
+    split_source,
+)
+from hgcrawler.read.extraction import extract_article, template_texts
+from hgcrawler.read.pagetemplate import PageTemplate, TemplateLearner, learn_template
+from hgcrawler.read.plausibility import RepeatedValues, record_doubts
 from hgcrawler.sites import Labels, ProfileError, parse_profile
 
 RULES = BylineRules()

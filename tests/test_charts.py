@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from hgcrawler.charts import Series, line_chart
+from hgcrawler.show.charts import Series, line_chart
 
 DAY = dt.datetime(2026, 12, 1, 6, 0, tzinfo=dt.UTC)
 

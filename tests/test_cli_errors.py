@@ -410,7 +410,7 @@ def test_progress_line_tells_article_pages_from_articles_stored(
 
     from scrapy.utils.test import get_crawler
 
-    from hgcrawler import extensions
+    from hgcrawler.crawl import extensions
 
     crawler = get_crawler(settings_dict={"HGCRAWLER_PROGRESS_INTERVAL": 30})
     progress = extensions.CrawlProgress.from_crawler(crawler)

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from pymongo import MongoClient
 
-from hgcrawler.extraction import NotAnArticle, extract_article
+from hgcrawler.read.extraction import NotAnArticle, extract_article
 from hgcrawler.replica import ArticleTruth, ReplicaServer, ReplicaSite
 from hgcrawler.sites import load_profile
 from tests.crawling import ROOT, expected_record
@@ -115,9 +115,9 @@ def test_every_field_of_every_article_right_or_named_doubtful(
 
 def test_no_heading_of_these_themes_is_in_a_list() -> None:
     """The related-news headings are found by evidence, not by a list matching them."""
-    from hgcrawler.extraction import END_MARKERS
+    from hgcrawler.read.extraction import END_MARKERS
+    from hgcrawler.read.text import fold
     from hgcrawler.replica import content
-    from hgcrawler.text import fold
 
     for heading in content.RELATED_HEADINGS.values():
         assert not any(fold(heading).startswith(marker) for marker in END_MARKERS), heading

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from hgcrawler.counters import (
+from hgcrawler.fetch.counters import (
     CounterEndpoint,
     CounterReader,
     Plan,

@@ -52,18 +52,61 @@ WRITES = (
     "hgcrawler.storage.journal",
     "hgcrawler.storage.demo",
     "hgcrawler.pipelines",
-    "hgcrawler.session",
+    "hgcrawler.crawl",
     "hgcrawler.commands",
     "spiders",
 )
 
+#: The flow of ``docs/DESIGN.md``, one package a stage: a stage imports the stages below
+#: it, never those above. ``crawl`` (running one crawl) sits over ``fetch`` (finding and
+#: fetching pages), ``pipelines`` and ``storage`` (keeping them) and ``read`` (reading
+#: them); ``show`` (showing the archive) reads ``storage`` and never runs a crawl.
 RULES = (
-    Rule("hgcrawler/extraction.py", PURE, "extraction is pure: HTML + URL -> record"),
-    Rule("hgcrawler/text.py", PURE, "text helpers are pure"),
-    Rule("hgcrawler/bylines.py", PURE, "bylines and source credits are read by pure functions"),
-    Rule("hgcrawler/plausibility.py", PURE, "plausibility checks are pure"),
-    Rule("hgcrawler/pagetemplate.py", PURE, "a site's page template is data, learned purely"),
-    Rule("hgcrawler/urls.py", PURE, "URL helpers are pure"),
+    Rule(
+        "hgcrawler/read/*.py",
+        (
+            *PURE,
+            "hgcrawler.crawl",
+            "hgcrawler.fetch",
+            "hgcrawler.show",
+            "hgcrawler.config",
+            "scrapy",
+            "twisted",
+        ),
+        "reading a page is pure: HTML + URL -> fields, with no crawl, store or Scrapy",
+    ),
+    Rule(
+        "hgcrawler/fetch/*.py",
+        (
+            "spiders",
+            "hgcrawler.crawl",
+            "hgcrawler.pipelines",
+            "hgcrawler.storage",
+            "hgcrawler.show",
+            "hgcrawler.commands",
+            "hgcrawler.cli",
+            "pymongo",
+        ),
+        "fetching knows requests and responses, not the crawl that asks or the archive",
+    ),
+    Rule(
+        "hgcrawler/show/*.py",
+        (
+            "spiders",
+            "hgcrawler.crawl",
+            "hgcrawler.pipelines",
+            "hgcrawler.commands",
+            "hgcrawler.cli",
+            "pymongo",
+        ),
+        "showing reads the archive through hgcrawler.storage; it never runs a crawl",
+        allowed=("hgcrawler.fetch.warc",),
+    ),
+    Rule(
+        "hgcrawler/sites/*.py",
+        ("spiders", "hgcrawler.crawl", "hgcrawler.fetch", "hgcrawler.show", "hgcrawler.storage"),
+        "a site profile is data read by pure functions; the crawl and the archive use it",
+    ),
     Rule(
         "hgcrawler/replica/*.py",
         ("hgcrawler", "spiders"),
@@ -72,7 +115,7 @@ RULES = (
     ),
     Rule(
         "spiders/*.py",
-        ("hgcrawler.storage", "pymongo", "bson"),
+        ("hgcrawler.storage", "hgcrawler.show", "hgcrawler.commands", "pymongo", "bson"),
         "spiders yield items and requests; only hgcrawler.storage talks to MongoDB",
     ),
     Rule(
@@ -83,17 +126,25 @@ RULES = (
     ),
     Rule(
         "hgcrawler/pipelines/*.py",
-        ("spiders", "hgcrawler.commands", "hgcrawler.cli"),
+        ("spiders", "hgcrawler.commands", "hgcrawler.cli", "hgcrawler.show"),
         "the pipelines take items and records, whoever made them",
     ),
     Rule(
         "hgcrawler/storage/*.py",
-        ("spiders", "hgcrawler.pipelines", "hgcrawler.commands", "hgcrawler.session", "scrapy"),
+        (
+            "spiders",
+            "hgcrawler.pipelines",
+            "hgcrawler.commands",
+            "hgcrawler.crawl",
+            "hgcrawler.fetch",
+            "hgcrawler.show",
+            "scrapy",
+        ),
         "storage knows neither the crawl nor the command line",
     ),
     Rule("tests/*.py", ("mongomock",), "tests run against a real SecantusDB server"),
     Rule(
-        "hgcrawler/web/*.py",
+        "hgcrawler/show/web/*.py",
         WRITES,
         "the browser (hgcrawler serve) reads: nothing that writes the archive or runs a crawl",
     ),
@@ -322,8 +373,11 @@ def test_the_transitive_check_follows_imports_through_our_modules() -> None:
     """The check sees scrapy two modules away, and not an import inside a function."""
     modules = {"hgcrawler.config": "hgcrawler/config.py", "hgcrawler": "hgcrawler/__init__.py"}
     assert import_chain("hgcrawler.config", ("scrapy",), modules) == []
-    source = "import os\nfrom hgcrawler.reasons import X\ndef f():\n    import scrapy\n"
-    assert [i.name for i in _runtime_imports(source, "m", False)] == ["os", "hgcrawler.reasons.X"]
+    source = "import os\nfrom hgcrawler.read.reasons import X\ndef f():\n    import scrapy\n"
+    assert [i.name for i in _runtime_imports(source, "m", False)] == [
+        "os",
+        "hgcrawler.read.reasons.X",
+    ]
     source = (
         "if TYPE_CHECKING:\n    import scrapy\n"
         "try:\n    import twisted\nexcept ImportError:\n    pass\n"
@@ -398,21 +452,37 @@ def test_every_rule_applies_to_some_module(rule: Rule) -> None:
     ("relative", "source", "expected"),
     [
         (
-            "hgcrawler/extraction.py",
+            "hgcrawler/read/extraction.py",
             "import re\n\ndef f():\n    import pymongo.errors\n",
-            ["hgcrawler/extraction.py:4 imports pymongo.errors"],
+            ["hgcrawler/read/extraction.py:4 imports pymongo.errors"],
         ),
         (
-            "hgcrawler/text.py",
+            "hgcrawler/read/text.py",
             "from scrapy.crawler import Crawler\n",
-            ["hgcrawler/text.py:1 imports scrapy.crawler.Crawler"],
+            ["hgcrawler/read/text.py:1 imports scrapy.crawler.Crawler"],
         ),
-        ("hgcrawler/urls.py", "from scrapy.http import Request\n", []),
+        (
+            "hgcrawler/read/urls.py",
+            "from scrapy.http import Request\n",
+            ["hgcrawler/read/urls.py:1 imports scrapy.http.Request"],
+        ),
+        ("hgcrawler/fetch/discovery.py", "from scrapy.http import Request\n", []),
+        (
+            "hgcrawler/fetch/pace.py",
+            "from hgcrawler.crawl.session import CrawlSession\n",
+            ["hgcrawler/fetch/pace.py:1 imports hgcrawler.crawl.session.CrawlSession"],
+        ),
+        (
+            "hgcrawler/show/web/views.py",
+            "from hgcrawler.fetch.warc import read_response\nfrom ...crawl import runner\n",
+            ["hgcrawler/show/web/views.py:2 imports hgcrawler.crawl.runner"],
+        ),
         (
             "hgcrawler/replica/site.py",
-            "from . import content\nfrom ..text import fold\nfrom hgcrawler import __version__\n",
+            "from . import content\nfrom ..read.text import fold\n"
+            "from hgcrawler import __version__\n",
             [
-                "hgcrawler/replica/site.py:2 imports hgcrawler.text.fold",
+                "hgcrawler/replica/site.py:2 imports hgcrawler.read.text.fold",
                 "hgcrawler/replica/site.py:3 imports hgcrawler.__version__",
             ],
         ),

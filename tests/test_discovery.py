@@ -12,7 +12,8 @@ import pytest
 from scrapy.http import HtmlResponse
 from scrapy.linkextractors import LinkExtractor
 
-from hgcrawler.discovery import LinkFinder, same_site
+from hgcrawler.fetch.discovery import LinkFinder
+from hgcrawler.read.urls import same_site
 from hgcrawler.replica import ReplicaServer, ReplicaSite
 
 PAGES = Path(__file__).parent / "pages"

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from hgcrawler.cli import main
-from hgcrawler.export import COLLECTIONS, export, iter_documents
+from hgcrawler.show.export import COLLECTIONS, export, iter_documents
 from hgcrawler.storage import ArchiveReader
 from tests.archive_fixture import DAYS, Archive, archive_for
 from tests.archive_view import aid, count, observations
@@ -194,7 +194,7 @@ def test_export_streams_from_a_cursor(archive: Archive) -> None:
 
 
 def test_csv_booleans_are_true_and_false() -> None:
-    from hgcrawler.export import COLLECTIONS, csv_cell
+    from hgcrawler.show.export import COLLECTIONS, csv_cell
 
     assert COLLECTIONS
     assert [csv_cell(v) for v in (True, False, None, 0, 1)] == ["true", "false", "", 0, 1]
@@ -209,8 +209,8 @@ def test_csv_feed_exporter_writes_nested_values_as_json() -> None:
     from scrapy.utils.test import get_crawler
 
     from hgcrawler import settings
-    from hgcrawler.feeds import JsonNestedCsvItemExporter
     from hgcrawler.items import ArticleItem
+    from hgcrawler.show.feeds import JsonNestedCsvItemExporter
 
     images = [
         {"src": "https://haugiang.dcs.vn/Uploads/anh-1.jpg", "caption": "Quang cảnh hội nghị"},

@@ -15,7 +15,7 @@ from scrapy.utils.misc import build_from_crawler
 from scrapy.utils.test import get_crawler
 
 from hgcrawler import settings as project_settings
-from hgcrawler.extensions import StatsFile
+from hgcrawler.crawl.extensions import StatsFile
 
 FINISHED = dt.datetime(2026, 11, 27, 17, 35, 16, 250000, tzinfo=dt.UTC)
 
@@ -37,7 +37,7 @@ def test_stats_file_is_off_without_a_path(settings: dict[str, Any]) -> None:
     crawler = crawler_with(**settings)
     with pytest.raises(NotConfigured) as raised:
         build_from_crawler(StatsFile, crawler)
-    # no arguments: Scrapy then logs no "Disabled hgcrawler.extensions.StatsFile" line
+    # no arguments: Scrapy then logs no "Disabled hgcrawler.crawl.extensions.StatsFile" line
     assert raised.value.args == ()
 
 
@@ -100,7 +100,7 @@ def test_an_unwritable_path_is_logged_not_raised(
     path = blocker / "stats.json"  # its parent is a file
     crawler = crawler_with(HGCRAWLER_STATS_FILE=str(path))
     extension = build_from_crawler(StatsFile, crawler)
-    with caplog.at_level(logging.ERROR, logger="hgcrawler.extensions"):
+    with caplog.at_level(logging.ERROR, logger="hgcrawler.crawl.extensions"):
         extension.spider_closed(Spider("stub"), "finished")
     assert f"cannot write the stats file {path}" in caplog.text
     assert not path.exists()

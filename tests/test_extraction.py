@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from hgcrawler.extraction import NotAnArticle, extract_article
+from hgcrawler.read.extraction import NotAnArticle, extract_article
+from hgcrawler.read.text import clean_text, fold, parse_date, parse_view_count
 from hgcrawler.replica import ReplicaServer, ReplicaSite
 from hgcrawler.sites import Labels
-from hgcrawler.text import clean_text, fold, parse_date, parse_view_count
 from tests.crawling import expected_record
 from tests.test_replica import fetch
 
@@ -311,7 +311,7 @@ def test_extract_cli_refuses_a_listing_with_nonzero_exit() -> None:
 
 
 def test_captions_are_tied_to_their_image_by_structure() -> None:
-    from hgcrawler.extraction import page_blocks, parse_html
+    from hgcrawler.read.extraction import page_blocks, parse_html
 
     blocks = page_blocks(parse_html(page("modern_figure.html")))
     captions = [b for b in blocks if b.in_figcaption]

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from pymongo import MongoClient
 
-from hgcrawler.lock import SingleInstanceLock
+from hgcrawler.crawl.lock import SingleInstanceLock
 from hgcrawler.replica import ReplicaServer, ReplicaSite
 from tests.archive_view import count, observations
 from tests.crawling import ROOT, hgcrawler_crawl, scrapy_crawl

@@ -13,11 +13,11 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from hgcrawler.read.urls import ArticleKeys
 from hgcrawler.storage import ArchiveReader, MongoArchiveStore
 from hgcrawler.storage.merge import finish_pending_joins
 from hgcrawler.storage.records import same_article
 from hgcrawler.storage.writer import urls_of
-from hgcrawler.urls import ArticleKeys
 from tests.archive_view import aid, count, observations
 
 H = "https://tinh.dcs.vn"

@@ -10,10 +10,10 @@ from scrapy.utils.misc import build_from_crawler
 from scrapy.utils.test import get_crawler
 
 from hgcrawler import settings as project_settings
+from hgcrawler.crawl.logformatter import OneLineLogFormatter
 from hgcrawler.items import ArticleItem
-from hgcrawler.logformatter import OneLineLogFormatter
 from hgcrawler.pipelines.validation import RejectItem
-from hgcrawler.reasons import Reason
+from hgcrawler.read.reasons import Reason
 
 URL = "http://127.0.0.1:8000/tin-tuc/bai-39941.html"
 
@@ -43,4 +43,4 @@ def test_a_dropped_article_is_one_line_with_its_reason_and_url() -> None:
 
 
 def test_the_project_uses_it() -> None:
-    assert project_settings.LOG_FORMATTER == "hgcrawler.logformatter.OneLineLogFormatter"
+    assert project_settings.LOG_FORMATTER == "hgcrawler.crawl.logformatter.OneLineLogFormatter"

@@ -22,11 +22,11 @@ from typing import Any
 import pytest
 from pymongo import MongoClient
 
-from hgcrawler.lock import SingleInstanceLock
+from hgcrawler.crawl.lock import SingleInstanceLock
+from hgcrawler.crawl.runner import combined_exit_code, describe_exit
+from hgcrawler.read.urls import site_location
 from hgcrawler.replica import ArticleTruth, ReplicaServer, ReplicaSite
 from hgcrawler.replica.pages import Response
-from hgcrawler.runner import combined_exit_code, describe_exit
-from hgcrawler.urls import site_location
 from tests.crawling import ROOT, reachable
 from tests.test_replica_options import can_bind
 

@@ -1,6 +1,6 @@
 """A crawl that finds most of the archive gone is not routine (issue 26).
 
-The verdict (:func:`hgcrawler.outcome.mass_removal`, pure), its thresholds (settings
+The verdict (:func:`hgcrawler.crawl.outcome.mass_removal`, pure), its thresholds (settings
 and profile keys), the replica's variants (every article URL changes at once; every
 article answers 404), and real crawls against them: the crawl is degraded and says
 why, ``query changes`` and the report show the removals as one event, and a later
@@ -23,10 +23,10 @@ from pymongo import MongoClient
 from scrapy.settings import Settings
 
 from hgcrawler.config import ConfigError, HgcrawlerConfig, OutcomeConfig
-from hgcrawler.outcome import MIN_MASS_REMOVALS, Inputs, judge, mass_removal
+from hgcrawler.crawl.outcome import MIN_MASS_REMOVALS, Inputs, judge, mass_removal
+from hgcrawler.read.urls import short_id
 from hgcrawler.replica import ReplicaServer, ReplicaSite
 from hgcrawler.storage import MongoArchiveStore
-from hgcrawler.urls import short_id
 from tests.archive_view import aid, observations
 from tests.crawling import ROOT, hgcrawler_crawl
 from tests.test_identity import H, gone, page

@@ -1,4 +1,5 @@
-"""How a crawl is judged (hgcrawler.outcome.judge): finished only when the archive is current."""
+"""How a crawl is judged (hgcrawler.crawl.outcome.judge): finished only when the archive is
+current."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import pytest
 from scrapy.settings import Settings
 
 from hgcrawler.config import OutcomeConfig
-from hgcrawler.outcome import Inputs, judge
+from hgcrawler.crawl.outcome import Inputs, judge
 
 LIMITS = OutcomeConfig.from_settings(Settings())
 

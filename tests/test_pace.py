@@ -14,7 +14,7 @@ import pytest
 from pymongo import MongoClient
 
 from hgcrawler.config import PlainSettings, RenderConfig
-from hgcrawler.pace import HostPace, browser_slot, host_of
+from hgcrawler.fetch.pace import HostPace, browser_slot, host_of
 from hgcrawler.replica import ReplicaServer, ReplicaSite
 from tests.crawling import hgcrawler_crawl
 

@@ -14,10 +14,10 @@ import pytest
 
 from hgcrawler.cli import main
 from hgcrawler.commands._archive import CommandError, parse_when
-from hgcrawler.diffing import paragraphs, revision_changes, word_diff
-from hgcrawler.tables import width
-from hgcrawler.text import fold
-from hgcrawler.urls import short_id
+from hgcrawler.read.diffing import paragraphs, revision_changes, word_diff
+from hgcrawler.read.text import fold
+from hgcrawler.read.urls import short_id
+from hgcrawler.show.tables import width
 from tests.archive_fixture import DAYS, Archive, archive_for
 from tests.archive_view import aid, count, observations
 from tests.conftest import MongoServer
@@ -494,7 +494,7 @@ def test_parse_when() -> None:
 
 def test_a_removed_article_is_marked_however_long_its_title() -> None:
     from hgcrawler.commands.query import TITLE_WIDTH, _title
-    from hgcrawler.tables import format_table
+    from hgcrawler.show.tables import format_table
 
     long_title = "Hội nghị Ban Chấp hành Đảng bộ tỉnh lần thứ mười bảy " * 3
     removed = {"title": long_title, "removed_at": dt.datetime(2026, 11, 2, tzinfo=dt.UTC)}

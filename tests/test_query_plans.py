@@ -35,6 +35,7 @@ import pytest
 from pymongo import MongoClient
 
 from hgcrawler.cli import main
+from hgcrawler.read.urls import ArticleKeys
 from hgcrawler.replica import ReplicaServer, ReplicaSite
 from hgcrawler.storage import MongoArchiveStore
 from hgcrawler.storage.schema import (
@@ -49,7 +50,6 @@ from hgcrawler.storage.schema import (
     SERIES_DAYS,
 )
 from hgcrawler.storage.writer import urls_of
-from hgcrawler.urls import ArticleKeys
 from tests.command_capture import Sent, brief, capturing, examined, plan_of, read, shape
 from tests.conftest import MongoServer
 from tests.crawling import ROOT

@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 from pymongo import MongoClient
 
-from hgcrawler.lock import SingleInstanceLock
+from hgcrawler.crawl.lock import SingleInstanceLock
 from hgcrawler.replica import ReplicaServer, ReplicaSite
 from hgcrawler.storage import ArchiveReader
 from hgcrawler.storage.embedded import EmbeddedDatabase

@@ -20,12 +20,12 @@ from pymongo import MongoClient
 
 from benchmarks.archive import ArchiveSpec, build_archive
 from benchmarks.old_keys import age_to_url_keys
+from hgcrawler.read.urls import ArticleKeys, short_key, site_location
 from hgcrawler.storage import MongoArchiveStore
 from hgcrawler.storage import rekey as rekey_module
 from hgcrawler.storage.migrate import migrate
 from hgcrawler.storage.mongo import check_schema, schema_version
 from hgcrawler.storage.reader import ArchiveReader
-from hgcrawler.urls import ArticleKeys, short_key, site_location
 from tests.conftest import MongoServer
 
 pytestmark = pytest.mark.slow

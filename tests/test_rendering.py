@@ -14,7 +14,7 @@ from pymongo import MongoClient
 from scrapy.settings import Settings
 
 from hgcrawler.config import CHROMIUM_CANDIDATES, RenderConfig, default_chromium
-from hgcrawler.rendering import (
+from hgcrawler.fetch.rendering import (
     browser_rss_bytes,
     chromium_args,
     counter_filled_js,
@@ -154,7 +154,7 @@ def test_playwright_settings_use_debians_chromium_and_bounds() -> None:
     wired = playwright_settings(config)
     assert wired["PLAYWRIGHT_LAUNCH_OPTIONS"]["executable_path"] == default_chromium()
     assert default_chromium() in CHROMIUM_CANDIDATES
-    assert wired["PLAYWRIGHT_BROWSER_PROVIDER"] == "hgcrawler.browser.LazyBrowserProvider"
+    assert wired["PLAYWRIGHT_BROWSER_PROVIDER"] == "hgcrawler.fetch.browser.LazyBrowserProvider"
     assert wired["PLAYWRIGHT_MAX_PAGES_PER_CONTEXT"] == 3
     assert wired["PLAYWRIGHT_MAX_CONTEXTS"] == 1
     assert wired["PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT"] == 7000
@@ -239,7 +239,7 @@ def test_pages_still_held_when_the_crawl_falls_idle_are_rendered() -> None:
     from scrapy.exceptions import DontCloseSpider
     from scrapy.utils.test import get_crawler
 
-    from hgcrawler.counters import find_counter_area
+    from hgcrawler.fetch.counters import find_counter_area
     from hgcrawler.items import ArticleItem
     from spiders.haugiang import CounterPage, HaugiangSpider
 
@@ -269,7 +269,7 @@ def test_pages_still_held_when_the_crawl_falls_idle_are_rendered() -> None:
 
 
 def _driver_children() -> list[int]:
-    from hgcrawler.rendering import _command, child_pids
+    from hgcrawler.fetch.rendering import _command, child_pids
 
     return [pid for pid in child_pids(os.getpid()) if Path(_command(pid)).name == "node"]
 
@@ -278,7 +278,7 @@ def _driver_children() -> list[int]:
 def test_lazy_provider_starts_the_driver_with_the_first_page() -> None:
     from scrapy_playwright.handler import Config
 
-    from hgcrawler.browser import LazyBrowserProvider
+    from hgcrawler.fetch.browser import LazyBrowserProvider
 
     wired = playwright_settings(RenderConfig.from_settings(Settings({})))
     provider = LazyBrowserProvider(Config.from_settings(Settings(wired)))
@@ -305,7 +305,7 @@ def test_lazy_provider_starts_the_driver_with_the_first_page() -> None:
 def test_lazy_provider_closes_without_having_started() -> None:
     from scrapy_playwright.handler import Config
 
-    from hgcrawler.browser import LazyBrowserProvider
+    from hgcrawler.fetch.browser import LazyBrowserProvider
 
     wired = playwright_settings(RenderConfig.from_settings(Settings({})))
     provider = LazyBrowserProvider(Config.from_settings(Settings(wired)))

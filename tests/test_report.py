@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from hgcrawler.charts import views_chart
 from hgcrawler.cli import main
-from hgcrawler.report import build_report, render_report
+from hgcrawler.read.urls import short_id
+from hgcrawler.show.charts import views_chart
+from hgcrawler.show.report import build_report, render_report
 from hgcrawler.storage import ArchiveReader
-from hgcrawler.urls import short_id
 from tests.archive_fixture import DAYS, Archive, archive_for
 from tests.archive_view import aid, count
 from tests.conftest import MongoServer

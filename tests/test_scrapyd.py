@@ -27,8 +27,8 @@ from typing import Any
 import pytest
 from pymongo import MongoClient
 
+from hgcrawler.crawl.scrapyd import ScrapydNode, site_of_job
 from hgcrawler.replica import ReplicaServer, ReplicaSite
-from hgcrawler.scrapyd import ScrapydNode, site_of_job
 from tests.crawling import ROOT, reachable
 from tests.test_replica_options import can_bind
 

@@ -31,7 +31,9 @@ from typing import Any
 import pytest
 from markupsafe import escape
 
-from hgcrawler.diffing import FIELDS, paragraphs
+from hgcrawler.read.diffing import FIELDS, paragraphs
+from hgcrawler.read.text import fold
+from hgcrawler.read.urls import short_id
 from hgcrawler.storage import ArchiveQueryError, ArchiveReader, MongoArchiveStore
 from hgcrawler.storage.browse import (
     ArchiveMemo,
@@ -40,8 +42,6 @@ from hgcrawler.storage.browse import (
     remembered,
     site_summary,
 )
-from hgcrawler.text import fold
-from hgcrawler.urls import short_id
 from tests.archive_fixture import DAYS, Archive, archive_for
 from tests.archive_view import aid
 from tests.conftest import MongoServer
@@ -175,13 +175,13 @@ def shot(page: Any, name: str, *, full_page: bool = False) -> None:
     ],
 )
 def test_only_http_urls_become_links(value: Any, link: str | None) -> None:
-    from hgcrawler.web.app import safe_href
+    from hgcrawler.show.web.app import safe_href
 
     assert safe_href(value) == link
 
 
 def test_revision_differences_are_pieces_word_by_word() -> None:
-    from hgcrawler.web.diffs import field_diffs, word_pieces
+    from hgcrawler.show.web.diffs import field_diffs, word_pieces
 
     assert word_pieces("Hội nghị sơ kết", "Hội nghị tổng kết") == [
         ("same", "Hội nghị"), ("del", "sơ"), ("ins", "tổng"), ("same", "kết"),
@@ -427,7 +427,7 @@ def test_memo_keeps_the_series_until_a_crawl_saves(mongo_uri: str, archive_db_na
 
 def test_every_page_asks_in_a_shape_an_index_serves(archive: Archive, hostile: Hostile) -> None:
     """Every filter the pages send to a growing collection is planned on an index."""
-    from hgcrawler.web import create_app
+    from hgcrawler.show.web import create_app
     from tests.command_capture import brief, capturing, plan_of
     from tests.test_query_plans import GROWING
 
@@ -472,7 +472,7 @@ def test_every_page_asks_in_a_shape_an_index_serves(archive: Archive, hostile: H
 
 
 def test_two_sites_share_one_list(mongo_uri: str, archive_db_name: str) -> None:
-    from hgcrawler.web import create_app
+    from hgcrawler.show.web import create_app
     from tests.test_storage import article as article_record
 
     for site, views, url in (
@@ -672,7 +672,7 @@ def hostile(
     """An archive written through the store whose values are hostile."""
     from scrapy.http import HtmlResponse, Request
 
-    from hgcrawler.warc import RotatingWarcWriter, response_records
+    from hgcrawler.fetch.warc import RotatingWarcWriter, response_records
     from tests.test_storage import article as article_record
 
     data_dir = tmp_path_factory.mktemp("hostile")

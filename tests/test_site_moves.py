@@ -26,9 +26,9 @@ from typing import Any
 import pytest
 from pymongo import MongoClient
 
+from hgcrawler.read.urls import site_location
 from hgcrawler.replica import ReplicaServer, ReplicaSite
 from hgcrawler.sites import BUILTIN_DIR
-from hgcrawler.urls import site_location
 from tests.archive_view import aid, observations
 from tests.crawling import ROOT, stored
 
@@ -202,8 +202,8 @@ def test_every_page_was_fetched_once_at_the_new_address(moved: Moved) -> None:
 
 
 def test_history_finds_an_article_by_short_id_full_id_or_any_address(moved: Moved) -> None:
+    from hgcrawler.read.urls import short_id
     from hgcrawler.storage import ArchiveReader
-    from hgcrawler.urls import short_id
 
     reader = ArchiveReader(moved.db)
     article_id = sorted(moved.day1 & moved.day3)[0]

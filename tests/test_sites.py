@@ -371,7 +371,7 @@ def test_the_spider_crawls_the_profile_with_its_politeness(sites: Path) -> None:
     from scrapy.utils.reactor import install_reactor, is_reactor_installed
     from scrapy.utils.test import get_crawler
 
-    from hgcrawler.runner import project_settings
+    from hgcrawler.crawl.runner import project_settings
     from spiders.haugiang import HaugiangSpider
 
     settings = project_settings(

@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
+from hgcrawler.read.urls import site_location
 from hgcrawler.replica import ArticleTruth, ReplicaServer, ReplicaSite
-from hgcrawler.urls import site_location
 from tests.crawling import ROOT, expected_record
 
 FIXTURES = Path(__file__).parent / "sites"

@@ -19,8 +19,8 @@ import pytest
 from pymongo import MongoClient
 from pymongo.database import Database
 
+from hgcrawler.read.urls import site_location
 from hgcrawler.replica import ArticleTruth, ReplicaServer, ReplicaSite
-from hgcrawler.urls import site_location
 from tests.archive_view import aid, observations
 from tests.crawling import hgcrawler_crawl, reachable
 

@@ -127,7 +127,7 @@ def test_spider_defaults_to_the_real_portal() -> None:
     from scrapy.utils.reactor import install_reactor, is_reactor_installed
     from scrapy.utils.test import get_crawler
 
-    from hgcrawler.runner import project_settings
+    from hgcrawler.crawl.runner import project_settings
     from spiders.haugiang import HaugiangSpider
 
     settings = project_settings({"HGCRAWLER_CONTACT": "lab@university.edu.vn"}).copy_to_dict()
@@ -151,7 +151,7 @@ def test_contact_setting_goes_into_the_user_agent() -> None:
     from scrapy.utils.reactor import install_reactor, is_reactor_installed
     from scrapy.utils.test import get_crawler
 
-    from hgcrawler.runner import project_settings
+    from hgcrawler.crawl.runner import project_settings
     from spiders.haugiang import HaugiangSpider
 
     settings = project_settings({"HGCRAWLER_CONTACT": "lab@uni.example"}).copy_to_dict()
@@ -166,7 +166,7 @@ def test_contact_setting_goes_into_the_user_agent() -> None:
 
 
 def test_sub_domains_are_not_the_portal() -> None:
-    from hgcrawler.discovery import same_site
+    from hgcrawler.read.urls import same_site
 
     assert same_site("https://haugiang.dcs.vn/a", "haugiang.dcs.vn")
     assert same_site("https://www.haugiang.dcs.vn/a", "haugiang.dcs.vn")
@@ -179,8 +179,8 @@ def test_incremental_listing_pages_on_news_only_not_on_pages_that_did_not_parse(
     from scrapy.utils.reactor import install_reactor, is_reactor_installed
     from scrapy.utils.test import get_crawler
 
+    from hgcrawler.crawl.runner import project_settings
     from hgcrawler.plan import REJECTED_PAGE, CrawlPlan
-    from hgcrawler.runner import project_settings
     from spiders.haugiang import HaugiangSpider
 
     settings = project_settings({"HGCRAWLER_CONTACT": "lab@uni.example"}).copy_to_dict()

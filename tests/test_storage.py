@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 
 from hgcrawler.plan import REJECTED_PAGE
+from hgcrawler.read.urls import ArticleKeys
 from hgcrawler.storage import MongoArchiveStore, RevisitPolicy
 from hgcrawler.storage.mongo import content_hash
 from hgcrawler.storage.writer import urls_of
-from hgcrawler.urls import ArticleKeys
 from tests.archive_view import aid, count, observations, one
 
 UTC = dt.UTC

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from hgcrawler.urls import (
+from hgcrawler.read.urls import (
     ArticleKeys,
     SiteAddresses,
     canonical_url,

@@ -32,10 +32,7 @@ from scrapy.utils.test import get_crawler
 from warcio.archiveiterator import ArchiveIterator
 
 from hgcrawler.config import ConfigError
-from hgcrawler.extraction import extract_article
-from hgcrawler.pipelines.cleaning import CleanArticlePipeline
-from hgcrawler.replica import ReplicaServer, ReplicaSite
-from hgcrawler.warc import (
+from hgcrawler.fetch.warc import (
     INDEX_NAME,
     WarcLookupError,
     WarcWriterMiddleware,
@@ -45,6 +42,9 @@ from hgcrawler.warc import (
     warc_location_text,
     write_index,
 )
+from hgcrawler.pipelines.cleaning import CleanArticlePipeline
+from hgcrawler.read.extraction import extract_article
+from hgcrawler.replica import ReplicaServer, ReplicaSite
 from tests.archive_view import aid, observations
 from tests.crawling import hgcrawler_crawl
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from hgcrawler.config import ArchiveConfig, ConfigError, archive_settings
-from hgcrawler.export import iso_time
+from hgcrawler.read.text import iso_time
 from hgcrawler.storage.reader import ArchiveQueryError, ArchiveReader
 
 EXIT_OK = 0

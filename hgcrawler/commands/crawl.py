@@ -2,8 +2,8 @@
 
 ``--site NAME`` picks the site profile (``docs/sites.md``); given more than once,
 or with ``--all-sites``, each site is crawled in its own process (see
-:func:`hgcrawler.runner.run_sites`), its summary printed with its name, and the
-run exits with one code for all (:func:`hgcrawler.runner.combined_exit_code`).
+:func:`hgcrawler.crawl.runner.run_sites`), its summary printed with its name, and the
+run exits with one code for all (:func:`hgcrawler.crawl.runner.combined_exit_code`).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import argparse
 import sys
 
 from hgcrawler.config import MODES, ArchiveConfig, ConfigError, sites_dir
-from hgcrawler.runner import (
+from hgcrawler.crawl.runner import (
     DEFAULT_PARALLEL,
     EXIT_CONFIG,
     FAST_SETTINGS,

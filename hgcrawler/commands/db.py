@@ -150,7 +150,7 @@ def _profile_hosts(config: ArchiveConfig) -> dict[str, list[str]]:
     from urllib.parse import urlsplit
 
     from hgcrawler.config import sites_dir
-    from hgcrawler.runner import project_settings
+    from hgcrawler.crawl.runner import project_settings
     from hgcrawler.sites import load_profiles
 
     profiles, _ = load_profiles(sites_dir(project_settings({}), config.data_dir))

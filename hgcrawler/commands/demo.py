@@ -16,8 +16,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from hgcrawler.read.urls import short_id
 from hgcrawler.storage.demo import DEMO_DATABASE
-from hgcrawler.urls import short_id
 
 
 def configure(parser: argparse.ArgumentParser) -> None:

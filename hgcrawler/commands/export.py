@@ -24,7 +24,7 @@ from hgcrawler.commands._archive import (
     output_path,
     run_guarded,
 )
-from hgcrawler.export import COLLECTIONS, FORMATS, export
+from hgcrawler.show.export import COLLECTIONS, FORMATS, export
 
 DEFAULT_DIR = Path("exports")
 

@@ -11,8 +11,8 @@ import urllib.request
 from pathlib import Path
 
 from hgcrawler.config import ConfigError, site_profile
-from hgcrawler.extraction import NotAnArticle, extract_article
-from hgcrawler.runner import CrawlSetupError, parse_setting_pairs, project_settings
+from hgcrawler.crawl.runner import CrawlSetupError, parse_setting_pairs, project_settings
+from hgcrawler.read.extraction import NotAnArticle, extract_article
 from hgcrawler.sites import Labels
 
 USER_AGENT = "hgcrawler-extract/0.1"

@@ -45,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _plot(args: argparse.Namespace) -> int:
-    from hgcrawler.charts import views_chart
+    from hgcrawler.show.charts import views_chart
 
     out = output_path(args.out, DEFAULT_OUT)
     with open_archive(args) as reader:

@@ -21,11 +21,11 @@ from hgcrawler.commands._archive import (
     print_json,
     run_guarded,
 )
-from hgcrawler.diffing import format_changes
+from hgcrawler.fetch.warc import warc_location_text
+from hgcrawler.read.diffing import format_changes
+from hgcrawler.read.urls import short_id
+from hgcrawler.show.tables import MIN_RATE_DAYS, cell, duration, format_table, truncate, width
 from hgcrawler.storage import ArchiveReader, EmptyArchive
-from hgcrawler.tables import MIN_RATE_DAYS, cell, duration, format_table, truncate, width
-from hgcrawler.urls import short_id
-from hgcrawler.warc import warc_location_text
 
 PROG = "hgcrawler query"
 TITLE_WIDTH = 60

@@ -38,7 +38,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
-    from hgcrawler.report import write_report
+    from hgcrawler.show.report import write_report
 
     since = optional_when(args.since)
     if min(args.top, args.charted, args.crawls) < 1:

@@ -73,8 +73,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _schedule(args: argparse.Namespace) -> int:
-    from hgcrawler.runner import parse_setting_pairs
-    from hgcrawler.scrapyd import (
+    from hgcrawler.crawl.runner import parse_setting_pairs
+    from hgcrawler.crawl.scrapyd import (
         ScrapydError,
         ScrapydNode,
         build_egg,

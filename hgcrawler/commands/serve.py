@@ -1,6 +1,6 @@
 """``hgcrawler serve``: browse the archive in a web browser (read-only, local by default).
 
-Serves :func:`hgcrawler.web.create_app` with waitress on 127.0.0.1 unless ``--host``
+Serves :func:`hgcrawler.show.web.create_app` with waitress on 127.0.0.1 unless ``--host``
 says otherwise (then a warning: there is no login).  The archive is found as every
 command finds it (``--mongo-uri``, ``--database``, ``--data-dir``); its URI is
 shown masked.
@@ -47,9 +47,9 @@ def run(args: argparse.Namespace) -> int:
 def _serve(args: argparse.Namespace) -> int:
     from waitress.server import create_server
 
+    from hgcrawler.show.web import create_app
     from hgcrawler.storage import ArchiveUnreachable, SchemaError, archive_uri, mask_uri
     from hgcrawler.storage.connect import open_database
-    from hgcrawler.web import create_app
 
     bad_port = port_problem(args.port, allow_any=True)
     if bad_port is not None:

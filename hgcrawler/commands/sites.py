@@ -25,9 +25,9 @@ from hgcrawler.config import (
     sites_dir,
     user_agent_for,
 )
-from hgcrawler.runner import CrawlSetupError, parse_setting_pairs, project_settings
+from hgcrawler.crawl.runner import CrawlSetupError, parse_setting_pairs, project_settings
+from hgcrawler.show.tables import format_table, truncate
 from hgcrawler.sites import ProfileError, load_profiles
-from hgcrawler.tables import format_table, truncate
 
 EXIT_OK, EXIT_MISSING, EXIT_CONFIG = 0, 1, 2
 

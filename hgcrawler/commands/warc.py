@@ -16,7 +16,7 @@ from pathlib import Path
 from hgcrawler.commands._archive import EXIT_NOTHING, CommandError, open_archive, run_guarded
 from hgcrawler.commands._listen import address_text, listen_problem, port_problem
 from hgcrawler.config import default_data_dir
-from hgcrawler.warc import (
+from hgcrawler.fetch.warc import (
     INDEX_NAME,
     WarcLookupError,
     crawl_directory,

@@ -5,7 +5,7 @@ It turns article items and the spider's ``page_seen`` / ``article_gone`` /
 each to the spill journal, and writes them to the store in batches through the
 crawl session's worker thread, so the reactor never waits for the database.
 Opening the archive, the crawl record and the plan belong to
-:class:`hgcrawler.session.CrawlSession`; this pipeline only writes.
+:class:`hgcrawler.crawl.session.CrawlSession`; this pipeline only writes.
 """
 
 from __future__ import annotations
@@ -20,9 +20,9 @@ from itemadapter import ItemAdapter
 from scrapy import signals as scrapy_signals
 
 from hgcrawler import signals
+from hgcrawler.crawl.session import CrawlSession
 from hgcrawler.pipelines.validation import RejectItem
-from hgcrawler.reasons import ARTICLE_PAGE_REASONS, Reason
-from hgcrawler.session import CrawlSession
+from hgcrawler.read.reasons import ARTICLE_PAGE_REASONS, Reason
 from hgcrawler.storage import BatchResult, SpillJournal, StoreError
 from hgcrawler.storage.journal import Segment
 from hgcrawler.storage.writer import urls_of
@@ -65,7 +65,7 @@ class ArchivePipeline:
         if session is None:
             raise RuntimeError(
                 "ArchivePipeline needs the CrawlSession extension "
-                "(EXTENSIONS['hgcrawler.session.CrawlSession'])"
+                "(EXTENSIONS['hgcrawler.crawl.session.CrawlSession'])"
             )
         pipeline = cls(crawler, session)
         session.attach(pipeline)
@@ -136,7 +136,7 @@ class ArchivePipeline:
         self.add_record({**record, "type": "page"})
 
     def article_gone(self, record: dict[str, Any]) -> None:
-        # example URLs of a mass removal (hgcrawler.outcome.mass_removal): of live
+        # example URLs of a mass removal (hgcrawler.crawl.outcome.mass_removal): of live
         # articles, not of those an earlier mass removal marked removed (checked again)
         plan = self.session.plan_loaded
         if plan is None or str(record.get("article_id")) not in plan.recheck:

@@ -8,7 +8,7 @@ from typing import Any
 
 from itemadapter import ItemAdapter
 
-from hgcrawler.text import clean_text, parse_date, parse_view_count
+from hgcrawler.read.text import clean_text, parse_date, parse_view_count
 
 TEXT_FIELDS = ("title", "category", "lede", "author", "source")
 

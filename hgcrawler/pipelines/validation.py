@@ -1,7 +1,7 @@
 """``ValidateArticlePipeline``: refuse articles that cannot be archived, naming the reason.
 
 A refused article is not lost: :class:`RejectItem` carries its
-:class:`~hgcrawler.reasons.Reason`, which the archive pipeline records in
+:class:`~hgcrawler.read.reasons.Reason`, which the archive pipeline records in
 ``rejects``.  Missing optional fields (views, author, category, images) are kept
 as ``None`` and listed in ``problems``.
 """
@@ -14,13 +14,13 @@ from typing import Any
 from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem
 
-from hgcrawler.reasons import Reason
+from hgcrawler.read.reasons import Reason
 
 REQUIRED_TEXT = ("title", "body")
 
 
 class RejectItem(DropItem):
-    """An item that cannot be archived, with its :class:`~hgcrawler.reasons.Reason` and a
+    """An item that cannot be archived, with its :class:`~hgcrawler.read.reasons.Reason` and a
     detail for people."""
 
     def __init__(self, reason: Reason, detail: str) -> None:

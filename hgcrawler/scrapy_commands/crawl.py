@@ -1,8 +1,8 @@
 """``scrapy crawl``, as Scrapy's own command, with hgcrawler's outcome.
 
-The crawl session (:mod:`hgcrawler.session`) takes the same lock as ``hgcrawler
+The crawl session (:mod:`hgcrawler.crawl.session`) takes the same lock as ``hgcrawler
 crawl`` and judges the crawl; this command turns that into one line on stderr
-and the exit codes documented in :mod:`hgcrawler.runner` (3 when another crawl
+and the exit codes documented in :mod:`hgcrawler.crawl.runner` (3 when another crawl
 holds the lock, 1 when the crawl failed or is degraded, 128 + N when signal N
 interrupted it, 2 for a bad setting).
 """
@@ -17,9 +17,9 @@ from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
 
 from hgcrawler.config import ArchiveConfig, ConfigError, HgcrawlerConfig
-from hgcrawler.lock import LockBusy, SingleInstanceLock
-from hgcrawler.runner import EXIT_CONFIG, EXIT_LOCKED, exit_code_for, format_summary
-from hgcrawler.session import CrawlSession
+from hgcrawler.crawl.lock import LockBusy, SingleInstanceLock
+from hgcrawler.crawl.runner import EXIT_CONFIG, EXIT_LOCKED, exit_code_for, format_summary
+from hgcrawler.crawl.session import CrawlSession
 
 if TYPE_CHECKING:
     import argparse

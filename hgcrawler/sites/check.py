@@ -22,19 +22,18 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urldefrag, urljoin
 
-from hgcrawler.discovery import same_site
-from hgcrawler.extraction import (
+from hgcrawler.read.extraction import (
     NotAnArticle,
     extract_article,
     page_blocks,
     parse_html,
     template_texts,
 )
-from hgcrawler.pagetemplate import MIN_PAGES, PageTemplate, learn_template
-from hgcrawler.plausibility import RepeatedValues
+from hgcrawler.read.pagetemplate import MIN_PAGES, PageTemplate, learn_template
+from hgcrawler.read.plausibility import RepeatedValues
+from hgcrawler.read.text import clean_text, fold
+from hgcrawler.read.urls import ArticleKeys, same_site
 from hgcrawler.sites.profile import Labels
-from hgcrawler.text import clean_text, fold
-from hgcrawler.urls import ArticleKeys
 
 __all__ = ["KNOWN_LABELS", "REQUIRED_FIELDS", "PageCheck", "SiteCheck", "check_site"]
 

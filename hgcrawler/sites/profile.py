@@ -19,8 +19,8 @@ from typing import Any
 
 from cssselect import GenericTranslator, SelectorError
 
-from hgcrawler.text import DATE_FORMATS, DEFAULT_DATE_FORMATS
-from hgcrawler.urls import ArticleKeys, start_url_problem
+from hgcrawler.read.text import DATE_FORMATS, DEFAULT_DATE_FORMATS
+from hgcrawler.read.urls import ArticleKeys, start_url_problem
 
 __all__ = [
     "NAME_PATTERN",
@@ -83,11 +83,11 @@ class Labels:
     "Lượt xem"), matched without case or accents.  With ``bare_date`` the date
     may have no label at all (``Thứ năm, 18/03/2021 08:15 - Lượt xem: 361``):
     the date nearest the views label is the date.  ``date_formats`` are the
-    shapes of date the portal writes (:data:`hgcrawler.text.DATE_FORMATS`).
+    shapes of date the portal writes (:data:`hgcrawler.read.text.DATE_FORMATS`).
 
     ``author`` and ``source`` are the labels the portal puts before an article's
     writer and its source credit, besides those every portal uses ("Tác giả:",
-    "Bài và ảnh:", "Nguồn:", "Theo …": :mod:`hgcrawler.bylines`); ``end_headings``
+    "Bài và ảnh:", "Nguồn:", "Theo …": :mod:`hgcrawler.read.bylines`); ``end_headings``
     the headings that end an article besides the built-in list; ``selectors`` a CSS
     selector per field (:data:`SELECTOR_FIELDS`), the documented last resort, as
     ``(field, selector)`` pairs.

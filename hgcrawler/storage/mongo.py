@@ -22,6 +22,7 @@ from pymongo import MongoClient, ReturnDocument, WriteConcern
 from pymongo.database import Database
 from pymongo.errors import AutoReconnect, ConnectionFailure, NetworkTimeout, PyMongoError
 
+from hgcrawler.read.urls import SiteAddresses, canonical_url, host_of
 from hgcrawler.sites import DEFAULT_SITE
 from hgcrawler.storage.base import (
     CRAWL_STATUSES,
@@ -57,7 +58,6 @@ from hgcrawler.storage.templates import (
 )
 from hgcrawler.storage.uri import mask_uri
 from hgcrawler.storage.writer import BatchWriter, Record
-from hgcrawler.urls import SiteAddresses, canonical_url, host_of
 
 __all__ = [
     "REVISION_FIELDS",
@@ -539,7 +539,7 @@ class MongoArchiveStore:
                 windows.append((start, as_datetime(end) if end is not None else now))
         return windows
 
-    # --- counter templates (hgcrawler.counters) -----------------------------
+    # --- counter templates (hgcrawler.fetch.counters) -----------------------------
 
     def load_templates(self, site: str) -> list[dict[str, Any]]:
         return self._retrying("loading templates", lambda: load_templates(self._db, site))
@@ -547,7 +547,7 @@ class MongoArchiveStore:
     def save_templates(self, site: str, docs: Sequence[Mapping[str, Any]]) -> int:
         return self._retrying("saving templates", lambda: save_templates(self._db, site, docs))
 
-    # --- the page template (hgcrawler.pagetemplate) -------------------------
+    # --- the page template (hgcrawler.read.pagetemplate) -------------------------
 
     def load_page_template(self, site: str) -> dict[str, Any] | None:
         return self._retrying(

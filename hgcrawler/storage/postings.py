@@ -25,8 +25,8 @@ from bson.binary import Binary
 from pymongo import ReplaceOne
 from pymongo.database import Database
 
+from hgcrawler.read.text import fold
 from hgcrawler.storage.schema import POSTINGS
-from hgcrawler.text import fold
 
 __all__ = ["BLOCK", "Postings", "decode_ids", "encode_ids", "lookup", "words_of"]
 

@@ -21,7 +21,9 @@ from typing import Any
 
 from pymongo.database import Database
 
-from hgcrawler.diffing import revision_changes
+from hgcrawler.read.diffing import revision_changes
+from hgcrawler.read.text import fold
+from hgcrawler.read.urls import SHORT_HASH, SiteAddresses, canonical_url, short_id, site_location
 from hgcrawler.storage.mongo import SchemaError, schema_version
 from hgcrawler.storage.observations import entries_of
 from hgcrawler.storage.postings import BLOCK, lookup, words_of
@@ -36,8 +38,6 @@ from hgcrawler.storage.schema import (
     SITES,
 )
 from hgcrawler.storage.series import SiteSeries, day_at, day_before, day_totals, from_seconds
-from hgcrawler.text import fold
-from hgcrawler.urls import SHORT_HASH, SiteAddresses, canonical_url, short_id, site_location
 
 __all__ = [
     "LIST_FIELDS",
@@ -287,7 +287,7 @@ class ArchiveReader:
 
     def find_article(self, ref: str) -> dict[str, Any]:
         """The article with id ``ref`` (``site:key``, or a site's key), its short id
-        (:func:`hgcrawler.urls.short_id`), or at URL ``ref`` (current or old, at any of
+        (:func:`hgcrawler.read.urls.short_id`), or at URL ``ref`` (current or old, at any of
         its site's addresses).  :class:`UnknownArticle` when there is none."""
         ref = ref.strip()
         articles = self.db[ARTICLES]
@@ -469,7 +469,7 @@ class ArchiveReader:
 
     def history(self, ref: str) -> dict[str, Any]:
         """An article's observations and its revisions, each with what changed from the
-        previous one (see :func:`hgcrawler.diffing.revision_changes`)."""
+        previous one (see :func:`hgcrawler.read.diffing.revision_changes`)."""
         doc = self.find_article(ref)
         article_id = str(doc["_id"])
         revisions = list(self.db[REVISIONS].find({"article_id": article_id}).sort("number", 1))
@@ -608,7 +608,7 @@ class ArchiveReader:
         ones ``moved_from``; ``counts`` says how many each list has in all.
 
         ``mass_removals``: the crawls since ``since`` that saw a mass removal
-        (:func:`hgcrawler.outcome.mass_removal`), each one event (see
+        (:func:`hgcrawler.crawl.outcome.mass_removal`), each one event (see
         :meth:`mass_removals`); a removed article of such a crawl carries its id as
         ``mass_removal``."""
         articles = self.db[ARTICLES]

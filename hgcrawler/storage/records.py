@@ -21,7 +21,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from hgcrawler.text import fold
+from hgcrawler.read.text import fold
 
 __all__ = [
     "REVISION_FIELDS",
@@ -136,7 +136,7 @@ def same_article(stored: Mapping[str, Any], page: Mapping[str, Any]) -> bool:
 def search_text(content: Mapping[str, Any]) -> str:
     """The folded title, lede and body stored as ``articles.search_text``.
 
-    Lower-case, diacritics stripped (``hgcrawler.text.fold``), so a regex over
+    Lower-case, diacritics stripped (``hgcrawler.read.text.fold``), so a regex over
     it finds "Thường trực Tỉnh ủy" from ``thuong truc tinh uy`` on SecantusDB
     and MongoDB alike.
     """

@@ -41,10 +41,10 @@ from pymongo import DeleteOne, ReplaceOne, UpdateOne
 from pymongo.database import Database
 from pymongo.errors import BulkWriteError
 
+from hgcrawler.read.urls import SiteAddresses, host_of, site_location
 from hgcrawler.storage.merge import absorb_article
 from hgcrawler.storage.observations import DUPLICATE_KEY
 from hgcrawler.storage.schema import ARTICLES, CRAWLS, MOVES, OBSERVATIONS, REJECTS, REVISIONS
-from hgcrawler.urls import SiteAddresses, host_of, site_location
 
 __all__ = ["Rate", "RekeyReport", "delete", "new_article_id", "put", "rekey_sites"]
 

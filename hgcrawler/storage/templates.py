@@ -1,13 +1,13 @@
 """The ``templates`` collection: what crawls learned about a site's pages.
 
 One document per (site, template key) about script-filled view counters, as
-:meth:`hgcrawler.counters.Template.to_doc` gives it, plus ``_id``
+:meth:`hgcrawler.fetch.counters.Template.to_doc` gives it, plus ``_id``
 (``"<site>:<key>"``), ``site`` and ``updated_at``.  The crawl loads a site's
 documents when it opens and writes them back when it ends, so what one crawl
 learned (an endpoint, that a template has no counter) the next one starts from.
 
 Beside them, one document per site holds the site's learned *page* template
-(:meth:`hgcrawler.pagetemplate.PageTemplate.to_doc`: the texts that repeat on its
+(:meth:`hgcrawler.read.pagetemplate.PageTemplate.to_doc`: the texts that repeat on its
 article pages), ``_id`` ``"<site>:page-template"``, ``kind`` ``"page"``.
 """
 

@@ -9,7 +9,7 @@ this order:
    moved here;
 3. **an old URL** of an article serves the same article again (same title, or
    same date and text): it came back;
-4. **the site's own id** (``key`` of the record, see :class:`hgcrawler.urls.ArticleKeys`)
+4. **the site's own id** (``key`` of the record, see :class:`hgcrawler.read.urls.ArticleKeys`)
    is an article's key and the page shows the same article: it moved;
 5. otherwise a new article, keyed by its natural key.  When that key is already
    an article's and the two differ in content (a *collision*), the new page is
@@ -37,7 +37,8 @@ from pymongo import UpdateOne
 from pymongo.database import Database
 
 from hgcrawler.plan import REJECTED_PAGE
-from hgcrawler.reasons import ARTICLE_PAGE_REASONS
+from hgcrawler.read.reasons import ARTICLE_PAGE_REASONS
+from hgcrawler.read.urls import SiteAddresses, canonical_url, is_url_key, site_location
 from hgcrawler.storage.base import BatchResult
 from hgcrawler.storage.merge import absorb_article
 from hgcrawler.storage.observations import (
@@ -59,7 +60,6 @@ from hgcrawler.storage.records import (
 )
 from hgcrawler.storage.schema import article_id_of
 from hgcrawler.storage.series import EDITED, MOVED, SiteSeries
-from hgcrawler.urls import SiteAddresses, canonical_url, is_url_key, site_location
 
 __all__ = ["BatchWriter", "Record", "SiteContext"]
 
@@ -101,7 +101,7 @@ class SiteContext(Protocol):
     series: SiteSeries
     postings: Postings
     #: every host the site has had (``sites`` document): a page at any of them is the
-    #: same page (:class:`hgcrawler.urls.SiteAddresses`); empty: every host
+    #: same page (:class:`hgcrawler.read.urls.SiteAddresses`); empty: every host
     hosts: tuple[str, ...]
 
     def allocate(self, count: int) -> list[int]: ...

@@ -6,6 +6,6 @@ reader), ``diffs`` (word-level differences as data), ``templates/`` and
 ``static/`` (CSS, the charts' script and the vendored uPlot).
 """
 
-from hgcrawler.web.app import create_app
+from hgcrawler.show.web.app import create_app
 
 __all__ = ["create_app"]

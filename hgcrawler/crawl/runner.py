@@ -2,7 +2,7 @@
 
 Used by ``hgcrawler crawl`` and ``hgcrawler demo``.  The crawl itself is the
 ordinary ``haugiang`` spider with the project's pipelines and its crawl session
-(:mod:`hgcrawler.session`, which takes the site's crawl lock), so ``scrapy crawl
+(:mod:`hgcrawler.crawl.session`, which takes the site's crawl lock), so ``scrapy crawl
 haugiang`` behaves the same apart from the summary.
 
 Several sites (:func:`run_sites`) are crawled each in its own ``hgcrawler crawl
@@ -170,7 +170,7 @@ def run_crawl(
     """Run the ``haugiang`` spider once; the crawl session takes the lock."""
     from scrapy.crawler import CrawlerProcess
 
-    from hgcrawler.session import CrawlSession
+    from hgcrawler.crawl.session import CrawlSession
 
     config = read_config(settings, fast=fast)
     try:
@@ -193,7 +193,7 @@ def run_crawl(
         settings.set("LOG_FILE", log_file, priority="cmdline")
     if config.progress_interval > 0:
         extensions = settings.getdict("EXTENSIONS")
-        extensions["hgcrawler.extensions.CrawlProgress"] = 500
+        extensions["hgcrawler.crawl.extensions.CrawlProgress"] = 500
         settings.set("EXTENSIONS", extensions, priority="cmdline")
     process = CrawlerProcess(settings)
     crawler = process.create_crawler("haugiang")

@@ -14,20 +14,20 @@ import json
 from collections.abc import Iterator, Mapping
 from typing import Any, TextIO
 
+from hgcrawler.read.text import iso_time
+from hgcrawler.read.urls import short_id
 from hgcrawler.storage.reader import ArchiveReader
-from hgcrawler.urls import short_id
 
 __all__ = [
     "COLLECTIONS",
     "FORMATS",
     "csv_cell",
     "export",
-    "iso_time",
     "iter_documents",
 ]
 
 FORMATS = ("jsonl", "csv")
-#: Columns made here, not stored: ``short_id`` (:func:`hgcrawler.urls.short_id`), the
+#: Columns made here, not stored: ``short_id`` (:func:`hgcrawler.read.urls.short_id`), the
 #: id a person reads in the query tables, the report and the charts.
 COMPUTED = frozenset({"short_id"})
 
@@ -125,15 +125,6 @@ def iter_documents(
         if isinstance(updated_on, dt.datetime):  # a day, stored at 00:00 UTC
             row["updated_on"] = updated_on.date()
         yield row
-
-
-def iso_time(value: dt.date) -> str:
-    """A date as ``YYYY-MM-DD``, a datetime as ISO 8601 UTC ending in ``Z``."""
-    if isinstance(value, dt.datetime):
-        if value.tzinfo is not None:
-            value = value.astimezone(dt.UTC)
-        return value.isoformat().replace("+00:00", "Z")
-    return value.isoformat()
 
 
 def _plain(value: Any) -> Any:

@@ -375,3 +375,12 @@ def start_url_problem(url: str) -> str | None:
     if port == 0:
         return "port 0 is not a port to crawl"
     return None
+
+
+def same_site(url: str, host: str) -> bool:
+    """True for http(s) URLs on ``host`` itself (``www.`` prefix ignored), not its sub-domains."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https"):
+        return False
+    netloc = (parts.hostname or "").lower()
+    return netloc.removeprefix("www.") == host.lower().removeprefix("www.")

@@ -3,7 +3,7 @@
 Scrapy's default fingerprint already ignores the order of query parameters
 and the fragment; this one also drops session ids (``;jsessionid=...``,
 ``?sid=...``, ``PHPSESSID``…) and ``utm_*`` parameters, through
-:func:`hgcrawler.urls.canonical_url`, so the duplicate filter sees one request.
+:func:`hgcrawler.read.urls.canonical_url`, so the duplicate filter sees one request.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Any, Self
 from scrapy.http import Request
 from scrapy.utils.request import fingerprint
 
-from hgcrawler.urls import canonical_url
+from hgcrawler.read.urls import canonical_url
 
 __all__ = ["CanonicalRequestFingerprinter"]
 

@@ -31,7 +31,7 @@ from scrapy.utils.response import response_status_message
 from twisted.internet.task import deferLater
 
 from hgcrawler.config import RetryConfig, crawl_config
-from hgcrawler.urls import canonical_url
+from hgcrawler.read.urls import canonical_url
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler

@@ -9,6 +9,8 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
+from hgcrawler.fetch.warc import WarcLookupError, read_response
+from hgcrawler.show.web.diffs import field_diffs
 from hgcrawler.storage.browse import (
     TIMELINE_FIELDS,
     ArticleQuery,
@@ -21,8 +23,6 @@ from hgcrawler.storage.browse import (
     site_summary,
 )
 from hgcrawler.storage.reader import ArchiveQueryError, ArchiveReader
-from hgcrawler.warc import WarcLookupError, read_response
-from hgcrawler.web.diffs import field_diffs
 
 __all__ = [
     "OUTCOMES",

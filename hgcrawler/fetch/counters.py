@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-from hgcrawler.text import fold, nfc, parse_view_count
+from hgcrawler.read.text import fold, nfc, parse_view_count
 
 __all__ = [
     "CounterArea",

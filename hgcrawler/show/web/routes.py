@@ -1,5 +1,5 @@
 """The pages, their addresses and their parameters: each route reads its query string,
-asks :mod:`hgcrawler.web.views`, and renders a template.  Nothing here writes."""
+asks :mod:`hgcrawler.show.web.views`, and renders a template.  Nothing here writes."""
 
 from __future__ import annotations
 
@@ -7,10 +7,8 @@ import datetime as dt
 
 from flask import Blueprint, Response, abort, current_app, render_template, request
 
-from hgcrawler.storage.browse import SORTS, STATES, ArticleQuery, category_names
-from hgcrawler.storage.reader import ArchiveQueryError
-from hgcrawler.web.app import RAW_POLICY, reader
-from hgcrawler.web.views import (
+from hgcrawler.show.web.app import RAW_POLICY, reader
+from hgcrawler.show.web.views import (
     PERIODS,
     article_page,
     articles_page,
@@ -19,6 +17,8 @@ from hgcrawler.web.views import (
     raw_capture,
     replay_page,
 )
+from hgcrawler.storage.browse import SORTS, STATES, ArticleQuery, category_names
+from hgcrawler.storage.reader import ArchiveQueryError
 
 __all__ = ["pages"]
 

@@ -9,15 +9,15 @@ patterns. Extraction anchors on what every article page of the portal shows
    ``Ngày đăng: … | Lượt xem: N`` or a bare ``Thứ năm, 18/03/2021 08:15 - Lượt xem: N``);
 2. the title just before it, and the category (breadcrumb) before the title;
 3. after it, a lede, images each followed by a caption, body paragraphs, the
-   author and the source credit (:mod:`hgcrawler.bylines`: labelled, team or bare
+   author and the source credit (:mod:`hgcrawler.read.bylines`: labelled, team or bare
    name bylines above or below the text; "Nguồn: …", "Theo …"), up to what ends
    the article: a comment form, a heading of a list ("Các ý kiến của bạn đọc",
    "Tin cùng chuyên mục"…) or of the profile, a block of the site's learned
-   template (:mod:`hgcrawler.pagetemplate`) after the text, a heading over a
+   template (:mod:`hgcrawler.read.pagetemplate`) after the text, a heading over a
    list of links, or whatever follows the credit lines.
 
 Each record says which rule found its end, author and source (``rules``) and
-which of its fields cannot be right (``doubtful``, :mod:`hgcrawler.plausibility`).
+which of its fields cannot be right (``doubtful``, :mod:`hgcrawler.read.plausibility`).
 
 The page is first flattened into a sequence of *blocks* (runs of text that a
 browser would lay out as one paragraph, and images), so that tables, divs,
@@ -38,7 +38,7 @@ import lxml.etree
 from cssselect import GenericTranslator
 from w3lib.encoding import html_to_unicode
 
-from hgcrawler.bylines import (
+from hgcrawler.read.bylines import (
     MAX_BYLINE_CHARS,
     BylineRules,
     author_credit,
@@ -47,10 +47,10 @@ from hgcrawler.bylines import (
     source_credit,
     split_source,
 )
-from hgcrawler.pagetemplate import PageTemplate
-from hgcrawler.plausibility import record_doubts
+from hgcrawler.read.pagetemplate import PageTemplate
+from hgcrawler.read.plausibility import record_doubts
+from hgcrawler.read.text import clean_text, find_dates, fold, nfc, parse_date, parse_view_count
 from hgcrawler.sites.profile import Labels
-from hgcrawler.text import clean_text, find_dates, fold, nfc, parse_date, parse_view_count
 
 __all__ = ["DEFAULT_LABELS", "NotAnArticle", "extract_article", "page_blocks", "template_texts"]
 
@@ -1040,7 +1040,7 @@ def extract_article(
     ``labels``: the words the site puts before the date and the view count, its
     author and source labels, its end headings and selectors (the site profile's,
     :attr:`hgcrawler.sites.SiteProfile.labels`; by default the Hậu Giang portal's).
-    ``template``: the site's learned page template (:mod:`hgcrawler.pagetemplate`), whose
+    ``template``: the site's learned page template (:mod:`hgcrawler.read.pagetemplate`), whose
     blocks are skipped inside an article and end it after its text.  ``today``: the
     day of the crawl, to doubt a date after it.
 
@@ -1049,7 +1049,7 @@ def extract_article(
     line), ``images`` ([{"src", "caption"}]), ``author``, ``source`` (a source credit:
     "Nguồn: …", "Theo …", its label dropped), ``problems`` (names of the fields not
     found, plus ``truncated`` when the page ends before the article does),
-    ``doubtful`` (fields found but implausible: :mod:`hgcrawler.plausibility`),
+    ``doubtful`` (fields found but implausible: :mod:`hgcrawler.read.plausibility`),
     ``doubts`` (why, per field), ``rules`` (which rule found the author, the source,
     the end of the article…) and ``render_hint`` (why a browser might help, or None).
 
@@ -1182,7 +1182,7 @@ def extract_article(
 
 
 def template_texts(html: str | bytes, encoding: str | None = None) -> frozenset[str]:
-    """The folded texts of a page's text blocks: what :mod:`hgcrawler.pagetemplate`
+    """The folded texts of a page's text blocks: what :mod:`hgcrawler.read.pagetemplate`
     learns a site's template from."""
     try:
         root = parse_html(html, encoding)

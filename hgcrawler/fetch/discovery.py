@@ -9,7 +9,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
-from urllib.parse import urljoin, urlparse, urlsplit
+from urllib.parse import urljoin, urlparse
 
 from lxml import etree
 from scrapy.linkextractors import IGNORED_EXTENSIONS
@@ -17,7 +17,7 @@ from scrapy.utils.response import get_base_url
 from w3lib.html import strip_html5_whitespace
 from w3lib.url import safe_url_string
 
-from hgcrawler.text import fold
+from hgcrawler.read.text import fold
 
 if TYPE_CHECKING:
     from scrapy.http import TextResponse
@@ -73,15 +73,6 @@ class PageLink:
             or self.is_next
             or fold(self.text).strip() in OTHER_PAGER_LABELS
         )
-
-
-def same_site(url: str, host: str) -> bool:
-    """True for http(s) URLs on ``host`` itself (``www.`` prefix ignored), not its sub-domains."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https"):
-        return False
-    netloc = (parts.hostname or "").lower()
-    return netloc.removeprefix("www.") == host.lower().removeprefix("www.")
 
 
 def next_page(links: list[PageLink], current: int) -> PageLink | None:

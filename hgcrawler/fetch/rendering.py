@@ -4,7 +4,7 @@ The spider fetches every page with Scrapy's plain HTTP client. Only an article
 page whose static HTML lacks what it should hold (a view-count label with no
 number, or no text at all) is fetched again in headless Chromium, and most of
 those only until the crawler has learned where their counter comes from
-(:mod:`hgcrawler.counters`). This module holds the Scrapy settings that wire
+(:mod:`hgcrawler.fetch.counters`). This module holds the Scrapy settings that wire
 scrapy-playwright in, what is done inside a rendered page (:class:`ResponseWatch`
 records the requests that may bring the counter; :func:`wait_for_counter` waits
 for the number, not for the page's load), and the browser's memory accounting.
@@ -23,13 +23,13 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from hgcrawler.config import RenderConfig
-from hgcrawler.counters import MAX_COUNTER_BODY, SeenResponse
-from hgcrawler.text import fold
+from hgcrawler.fetch.counters import MAX_COUNTER_BODY, SeenResponse
+from hgcrawler.read.text import fold
 
 logger = logging.getLogger(__name__)
 
-#: scrapy-playwright's handler, each request on its host's turn (hgcrawler.pace)
-PLAYWRIGHT_HANDLER = "hgcrawler.browser.PacedPlaywrightDownloadHandler"
+#: scrapy-playwright's handler, each request on its host's turn (hgcrawler.fetch.pace)
+PLAYWRIGHT_HANDLER = "hgcrawler.fetch.browser.PacedPlaywrightDownloadHandler"
 CHROMIUM_ARGS = [
     "--blink-settings=imagesEnabled=false",  # no image is even requested
     "--disable-gpu",
@@ -96,8 +96,8 @@ def playwright_settings(config: RenderConfig) -> dict[str, Any]:
         "PLAYWRIGHT_MAX_CONTEXTS": 1,
         "PLAYWRIGHT_MAX_PAGES_PER_CONTEXT": config.max_pages,
         "PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT": config.navigation_timeout_ms,
-        "PLAYWRIGHT_ABORT_REQUEST": "hgcrawler.rendering.should_abort_request",
-        "PLAYWRIGHT_BROWSER_PROVIDER": "hgcrawler.browser.LazyBrowserProvider",
+        "PLAYWRIGHT_ABORT_REQUEST": "hgcrawler.fetch.rendering.should_abort_request",
+        "PLAYWRIGHT_BROWSER_PROVIDER": "hgcrawler.fetch.browser.LazyBrowserProvider",
     }
 
 
@@ -168,7 +168,7 @@ class ResponseWatch:
     """Watches one rendered page's requests (scrapy-playwright's page event handlers).
 
     Keeps the answers of the page's same-site XHR/fetch requests (to learn a counter
-    endpoint from, :func:`hgcrawler.counters.learn_endpoint`) and tells when the
+    endpoint from, :func:`hgcrawler.fetch.counters.learn_endpoint`) and tells when the
     page's *counter request* has failed: a request to ``expected_url`` (the learned
     endpoint for this page), or an XHR/fetch whose path or query holds one of
     ``tokens`` (the article's id, as found in the counter area).

@@ -16,7 +16,7 @@ fill rates of the last finished crawls, and returns the status, the problems
     field's fill rate dropped sharply against the last finished crawls, or more
     than ``HGCRAWLER_DEGRADED_THRESHOLD`` of the article pages lack the view
     count, the date or the text, or a field cannot be right on many pages (its
-    value is implausible, :mod:`hgcrawler.plausibility`: on at least
+    value is implausible, :mod:`hgcrawler.read.plausibility`: on at least
     ``MIN_DOUBTFUL`` pages and ``DOUBTFUL_SHARE`` of them, or one value on most);
     or the crawl saw a *mass removal* (:func:`mass_removal`): more of the site's
     live articles answered 404/410 than ``HGCRAWLER_MASS_REMOVAL_SHARE`` of them or

@@ -4,7 +4,7 @@ Every response carries a strict Content-Security-Policy (scripts and styles from
 the application itself only, nothing from elsewhere, no framing by other sites);
 every method but GET and HEAD is answered 405; templates escape every value
 (Jinja2 autoescape, on for every template); a raw archived page is served only by
-:func:`hgcrawler.web.routes.raw`, with a policy of its own that sandboxes it (no
+:func:`hgcrawler.show.web.routes.raw`, with a policy of its own that sandboxes it (no
 script runs, nothing is fetched, its origin is opaque).
 """
 
@@ -20,9 +20,9 @@ from urllib.parse import urlsplit
 from flask import Flask, Response, abort, g, render_template, request
 from werkzeug.exceptions import HTTPException
 
+from hgcrawler.read.urls import short_id
 from hgcrawler.storage.browse import DATABASE_ERRORS, ArchiveMemo
 from hgcrawler.storage.reader import ArchiveQueryError, ArchiveReader, Db
-from hgcrawler.urls import short_id
 
 __all__ = ["APP_POLICY", "RAW_POLICY", "create_app"]
 
@@ -53,7 +53,7 @@ def create_app(
     """The application over the archive in ``db`` (raw responses under ``data_dir``),
     about ``sites`` (default: every site); ``archive_label`` names the archive on every
     page (give it masked: it is shown as is)."""
-    from hgcrawler.web.routes import pages
+    from hgcrawler.show.web.routes import pages
 
     app = Flask(__name__, static_folder="static", template_folder="templates")
     app.config.update(

@@ -149,3 +149,12 @@ def parse_view_count(text: str) -> int | None:
     if match is None:
         return None
     return int(re.sub(r"\D", "", match.group(0)))
+
+
+def iso_time(value: dt.date) -> str:
+    """A date as ``YYYY-MM-DD``, a datetime as ISO 8601 UTC ending in ``Z``."""
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(dt.UTC)
+        return value.isoformat().replace("+00:00", "Z")
+    return value.isoformat()

@@ -1,6 +1,6 @@
 """Word-level differences between two revisions, as pieces a template marks up.
 
-The same comparison as :mod:`hgcrawler.diffing` (fields in its order, the body
+The same comparison as :mod:`hgcrawler.read.diffing` (fields in its order, the body
 paragraph by paragraph, a rewritten paragraph word by word), but as data, not
 text: each changed field is a list of lines, each line a list of
 ``(kind, text)`` pieces, ``kind`` being ``same``, ``del`` or ``ins``.  The
@@ -16,7 +16,7 @@ import difflib
 from collections.abc import Mapping
 from typing import Any
 
-from hgcrawler.diffing import FIELDS, paragraphs
+from hgcrawler.read.diffing import FIELDS, paragraphs
 
 __all__ = ["Piece", "field_diffs", "word_pieces"]
 

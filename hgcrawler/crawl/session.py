@@ -4,7 +4,7 @@ It opens the archive (one store, one database client, used from one worker
 thread so the reactor never waits), replays the spill journal of an earlier
 crawl, records the crawl as running, loads the crawl plan, and — when the spider
 closes, after the archive pipeline has written everything — judges how the
-crawl went (:mod:`hgcrawler.outcome`) and records it.  It also turns Ctrl-C and
+crawl went (:mod:`hgcrawler.crawl.outcome`) and records it.  It also turns Ctrl-C and
 SIGTERM into an *interrupted* crawl that stops within ``HGCRAWLER_STOP_TIMEOUT``.
 
 The spider gets the plan with ``await crawler.get_extension(CrawlSession).plan()``;
@@ -28,13 +28,13 @@ from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar
 
 from scrapy import signals as scrapy_signals
 
-from hgcrawler import outcome
 from hgcrawler.config import HgcrawlerConfig, crawl_config
-from hgcrawler.lock import LockBusy, SingleInstanceLock
-from hgcrawler.pagetemplate import PageTemplate
+from hgcrawler.crawl import outcome
+from hgcrawler.crawl.lock import LockBusy, SingleInstanceLock
+from hgcrawler.crawl.stopping import drop_queued_requests
 from hgcrawler.plan import CrawlPlan
-from hgcrawler.plausibility import RepeatedValues
-from hgcrawler.stopping import drop_queued_requests
+from hgcrawler.read.pagetemplate import PageTemplate
+from hgcrawler.read.plausibility import RepeatedValues
 from hgcrawler.storage import (
     ArchiveStore,
     BatchResult,
@@ -108,10 +108,10 @@ class CrawlSession:
         self.journal: SpillJournal | None = None
         self.crawl_id: str | None = None
         self.plan_loaded: CrawlPlan | None = None
-        #: the site's counter templates (hgcrawler.counters), loaded with the plan
+        #: the site's counter templates (hgcrawler.fetch.counters), loaded with the plan
         self.templates_loaded: list[dict[str, Any]] = []
         self._templates_source: Callable[[], list[dict[str, Any]]] | None = None
-        #: the site's page template (hgcrawler.pagetemplate), loaded with the plan
+        #: the site's page template (hgcrawler.read.pagetemplate), loaded with the plan
         self.page_template_loaded: PageTemplate | None = None
         self._page_template_source: Callable[[], PageTemplate | None] | None = None
         self.history: list[dict[str, Any]] = []
@@ -315,7 +315,7 @@ class CrawlSession:
 
     def _drop_queued(self) -> None:
         """Requests waiting out a politeness delay are not sent once a stop is asked
-        (:mod:`hgcrawler.stopping`); again until the crawl closes, for those that
+        (:mod:`hgcrawler.crawl.stopping`); again until the crawl closes, for those that
         responses already on their way still add."""
         if self._finished:
             return
@@ -501,7 +501,7 @@ class CrawlSession:
         )
 
     def _removal_inputs(self) -> dict[str, int]:
-        """What a mass removal is judged on (:func:`hgcrawler.outcome.mass_removal`)."""
+        """What a mass removal is judged on (:func:`hgcrawler.crawl.outcome.mass_removal`)."""
         totals = self.writer.totals if self.writer is not None else None
         return {
             "live_articles": self.plan_loaded.live if self.plan_loaded is not None else 0,

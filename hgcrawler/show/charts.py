@@ -20,7 +20,7 @@ from matplotlib.dates import AutoDateLocator, ConciseDateFormatter, date2num
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
-from hgcrawler.urls import short_id
+from hgcrawler.read.urls import short_id
 
 __all__ = [
     "Chart",

@@ -13,7 +13,7 @@ rate cannot see that; these checks can, from what a wrong value looks like:
   caption on most articles — a site's chrome, not an article's field.
 
 Each record carries the names of its doubtful fields (``doubtful``); a crawl with a
-field doubtful on many pages ends ``degraded`` naming it (:mod:`hgcrawler.outcome`),
+field doubtful on many pages ends ``degraded`` naming it (:mod:`hgcrawler.crawl.outcome`),
 and ``hgcrawler sites check`` fails naming it and a page.
 
 >>> record_doubts({"author": "Tác giả: Minh Anh", "lede": "Sáng nay…", "body": "Dài hơn nữa."})
@@ -29,8 +29,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from hgcrawler.bylines import TEAM_BYLINE, name_like, photo_credit
-from hgcrawler.text import clean_text, fold
+from hgcrawler.read.bylines import TEAM_BYLINE, name_like, photo_credit
+from hgcrawler.read.text import clean_text, fold
 
 __all__ = [
     "MIN_REPEATS",

@@ -10,7 +10,7 @@ from typing import Any
 
 from scrapy.exporters import CsvItemExporter
 
-from hgcrawler.export import csv_cell
+from hgcrawler.show.export import csv_cell
 
 __all__ = ["JsonNestedCsvItemExporter"]
 

@@ -30,7 +30,7 @@ from scrapy.exceptions import NotConfigured
 from twisted.internet import task
 
 from hgcrawler.config import crawl_config
-from hgcrawler.export import iso_time
+from hgcrawler.read.text import iso_time
 
 logger = logging.getLogger(__name__)
 

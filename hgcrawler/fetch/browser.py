@@ -1,8 +1,8 @@
 """The browser in a crawl: scrapy-playwright's provider, started late, and its
 download handler, whose every request — Scrapy's and the browser's — keeps its
-host's pace (:mod:`hgcrawler.pace`).
+host's pace (:mod:`hgcrawler.fetch.pace`).
 
-Loaded through the settings :func:`hgcrawler.rendering.playwright_settings` gives
+Loaded through the settings :func:`hgcrawler.fetch.rendering.playwright_settings` gives
 (``DOWNLOAD_HANDLERS``, ``PLAYWRIGHT_BROWSER_PROVIDER``), so a crawl that never
 renders does not even import Playwright.
 """
@@ -18,7 +18,7 @@ from scrapy_playwright.handler import ScrapyPlaywrightDownloadHandler
 from scrapy_playwright.provider import PlaywrightBrowserProvider
 
 from hgcrawler.config import crawl_config
-from hgcrawler.pace import HostPacing, paced_download
+from hgcrawler.fetch.pace import HostPacing, paced_download
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -49,11 +49,11 @@ class LazyBrowserProvider(PlaywrightBrowserProvider):
 
 
 class PacedPlaywrightDownloadHandler(ScrapyPlaywrightDownloadHandler):
-    """scrapy-playwright's handler, paced per host (:mod:`hgcrawler.pace`): a plain
+    """scrapy-playwright's handler, paced per host (:mod:`hgcrawler.fetch.pace`): a plain
     request on its host's turn, and each request of a rendered page — the page, its
     scripts, its counter request — on its host's turn too, through the route hook
     scrapy-playwright calls before any request of the page goes out (its
-    ``abort_request``; ours, :func:`hgcrawler.rendering.should_abort_request`, is
+    ``abort_request``; ours, :func:`hgcrawler.fetch.rendering.should_abort_request`, is
     asked first)."""
 
     def __init__(self, crawler: Crawler) -> None:

@@ -4,7 +4,7 @@ Every article page of a portal carries the same chrome around its article: menus
 share bars, "related news" headings, comment forms, sidebars, footers.  Their
 texts repeat from page to page; an article's own text does not.  So the blocks
 whose (folded) text appears on most of a handful of a site's article pages are the
-site's template, whatever words the portal uses: :func:`hgcrawler.extraction.extract_article`
+site's template, whatever words the portal uses: :func:`hgcrawler.read.extraction.extract_article`
 skips such blocks inside an article and ends the article at the first one after
 its text (``docs/extraction.md``).
 

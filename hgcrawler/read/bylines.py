@@ -17,7 +17,7 @@ Nguyễn Văn A`` is the author ``Nguyễn Văn A``, ``Theo TTXVN`` the source `
 
 Every function takes a block's text and says what it is; where a block sits in
 the page (and so whether it may be a byline at all) is decided by
-:mod:`hgcrawler.extraction`.
+:mod:`hgcrawler.read.extraction`.
 
 >>> author_credit("Tác giả: Nguyễn Văn A", BylineRules())
 ('Nguyễn Văn A', 'label:Tác giả')
@@ -33,7 +33,7 @@ import functools
 import re
 from dataclasses import dataclass
 
-from hgcrawler.text import clean_text, fold
+from hgcrawler.read.text import clean_text, fold
 
 __all__ = [
     "AUTHOR_LABELS",

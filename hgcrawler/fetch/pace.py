@@ -12,7 +12,7 @@ saw requests 40–70 ms apart under a profile of 0.5 s.
 both sides go through at the moment a request is really sent:
 
 - Scrapy's requests in the download handler (:class:`PacedHTTPDownloadHandler`,
-  and :class:`hgcrawler.browser.PacedPlaywrightDownloadHandler` when rendering is
+  and :class:`hgcrawler.fetch.browser.PacedPlaywrightDownloadHandler` when rendering is
   on), after the downloader's own delay: at least the least delay the profile
   allows (``DOWNLOAD_DELAY`` less its jitter) after any request to the host;
 - the browser's requests in scrapy-playwright's route hook (its

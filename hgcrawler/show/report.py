@@ -2,7 +2,7 @@
 
 :func:`build_report` gathers the numbers (through an
 :class:`~hgcrawler.storage.reader.ArchiveReader`) and
-draws the charts (:mod:`hgcrawler.charts`, embedded as ``data:`` URIs);
+draws the charts (:mod:`hgcrawler.show.charts`, embedded as ``data:`` URIs);
 :func:`render_report` fills ``templates/report.html.j2``. The page loads
 nothing from the network.
 """
@@ -15,11 +15,11 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from hgcrawler.charts import Series as ChartSeries
-from hgcrawler.charts import bar_chart, line_chart, views_chart
+from hgcrawler.read.urls import short_id
+from hgcrawler.show.charts import Series as ChartSeries
+from hgcrawler.show.charts import bar_chart, line_chart, views_chart
+from hgcrawler.show.tables import MIN_RATE_DAYS, cell, duration
 from hgcrawler.storage.reader import ArchiveReader
-from hgcrawler.tables import MIN_RATE_DAYS, cell, duration
-from hgcrawler.urls import short_id
 
 __all__ = ["build_report", "render_report", "write_report"]
 
@@ -119,7 +119,7 @@ def _number(value: Any) -> str:
 
 def render_report(context: dict[str, Any]) -> str:
     environment = Environment(
-        loader=PackageLoader("hgcrawler", "templates"),
+        loader=PackageLoader("hgcrawler.show", "templates"),
         autoescape=select_autoescape(["html", "j2"]),
         trim_blocks=True,
         lstrip_blocks=True,

@@ -1,0 +1,1 @@
+"""Finding and fetching pages: links, addresses, pace, retries, the browser, view counters, WARC."""
