@@ -70,6 +70,7 @@ RULES = (
             "hgcrawler.fetch",
             "hgcrawler.show",
             "hgcrawler.config",
+            "hgcrawler.sites",
             "scrapy",
             "twisted",
         ),

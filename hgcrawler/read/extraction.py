@@ -47,10 +47,10 @@ from hgcrawler.read.bylines import (
     source_credit,
     split_source,
 )
+from hgcrawler.read.labels import Labels
 from hgcrawler.read.pagetemplate import PageTemplate
 from hgcrawler.read.plausibility import record_doubts
 from hgcrawler.read.text import clean_text, find_dates, fold, nfc, parse_date, parse_view_count
-from hgcrawler.sites.profile import Labels
 
 __all__ = ["DEFAULT_LABELS", "NotAnArticle", "extract_article", "page_blocks", "template_texts"]
 

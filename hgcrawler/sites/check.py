@@ -29,11 +29,11 @@ from hgcrawler.read.extraction import (
     parse_html,
     template_texts,
 )
+from hgcrawler.read.labels import Labels
 from hgcrawler.read.pagetemplate import MIN_PAGES, PageTemplate, learn_template
 from hgcrawler.read.plausibility import RepeatedValues
 from hgcrawler.read.text import clean_text, fold
 from hgcrawler.read.urls import ArticleKeys, same_site
-from hgcrawler.sites.profile import Labels
 
 __all__ = ["KNOWN_LABELS", "REQUIRED_FIELDS", "PageCheck", "SiteCheck", "check_site"]
 
