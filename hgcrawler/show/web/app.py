@@ -17,29 +17,19 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, abort, g, render_template, request
+from flask import Flask, Response, abort, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from hgcrawler.read.urls import short_id
+from hgcrawler.show.web.context import APP_POLICY, RAW_POLICY
+from hgcrawler.show.web.routes import pages
 from hgcrawler.storage.browse import DATABASE_ERRORS, ArchiveMemo
-from hgcrawler.storage.reader import ArchiveQueryError, ArchiveReader, Db
+from hgcrawler.storage.reader import ArchiveQueryError, Db
 
 __all__ = ["APP_POLICY", "RAW_POLICY", "create_app"]
 
 logger = logging.getLogger(__name__)
 
-#: The policy of every page of the application.
-APP_POLICY = (
-    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "connect-src 'self'; frame-src 'self'; base-uri 'none'; form-action 'self'; "
-    "frame-ancestors 'none'"
-)
-#: The policy of a raw archived page: an opaque origin (``sandbox`` without
-#: ``allow-same-origin``), no script, nothing fetched; framed by the application only.
-RAW_POLICY = (
-    "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
-    "base-uri 'none'; form-action 'none'; frame-ancestors 'self'"
-)
 ALLOWED_METHODS = frozenset({"GET", "HEAD"})
 
 
@@ -53,8 +43,6 @@ def create_app(
     """The application over the archive in ``db`` (raw responses under ``data_dir``),
     about ``sites`` (default: every site); ``archive_label`` names the archive on every
     page (give it masked: it is shown as is)."""
-    from hgcrawler.show.web.routes import pages
-
     app = Flask(__name__, static_folder="static", template_folder="templates")
     app.config.update(
         HGCRAWLER_DB=db,
@@ -112,20 +100,6 @@ def create_app(
         return {"archive_label": app.config["HGCRAWLER_ARCHIVE_LABEL"]}
 
     return app
-
-
-def reader() -> ArchiveReader:
-    """This request's reader: what it keeps between requests is forgotten when a crawl
-    saves (:class:`~hgcrawler.storage.browse.ArchiveMemo`)."""
-    from flask import current_app
-
-    if "reader" not in g:
-        memo: ArchiveMemo = current_app.config["HGCRAWLER_MEMO"]
-        g.reader = memo.reader(
-            current_app.config["HGCRAWLER_DB"], current_app.config["HGCRAWLER_SITES"] or None
-        )
-    found: ArchiveReader = g.reader
-    return found
 
 
 # --- template filters ------------------------------------------------------------------

@@ -7,7 +7,7 @@ import datetime as dt
 
 from flask import Blueprint, Response, abort, current_app, render_template, request
 
-from hgcrawler.show.web.app import RAW_POLICY, reader
+from hgcrawler.show.web.context import RAW_POLICY, reader
 from hgcrawler.show.web.views import (
     PERIODS,
     article_page,
