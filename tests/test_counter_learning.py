@@ -17,7 +17,7 @@ import pytest
 from pymongo import MongoClient
 
 from hgcrawler.replica import ArticleTruth, ReplicaServer, ReplicaSite
-from hgcrawler.replica.pages import Request, Response
+from hgcrawler.replica.http import Request, Response
 from tests.archive_view import observations
 from tests.crawling import hgcrawler_crawl, reachable
 

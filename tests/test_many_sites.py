@@ -26,7 +26,7 @@ from hgcrawler.crawl.lock import SingleInstanceLock
 from hgcrawler.crawl.runner import combined_exit_code, describe_exit
 from hgcrawler.read.urls import site_location
 from hgcrawler.replica import ArticleTruth, ReplicaServer, ReplicaSite
-from hgcrawler.replica.pages import Response
+from hgcrawler.replica.http import Response
 from tests.crawling import ROOT, reachable
 from tests.test_replica_options import can_bind
 

@@ -17,7 +17,8 @@ import lxml.html
 import pytest
 
 from hgcrawler.replica import ArticleTruth, ReplicaServer, ReplicaSite
-from hgcrawler.replica.pages import PortalPages, Request
+from hgcrawler.replica.http import Request
+from hgcrawler.replica.pages import PortalPages
 from hgcrawler.replica.site import SEED_ARTICLE_ID, VARIANTS
 
 SEED_TEXT = Path(__file__).parent / "pages" / "seed-article-page-text.txt"

@@ -23,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from html import escape
 
-from .pages import Request, Response
+from .http import Request, Response
 
 PREFIX = "/kiem-thu/"
 #: Ids of fault articles (far above the portal's own ids).

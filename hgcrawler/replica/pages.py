@@ -12,10 +12,9 @@ import base64
 import json
 import re
 import unicodedata
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from html import escape
 
+from .http import Handler, Request, Response
 from .site import (
     COUNTER_HANDLER_NEW_PATH,
     COUNTER_HANDLER_PATH,
@@ -61,33 +60,6 @@ PLACEHOLDER_JPEG = base64.b64decode(
     "anN0dXZ3eHl6goOEhYaHiImKkpOUlZaXmJmaoqOkpaanqKmqsrO0tba3uLm6wsPExcbHyMnK0tPU1dbX2Nna4uPk"
     "5ebn6Onq8vP09fb3+Pn6/9oADAMBAAIRAxEAPwCjRRRWB6h//9k="
 )
-
-
-@dataclass(frozen=True)
-class Request:
-    """One HTTP request as the portal sees it."""
-
-    method: str
-    path: str
-    query: dict[str, list[str]]
-    base_url: str
-
-
-@dataclass
-class Response:
-    """One HTTP response (body already encoded)."""
-
-    status: int
-    body: bytes
-    content_type: str = "text/html; charset=utf-8"
-    headers: dict[str, str] = field(default_factory=dict)
-    #: seconds to wait before answering (a hanging server)
-    hang: float = 0.0
-    #: send only this many body bytes (Content-Length stays the full size), then close
-    truncate_at: int | None = None
-
-
-Handler = Callable[[Request], Response]
 
 
 def _text(value: str) -> str:

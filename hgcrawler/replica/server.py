@@ -24,7 +24,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from urllib.parse import parse_qs, urlsplit
 
-from .pages import Handler, PortalPages, Request, Response
+from .http import Handler, Request, Response
+from .pages import PortalPages
 from .site import ReplicaSite
 
 logger = logging.getLogger(__name__)
