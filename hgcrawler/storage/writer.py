@@ -25,8 +25,6 @@ once (``duplicates``).
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 import logging
 import re
 from collections.abc import Sequence
@@ -35,13 +33,10 @@ from typing import Any, Protocol
 from pymongo import UpdateOne
 from pymongo.database import Database
 
-from hgcrawler.plan import REJECTED_PAGE
-from hgcrawler.reasons import ARTICLE_PAGE_REASONS
 from hgcrawler.storage.base import BatchResult, Record
 from hgcrawler.storage.identity import ArticleIndex, Resolution
 from hgcrawler.storage.joins import MoveJoins, move_op, same_moment
 from hgcrawler.storage.kinds import (
-    ArchiveRecord,
     ArticleRecord,
     GoneRecord,
     PageRecord,
@@ -57,6 +52,7 @@ from hgcrawler.storage.observations import (
     gone_entry,
     months_between,
 )
+from hgcrawler.storage.outcomes import PageOutcomes
 from hgcrawler.storage.postings import Postings
 from hgcrawler.storage.records import (
     as_datetime,
@@ -68,7 +64,7 @@ from hgcrawler.storage.records import (
 from hgcrawler.storage.revisions import Revisions, regressed, revision_id
 from hgcrawler.storage.schema import ARTICLES, MOVES, PAGES, REJECTS, REVISIONS
 from hgcrawler.storage.series import EDITED, MOVED, SiteSeries
-from hgcrawler.urls import SiteAddresses, canonical_url
+from hgcrawler.urls import SiteAddresses
 
 __all__ = ["BatchWriter", "Record", "SiteContext", "crawl_started", "natural_key", "urls_of"]
 
@@ -91,11 +87,6 @@ class SiteContext(Protocol):
     hosts: tuple[str, ...]
 
     def allocate(self, count: int) -> list[int]: ...
-
-
-def _fingerprint(record: ArchiveRecord) -> str:
-    text = json.dumps(record.to_dict(), sort_keys=True, default=str, ensure_ascii=False)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
 def crawl_started(crawl_id: str) -> dt.datetime | None:
@@ -136,15 +127,13 @@ class BatchWriter:
         addresses = SiteAddresses.of(getattr(context, "hosts", ()) or ())
         self.index = ArticleIndex(db, self.site, addresses)
         self.revisions = Revisions(self.site, crawl_id)
+        self.outcomes = PageOutcomes(self.site, crawl_id)
         self.buckets = BucketOps()
         self.joins = MoveJoins(db, crawl_id, context, self.now, self._months())
         self.numbers: list[int] = []  # article numbers for this batch's new articles
         self.before: dict[str, dict[str, Any]] = {}  # edited articles: title and text
-        # bulk writes, in this order (the revisions' are self.revisions.ops); the
-        # observation buckets after them (see write)
-        self.ops: dict[str, list[UpdateOne]] = {
-            name: [] for name in (ARTICLES, REJECTS, PAGES, MOVES)
-        }
+        self.articles: list[UpdateOne] = []  # the article documents' writes
+        self.moves: list[UpdateOne] = []
 
     # --- writing ---------------------------------------------------------------
 
@@ -207,7 +196,13 @@ class BatchWriter:
                 assert isinstance(record, GoneRecord)
                 self._gone(record, decision)
                 observed.add(decision)
-        for name, ops in ((REVISIONS, self.revisions.ops), *self.ops.items()):
+        for name, ops in (
+            (REVISIONS, self.revisions.ops),
+            (ARTICLES, self.articles),
+            (REJECTS, self.outcomes.rejects),
+            (PAGES, self.outcomes.pages),
+            (MOVES, self.moves),
+        ):
             if ops:
                 self.db[name].bulk_write(ops, ordered=False)
         # observations last: a batch cut short is written again in full
@@ -247,7 +242,7 @@ class BatchWriter:
 
     def _add_old_urls(self, article_id: str, old_urls: list[str]) -> None:
         places = sorted({self.index.place(u) for u in old_urls})
-        self.ops[ARTICLES].append(
+        self.articles.append(
             UpdateOne(
                 {"_id": article_id},
                 {"$addToSet": {"old_urls": {"$each": old_urls}, "places": {"$each": places}}},
@@ -264,7 +259,10 @@ class BatchWriter:
         if not resolution.new:
             lost = regressed(record, self.index[article_id])
             if lost:
-                self._layout_changed(record, article_id, lost)
+                self.result.layout_changed += 1
+                self.outcomes.layout_changed(
+                    record, article_id, lost, record.fetched_at or self.now
+                )
                 return
         fetched_at = record.fetched_at or self.now
         views = record.views
@@ -272,7 +270,8 @@ class BatchWriter:
         current = self._current_state(record, content, digest, fetched_at)
         self.result.articles += 1
         if resolution.collision is not None:
-            self._collision(record, resolution.collision, fetched_at)
+            self.result.collisions += 1
+            self.outcomes.collision(record, resolution.collision, fetched_at)
         if resolution.new:
             self._new_article(record, article_id, content, current, digest, fetched_at)
             flags: list[str] = []
@@ -345,7 +344,7 @@ class BatchWriter:
             revision_id(article_id, digest), article_id, 1, digest, content, record.url,
             record.warc, fetched_at,
         )  # fmt: skip
-        self.ops[ARTICLES].append(
+        self.articles.append(
             UpdateOne(
                 {"_id": article_id},
                 {
@@ -405,7 +404,7 @@ class BatchWriter:
                 self.result.moved += 1
                 evidence = resolution.evidence or "url"
                 for old in old_urls:
-                    self.ops[MOVES].append(
+                    self.moves.append(
                         move_op(self.site, self.crawl_id, article_id, old, url, evidence,
                                 fetched_at)
                     )  # fmt: skip
@@ -439,7 +438,7 @@ class BatchWriter:
             update["$max"] = {"revision_count": number}
             doc["revision"] = number
             doc["revision_count"] = max(number, int(doc.get("revision_count") or 0))
-        self.ops[ARTICLES].append(UpdateOne({"_id": article_id}, update))
+        self.articles.append(UpdateOne({"_id": article_id}, update))
         doc.update(url=url, content_hash=digest, removed_at=None, last_seen_at=fetched_at)
         doc.update(views=views if views is not None else previous_views)
         doc.update(title=content["title"], updated_on=content["updated_on"])
@@ -448,68 +447,6 @@ class BatchWriter:
         if resolution.absorb is not None:
             self.joins.redirect(article_id, resolution.absorb, previous_url)
         return flags
-
-    # --- rejects -------------------------------------------------------------------
-
-    def _reject_doc(
-        self, record: ArchiveRecord, reason: str, detail: str | None, at: dt.datetime, **extra: Any
-    ) -> dict[str, Any]:
-        return {
-            "site": self.site,
-            "url": record.url,
-            "reason": reason,
-            "detail": detail,
-            "crawl_id": self.crawl_id,
-            "fetched_at": at,
-            "status": record.status or 200,
-            "excerpt": None,
-            **extra,
-        }
-
-    def _collision(self, record: ArticleRecord, collision: dict[str, Any], at: dt.datetime) -> None:
-        """Two different pages would have one key: kept apart, recorded with both URLs."""
-        url = record.url
-        self.result.collisions += 1
-        detail = (
-            f"key {collision['key']!r} is already article {collision['other_article']!r} at "
-            f"{collision['other_url']} ({collision['other_title']!r}); this page "
-            f"({record.title!r}) differs in title and text, so it is kept apart as "
-            f"article {collision['kept_as']!r}"
-        )
-        logger.warning("key collision: %s: %s", url, detail)
-        doc = self._reject_doc(
-            record, "key_collision", detail, at,
-            key=collision["key"], kept_as=collision["kept_as"],
-            other_article=collision["other_article"], other_url=collision["other_url"],
-        )  # fmt: skip
-        self.ops[REJECTS].append(
-            UpdateOne(
-                {"_id": f"{self.crawl_id}:collision:{canonical_url(url)}"},
-                {"$setOnInsert": doc},
-                upsert=True,
-            )
-        )
-
-    def _layout_changed(self, record: ArticleRecord, article_id: str, lost: list[str]) -> None:
-        """Keep the article's last good state; record why its page was not archived."""
-        url = record.url
-        self.result.layout_changed += 1
-        detail = (
-            f"the page of article {article_id!r} no longer shows its "
-            f"{', '.join(lost)}; the archive keeps the article's last good state"
-        )
-        at = record.fetched_at or self.now
-        doc = self._reject_doc(
-            record, "layout_changed", detail, at, article_id=article_id, lost=lost
-        )
-        self.ops[REJECTS].append(
-            UpdateOne(
-                {"_id": f"{self.crawl_id}:{canonical_url(url)}"},
-                {"$setOnInsert": doc},
-                upsert=True,
-            )
-        )
-        logger.warning("layout changed: %s lacks %s", url, ", ".join(lost))
 
     # --- other records ----------------------------------------------------------------
 
@@ -524,7 +461,7 @@ class BatchWriter:
             self.result.removed += 1
             self.result.gone += 1
             self.joins.removed.append((article_id, doc.get("last_seen_at")))
-        self.ops[ARTICLES].append(UpdateOne({"_id": article_id}, {"$set": changes}))
+        self.articles.append(UpdateOne({"_id": article_id}, {"$set": changes}))
         if doc.get("n") is not None:
             self.context.series.remove(int(doc["n"]), fetched_at)
         entry = gone_entry(
@@ -533,49 +470,9 @@ class BatchWriter:
         self.buckets.add(self.site, article_id, entry)
 
     def _reject(self, record: RejectRecord) -> None:
-        url = record.url
-        fetched_at = record.fetched_at or self.now
-        self.ops[REJECTS].append(
-            UpdateOne(
-                {"_id": f"{self.crawl_id}:{canonical_url(url) if url else _fingerprint(record)}"},
-                {
-                    "$setOnInsert": {
-                        "site": self.site,
-                        "url": url,
-                        "reason": record.reason,
-                        "detail": record.detail,
-                        "crawl_id": self.crawl_id,
-                        "fetched_at": fetched_at,
-                        "status": record.status,
-                        "excerpt": record.excerpt,
-                    }
-                },
-                upsert=True,
-            )
-        )
+        self.outcomes.reject(record, record.fetched_at or self.now)
         self.result.rejected += 1
-        if url and record.reason in ARTICLE_PAGE_REASONS:
-            # Known as a page that did not parse: later incremental crawls fetch it
-            # again when a listing shows it, but it is no sign of news on that listing.
-            self._page_seen(url, REJECTED_PAGE, fetched_at)
 
     def _page(self, record: PageRecord) -> None:
-        self._page_seen(
-            record.url, record.page_kind, record.fetched_at or self.now,
-            last_status=record.status,
-        )  # fmt: skip
+        self.outcomes.page(record, record.fetched_at or self.now)
         self.result.pages += 1
-
-    def _page_seen(self, url: str, kind: str, at: dt.datetime, **fields: Any) -> None:
-        """The ``pages`` document of ``url``: seen by this crawl at ``at`` as ``kind``."""
-        self.ops[PAGES].append(
-            UpdateOne(
-                {"_id": canonical_url(url)},
-                {
-                    "$setOnInsert": {"first_seen_at": at, "site": self.site},
-                    "$max": {"last_seen_at": at},
-                    "$set": {"kind": kind, **fields, "last_crawl_id": self.crawl_id},
-                },
-                upsert=True,
-            )
-        )
