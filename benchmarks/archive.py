@@ -241,7 +241,7 @@ def moved_path(path: str, key: str) -> str:
 
 
 def content_of(article: Article, version: Version) -> dict[str, Any]:
-    """The revision fields as the writer stores them (``BatchWriter._article``)."""
+    """The revision fields as the writer stores them (``ArticleRecord.content``)."""
     return {
         "title": version.title,
         "lede": article.lede,

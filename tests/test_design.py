@@ -47,6 +47,10 @@ PURE = (
 WRITES = (
     "hgcrawler.storage.mongo",
     "hgcrawler.storage.writer",
+    "hgcrawler.storage.identity",
+    "hgcrawler.storage.revisions",
+    "hgcrawler.storage.joins",
+    "hgcrawler.storage.outcomes",
     "hgcrawler.storage.merge",
     "hgcrawler.storage.migrate",
     "hgcrawler.storage.journal",

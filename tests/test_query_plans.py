@@ -300,9 +300,9 @@ def test_the_crawls_and_the_questions_were_caught(captured: Captured) -> None:
     """Not vacuous: the writer's, the plan's and the questions' look-ups were caught."""
     senders = set().union(*(s.functions() for s in captured.sent))
     for expected in (
-        "BatchWriter._load_known",  # the crawl subprocess's batches
-        "BatchWriter._content_twins",
-        "BatchWriter._collision_resolved",  # the second site's
+        "ArticleIndex.load",  # the crawl subprocess's batches (BatchWriter's)
+        "MoveJoins.content_twins",
+        "MoveJoins.collision_resolved",  # the second site's
         "MongoArchiveStore._load_plan",
         "MongoArchiveStore.recent_crawls",
         "MongoArchiveStore.mark_interrupted",

@@ -1,7 +1,8 @@
 """``ArchivePipeline``: the only component that writes the archive.
 
 It turns article items and the spider's ``page_seen`` / ``article_gone`` /
-``page_rejected`` signals (and dropped or failed items) into records, appends
+``page_rejected`` signals (and dropped or failed items) into typed records
+(:mod:`hgcrawler.storage.kinds`, their values converted there, once), appends
 each to the spill journal, and writes them to the store in batches through the
 crawl session's worker thread, so the reactor never waits for the database.
 Opening the archive, the crawl record and the plan belong to
@@ -25,7 +26,14 @@ from hgcrawler.pipelines.validation import RejectItem
 from hgcrawler.read.reasons import ARTICLE_PAGE_REASONS, Reason
 from hgcrawler.storage import BatchResult, SpillJournal, StoreError
 from hgcrawler.storage.journal import Segment
-from hgcrawler.storage.writer import urls_of
+from hgcrawler.storage.kinds import (
+    ArchiveRecord,
+    ArticleRecord,
+    GoneRecord,
+    PageRecord,
+    RejectRecord,
+    urls_of,
+)
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -54,7 +62,7 @@ class ArchivePipeline:
         self.spilled_records = 0
         self.spill_error: str | None = None
         self.journal_error: str | None = None
-        self._batch: list[dict[str, Any]] = []
+        self._batch: list[ArchiveRecord] = []
         self._pending: set[asyncio.Future[BatchResult | None]] = set()
         self._flush_task: asyncio.Task[None] | None = None
         self._closed = False
@@ -96,9 +104,9 @@ class ArchivePipeline:
             await asyncio.wait(self._pending, return_when=asyncio.FIRST_COMPLETED)
         return item
 
-    def article_record(self, item: Any) -> dict[str, Any]:
+    def article_record(self, item: Any) -> ArticleRecord:
         """The archive record of an article item (items themselves are left unchanged)."""
-        record: dict[str, Any] = {"type": "article", **ItemAdapter(item).asdict()}
+        record: dict[str, Any] = {"site": self.config.site.name, **ItemAdapter(item).asdict()}
         url = str(record.get("url") or "")
         keys = self.config.article_keys
         record["key"] = keys.key(url)
@@ -109,7 +117,7 @@ class ArchivePipeline:
         if record.get("views") is None:
             record["views_missing_reason"] = record.get("render_reason") or "not_extracted"
         self._tally_article(record)
-        return record
+        return ArticleRecord.from_dict(record)
 
     def _tally_article(self, record: dict[str, Any]) -> None:
         tally = self.session.tally
@@ -133,7 +141,7 @@ class ArchivePipeline:
         tally.repeats.add(record, url)
 
     def page_seen(self, record: dict[str, Any]) -> None:
-        self.add_record({**record, "type": "page"})
+        self.add_record(PageRecord.from_dict(self._of_site(record)))
 
     def article_gone(self, record: dict[str, Any]) -> None:
         # example URLs of a mass removal (hgcrawler.crawl.outcome.mass_removal): of live
@@ -141,10 +149,14 @@ class ArchivePipeline:
         plan = self.session.plan_loaded
         if plan is None or str(record.get("article_id")) not in plan.recheck:
             self.session.tally.example("gone", str(record.get("url") or ""))
-        self.add_record({**record, "type": "gone"})
+        self.add_record(GoneRecord.from_dict(self._of_site(record)))
 
     def page_rejected(self, record: dict[str, Any]) -> None:
-        self.add_record({**record, "type": "reject"})
+        self.add_record(RejectRecord.from_dict(self._of_site(record)))
+
+    def _of_site(self, record: dict[str, Any]) -> dict[str, Any]:
+        """A signal's record, of the site profile crawled unless it says otherwise."""
+        return {"site": self.config.site.name, **record}
 
     def item_dropped(self, item: Any, exception: BaseException, response: Any = None) -> None:
         if isinstance(exception, RejectItem):
@@ -157,37 +169,36 @@ class ArchivePipeline:
         detail = f"{type(failure.value).__name__}: {failure.value}"
         self.add_record(self._item_reject(item, Reason.ITEM_ERROR, detail, response))
 
-    @staticmethod
-    def _item_reject(item: Any, reason: str, detail: str, response: Any) -> dict[str, Any]:
+    def _item_reject(self, item: Any, reason: str, detail: str, response: Any) -> RejectRecord:
         adapter = ItemAdapter(item)
         url = adapter.get("url") or getattr(response, "url", None) or ""
         status = adapter.get("status") or getattr(response, "status", None)
         excerpt = adapter.get("body") or adapter.get("title")
-        return {
-            "type": "reject",
-            "url": url,
-            "reason": str(reason),
-            "detail": detail,
-            "status": status,
-            "fetched_at": adapter.get("fetched_at") or _utc_now_iso(),
-            "excerpt": str(excerpt)[:2048] if excerpt else None,
-        }
+        return RejectRecord.from_dict(
+            {
+                "url": url,
+                "reason": str(reason),
+                "detail": detail,
+                "status": status,
+                "fetched_at": adapter.get("fetched_at") or _utc_now_iso(),
+                "excerpt": str(excerpt)[:2048] if excerpt else None,
+                "site": self.config.site.name,
+            }
+        )
 
-    def add_record(self, record: dict[str, Any]) -> None:
+    def add_record(self, record: ArchiveRecord) -> None:
         """Journal ``record`` and queue it for the next batch."""
         if self._closed:
             logger.warning("archive record after the crawl was closed, not stored: %r", record)
             return
-        record.setdefault("site", self.config.site.name)  # the site profile crawled
-        if record.get("type") == "reject":
-            reason = str(record.get("reason") or "unknown")
+        if isinstance(record, RejectRecord):
+            reason = record.reason
             self.stats.inc_value(f"hgcrawler/rejected/{reason}")
             tally = self.session.tally
             tally.rejects[reason] += 1
-            tally.example(reason, str(record.get("url") or ""))
+            tally.example(reason, record.url)
             if reason in ARTICLE_PAGE_REASONS:
                 tally.article_pages += 1
-        record.setdefault("site", self.config.site.name)
         journal = self.journal
         if journal is not None and self.journal_error is None:
             try:
@@ -217,7 +228,7 @@ class ArchivePipeline:
         future.add_done_callback(self._written)
         return future
 
-    def _write(self, records: list[dict[str, Any]], segment: Segment | None) -> BatchResult | None:
+    def _write(self, records: list[ArchiveRecord], segment: Segment | None) -> BatchResult | None:
         """In the worker: make the segment durable, write, then forget the segment."""
         store, crawl_id = self.session.store, self.session.crawl_id
         assert store is not None and crawl_id is not None

@@ -8,19 +8,33 @@ from dataclasses import asdict, dataclass
 from typing import Any, Protocol, runtime_checkable
 
 from hgcrawler.plan import CrawlPlan, RevisitPolicy
+from hgcrawler.storage.kinds import (
+    ArchiveRecord,
+    ArticleRecord,
+    GoneRecord,
+    PageRecord,
+    RejectRecord,
+)
 
 __all__ = [
     "CRAWL_STATUSES",
+    "ArchiveRecord",
     "ArchiveStore",
+    "ArticleRecord",
     "BatchResult",
     "CrawlPlan",
+    "GoneRecord",
+    "PageRecord",
+    "RejectRecord",
     "RevisitPolicy",
     "StoreError",
 ]
 
 CRAWL_STATUSES = ("running", "finished", "failed", "interrupted", "degraded")
 
-Record = Mapping[str, Any]
+#: What a batch is made of: typed records (the archive pipeline's), or their plain
+#: form (:func:`hgcrawler.storage.kinds.record_from_dict`: a journal's, a test's).
+Record = ArchiveRecord | Mapping[str, Any]
 
 
 class StoreError(RuntimeError):

@@ -9,9 +9,12 @@ segments remain — after a crash, or because MongoDB was unreachable — are
 because :meth:`ArchiveStore.write_batch` is idempotent.
 
 Segments are JSON-lines files named ``<crawl id>.<pid>.<sequence>.jsonl``; each
-line is ``{"crawl_id": ..., "record": {...}}``.  Datetimes and dates are
-written as ``{"$datetime": iso}`` and ``{"$date": "YYYY-MM-DD"}`` and read back
-as such.
+line is ``{"crawl_id": ..., "record": {...}}``, the record in its plain form
+(:meth:`hgcrawler.storage.kinds.ArticleRecord.to_dict` and its kin: the kind in
+``"type"``), or a crawl's final status (``"type": "crawl_end"``).  Datetimes and
+dates are written as ``{"$datetime": iso}`` and ``{"$date": "YYYY-MM-DD"}`` and
+read back as such.  A journal spilled before records were typed holds the same
+plain form (with fields no record uses, left out on replay): it replays as it is.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from typing import IO, Any
 
 from hgcrawler.storage.base import ArchiveStore, BatchResult
 from hgcrawler.storage.embedded import pid_alive
+from hgcrawler.storage.kinds import ArchiveRecord, as_records
 
 __all__ = ["CRAWL_END", "Segment", "SpillJournal", "decode_record", "encode_record"]
 
@@ -59,11 +63,10 @@ def _hook(value: dict[str, Any]) -> Any:
     return value
 
 
-def encode_record(crawl_id: str, record: Mapping[str, Any]) -> str:
+def encode_record(crawl_id: str, record: ArchiveRecord | Mapping[str, Any]) -> str:
     """One journal line (without the newline)."""
-    return json.dumps(
-        {"crawl_id": crawl_id, "record": dict(record)}, ensure_ascii=False, default=_default
-    )
+    plain = dict(record) if isinstance(record, Mapping) else record.to_dict()
+    return json.dumps({"crawl_id": crawl_id, "record": plain}, ensure_ascii=False, default=_default)
 
 
 def decode_record(line: str) -> tuple[str, dict[str, Any]]:
@@ -126,7 +129,9 @@ class SpillJournal:
 
     # --- writing ---------------------------------------------------------------
 
-    def append(self, record: Mapping[str, Any], crawl_id: str | None = None) -> None:
+    def append(
+        self, record: ArchiveRecord | Mapping[str, Any], crawl_id: str | None = None
+    ) -> None:
         """Add one record to the open segment.  The line reaches the OS at once."""
         line = encode_record(crawl_id or self.crawl_id, record)
         if self._handle is None:
@@ -191,17 +196,21 @@ class SpillJournal:
         return sum(len(segment) for segment in self.segments())
 
     def replay(self, store: ArchiveStore, batch_size: int = 500) -> BatchResult:
-        """Write the pending records to ``store``, deleting each segment once written."""
+        """Write the pending records to ``store``, deleting each segment once written.
+
+        A record that is no kind of record stops the replay (a :class:`ValueError`)
+        before anything of its segment is written; the segment stays."""
         total = BatchResult()
         for segment in self.segments():
-            batches: dict[str, list[dict[str, Any]]] = {}
+            batches: dict[str, list[Mapping[str, Any]]] = {}
             endings: list[tuple[str, dict[str, Any]]] = []
             for crawl_id, record in segment.records():
                 if record.get("type") == CRAWL_END:
                     endings.append((crawl_id, record))
                 else:
                     batches.setdefault(crawl_id, []).append(record)
-            for crawl_id, records in batches.items():
+            typed = {crawl_id: as_records(records) for crawl_id, records in batches.items()}
+            for crawl_id, records in typed.items():
                 for start in range(0, len(records), batch_size):
                     total += store.write_batch(crawl_id, records[start : start + batch_size])
             for crawl_id, ending in endings:  # the end of a crawl whose database had gone

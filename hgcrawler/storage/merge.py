@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from pymongo.database import Database
 
 from hgcrawler.storage.observations import count_of, entries_of, move_entries
+from hgcrawler.storage.schema import ARTICLES, MOVES, REVISIONS
 from hgcrawler.storage.series import EDITED, MOVED
 
 if TYPE_CHECKING:
@@ -84,11 +85,11 @@ def absorb_article(
     """
     if into == absorbed:
         return False
-    both = {doc["_id"]: doc for doc in db.articles.find({"_id": {"$in": [into, absorbed]}})}
+    both = {doc["_id"]: doc for doc in db[ARTICLES].find({"_id": {"$in": [into, absorbed]}})}
     if into not in both or absorbed not in both:
         return False
     newer = both[absorbed]
-    db.moves.update_one(
+    db[MOVES].update_one(
         {"_id": f"{absorbed}>{into}"},
         {
             "$setOnInsert": {
@@ -122,7 +123,9 @@ def finish_pending_joins(db: Db, context: SiteContext | None = None) -> int:
     # on the indexed state alone (few joins are ever pending); the site is checked here
     pending = [
         move
-        for move in db.moves.find({"state": "joining"}, {"site": 1, "article_id": 1, "absorbed": 1})
+        for move in db[MOVES].find(
+            {"state": "joining"}, {"site": 1, "article_id": 1, "absorbed": 1}
+        )
         if context is None or move.get("site") == context.site
     ]
     for move in pending:
@@ -131,18 +134,18 @@ def finish_pending_joins(db: Db, context: SiteContext | None = None) -> int:
 
 
 def _finish(db: Db, into: str, absorbed: str, context: SiteContext | None) -> None:
-    older = db.articles.find_one({"_id": into})
-    newer = db.articles.find_one({"_id": absorbed})
+    older = db[ARTICLES].find_one({"_id": into})
+    newer = db[ARTICLES].find_one({"_id": absorbed})
     if older is not None and newer is not None:
         before = count_of(db, into) + count_of(db, absorbed)
         move_entries(db, absorbed, into, str(older.get("site") or ""))
         numbers = _move_revisions(db, into, absorbed)
         _merge_documents(db, older, newer, numbers)
-        db.articles.delete_one({"_id": absorbed})
+        db[ARTICLES].delete_one({"_id": absorbed})
         if context is not None:
             dropped = before - count_of(db, into)  # two of one crawl became one
             _follow(db, context, into, older, newer, edited=len(numbers) > 1, dropped=dropped)
-    db.moves.update_one(
+    db[MOVES].update_one(
         {"_id": f"{absorbed}>{into}"},
         {"$set": {"state": "done"}, "$currentDate": {"joined_at": True}},
     )
@@ -175,7 +178,7 @@ def _follow(
     series.mark(n, MOVED | (EDITED if edited else 0))
     if newer.get("n") is not None:
         series.forget(int(newer["n"]))
-    joined = db.articles.find_one({"_id": into}, {"title": 1, "search_text": 1, "category": 1})
+    joined = db[ARTICLES].find_one({"_id": into}, {"title": 1, "search_text": 1, "category": 1})
     if joined is not None:
         series.describe(n, category=joined.get("category"), updated_on=newer.get("updated_on"))
         before = {"title": older.get("title"), "text": older.get("search_text")}
@@ -187,13 +190,13 @@ def _move_revisions(db: Db, into: str, absorbed: str) -> dict[str, int]:
     number); returns content hash -> revision number for ``into``."""
     numbers = {
         str(r["content_hash"]): int(r["number"])
-        for r in db.revisions.find({"article_id": into}, {"content_hash": 1, "number": 1})
+        for r in db[REVISIONS].find({"article_id": into}, {"content_hash": 1, "number": 1})
     }
     count = max(numbers.values(), default=0)
-    for revision in db.revisions.find({"article_id": absorbed}).sort("number", 1):
+    for revision in db[REVISIONS].find({"article_id": absorbed}).sort("number", 1):
         digest = str(revision["content_hash"])
         if digest in numbers:
-            db.revisions.update_one(
+            db[REVISIONS].update_one(
                 {"_id": f"{into}:{digest}"},
                 {
                     "$max": {"last_seen_at": revision.get("last_seen_at")},
@@ -204,8 +207,8 @@ def _move_revisions(db: Db, into: str, absorbed: str) -> dict[str, int]:
             count += 1
             numbers[digest] = count
             copied = {**revision, "_id": f"{into}:{digest}", "article_id": into, "number": count}
-            db.revisions.update_one({"_id": copied["_id"]}, {"$setOnInsert": copied}, upsert=True)
-        db.revisions.delete_one({"_id": revision["_id"]})
+            db[REVISIONS].update_one({"_id": copied["_id"]}, {"$setOnInsert": copied}, upsert=True)
+        db[REVISIONS].delete_one({"_id": revision["_id"]})
     return numbers
 
 
@@ -236,4 +239,4 @@ def _merge_documents(
         update["$min"] = {"first_seen_at": min(firsts, key=_moment)}
     if newer.get("views_peak") is not None:
         update["$max"]["views_peak"] = newer["views_peak"]
-    db.articles.update_one({"_id": older["_id"]}, update)
+    db[ARTICLES].update_one({"_id": older["_id"]}, update)

@@ -32,6 +32,7 @@ from hgcrawler.storage.base import (
     StoreError,
 )
 from hgcrawler.storage.embedded import pid_alive
+from hgcrawler.storage.kinds import ArchiveRecord, as_records
 from hgcrawler.storage.merge import finish_pending_joins
 from hgcrawler.storage.postings import Postings
 from hgcrawler.storage.records import (
@@ -43,8 +44,10 @@ from hgcrawler.storage.records import (
 )
 from hgcrawler.storage.schema import (
     ARTICLES,
+    CRAWLS,
     META,
     OBSERVATIONS,
+    PAGES,
     SCHEMA_VERSION,
     SITES,
     ensure_indexes,
@@ -358,7 +361,7 @@ class MongoArchiveStore:
         running = {"status": "running", "pid": os.getpid(), "host": self.host}
         self._retrying(
             "recording the crawl start",
-            lambda: self._db.crawls.update_one(
+            lambda: self._db[CRAWLS].update_one(
                 {"_id": crawl_id}, {"$setOnInsert": on_insert, "$set": running}, upsert=True
             ),
         )
@@ -378,13 +381,15 @@ class MongoArchiveStore:
         def mark() -> list[str]:
             marked = []
             now = dt.datetime.now(UTC)
-            for crawl in self._db.crawls.find({"status": "running", "host": self.host}, {"pid": 1}):
+            for crawl in self._db[CRAWLS].find(
+                {"status": "running", "host": self.host}, {"pid": 1}
+            ):
                 if crawl["_id"] in skip or pid_alive(int(crawl.get("pid") or 0)):
                     continue
                 problem = (
                     f"process {crawl.get('pid')} on {self.host} ended without finishing the crawl"
                 )
-                updated = self._db.crawls.update_one(
+                updated = self._db[CRAWLS].update_one(
                     {"_id": crawl["_id"], "status": "running"},
                     {
                         "$set": {"status": "interrupted", "finished_at": now},
@@ -428,8 +433,8 @@ class MongoArchiveStore:
             state.save(crawl_id, now, day=True)
             total, counted = state.series.total()
             update["$set"].update(views_total=total, articles_counted=counted)
-            self._db.crawls.update_one({"_id": crawl_id}, update)
-            return self._db.crawls.find_one({"_id": crawl_id}) or {}
+            self._db[CRAWLS].update_one({"_id": crawl_id}, update)
+            return self._db[CRAWLS].find_one({"_id": crawl_id}) or {}
 
         return self._retrying("recording the crawl end", finish)
 
@@ -447,7 +452,7 @@ class MongoArchiveStore:
             while len(found) < limit:
                 start = end - span
                 bounds = {"$lt": end} if start < EPOCH else {"$lt": end, "$gte": start}
-                for crawl in self._db.crawls.find(
+                for crawl in self._db[CRAWLS].find(
                     {"site": self.site, "started_at": bounds}, fields
                 ):
                     if (
@@ -464,7 +469,9 @@ class MongoArchiveStore:
 
         return self._retrying("reading the last crawls", find)
 
-    def _write_site(self, state: SiteState, crawl_id: str, records: list[Record]) -> BatchResult:
+    def _write_site(
+        self, state: SiteState, crawl_id: str, records: list[ArchiveRecord]
+    ) -> BatchResult:
         result = self._retrying(
             f"writing a batch of {len(records)} records",
             lambda: BatchWriter(self._db, crawl_id, records, state).write(),
@@ -500,7 +507,7 @@ class MongoArchiveStore:
             "last_seen_at": 1,
         }
         recheck = self._mass_removal_windows(now) if mode == "full" else []
-        for doc in self._db.articles.find({"site": self.site}, fields):
+        for doc in self._db[ARTICLES].find({"site": self.site}, fields):
             article_id = str(doc["_id"])
             for url in [doc.get("url"), *(doc.get("old_urls") or [])]:
                 if url:
@@ -521,7 +528,7 @@ class MongoArchiveStore:
                 candidates.append((last, article_id, doc["url"]))
         candidates.sort()
         plan.due = [(article_id, url) for _, article_id, url in candidates]
-        for page in self._db.pages.find({"site": self.site}, {"kind": 1}):
+        for page in self._db[PAGES].find({"site": self.site}, {"kind": 1}):
             plan.known_pages[str(page["_id"])] = str(page.get("kind") or "other")
         return plan
 
@@ -532,7 +539,7 @@ class MongoArchiveStore:
         fields = {"started_at": 1, "finished_at": 1, "mass_removal": 1}
         windows = []
         query = {"site": self.site, "started_at": {"$gte": since}}
-        for crawl in self._db.crawls.find(query, fields):
+        for crawl in self._db[CRAWLS].find(query, fields):
             if crawl.get("mass_removal") and crawl.get("started_at") is not None:
                 start = as_datetime(crawl["started_at"]).replace(microsecond=0)
                 end = crawl.get("finished_at")
@@ -564,9 +571,9 @@ class MongoArchiveStore:
 
         Records carry their ``site`` (older journals do not: this store's site)."""
         result = BatchResult()
-        by_site: dict[str, list[Record]] = {}
-        for record in records:
-            by_site.setdefault(str(record.get("site") or self.site), []).append(record)
+        by_site: dict[str, list[ArchiveRecord]] = {}
+        for record in as_records(records):
+            by_site.setdefault(record.site or self.site, []).append(record)
         for site, group in by_site.items():
             result += self._write_site(self.state(site), crawl_id, group)
         return result

@@ -30,14 +30,17 @@ from pymongo import DeleteOne, UpdateOne
 from pymongo.database import Database
 from pymongo.errors import BulkWriteError
 
+from hgcrawler.storage.kinds import ArticleRecord, GoneRecord
 from hgcrawler.storage.schema import OBSERVATIONS, observation_bucket_id, observation_month
 
 __all__ = [
     "DUPLICATE_KEY",
     "BucketOps",
+    "article_entry",
     "count_of",
     "crawl_entries",
     "entries_of",
+    "gone_entry",
     "months_between",
     "move_entries",
 ]
@@ -132,6 +135,52 @@ def entry_warc(location: Mapping[str, Any]) -> dict[str, Any]:
     record id stays on the revision only; the offset finds the record, and a bucket
     entry is ≈ 60 bytes smaller without it (one per visit, millions of them)."""
     return {k: v for k, v in location.items() if k != "record_id"}
+
+
+def article_entry(
+    record: ArticleRecord,
+    *,
+    at: dt.datetime,
+    crawl_id: str,
+    status: int,
+    revision: int,
+    flags: list[str],
+) -> dict[str, Any]:
+    """The entry of an article page: its count (or why there is none), the revision
+    it showed, and the address it was fetched from (the site's hosts are many)."""
+    entry: dict[str, Any] = {
+        "at": at,
+        "crawl": crawl_id,
+        "status": status,
+        "rev": revision,
+        "url": record.url,
+    }
+    if record.views is not None:
+        entry["views"] = record.views
+    else:
+        entry["missing"] = record.views_missing_reason
+    if record.views is not None and record.views_source:
+        entry["src"] = record.views_source
+    elif record.rendered:
+        entry["src"] = "rendered"
+    if flags:
+        entry["flags"] = flags
+    if record.warc:
+        entry["warc"] = entry_warc(record.warc)
+    return entry
+
+
+def gone_entry(
+    record: GoneRecord, *, at: dt.datetime, crawl_id: str, status: int, current_url: Any
+) -> dict[str, Any]:
+    """The entry of a 404/410 of an article (``url`` only where it is not the article's
+    ``current_url``)."""
+    entry: dict[str, Any] = {"at": at, "crawl": crawl_id, "status": status}
+    if record.url and record.url != current_url:
+        entry["url"] = record.url
+    if record.warc:
+        entry["warc"] = entry_warc(record.warc)
+    return entry
 
 
 def months_between(first: dt.datetime, last: dt.datetime) -> list[dt.datetime]:
