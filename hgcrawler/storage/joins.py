@@ -34,8 +34,8 @@ from hgcrawler.storage.records import as_datetime
 from hgcrawler.storage.schema import ARTICLES, MOVES, REJECTS
 
 if TYPE_CHECKING:
+    from hgcrawler.storage.context import SiteContext
     from hgcrawler.storage.identity import ArticleIndex
-    from hgcrawler.storage.writer import SiteContext
 
 __all__ = ["Join", "MoveJoins", "move_op", "same_moment"]
 

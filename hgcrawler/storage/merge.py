@@ -26,7 +26,7 @@ from hgcrawler.storage.schema import ARTICLES, MOVES, REVISIONS
 from hgcrawler.storage.series import EDITED, MOVED
 
 if TYPE_CHECKING:
-    from hgcrawler.storage.writer import SiteContext
+    from hgcrawler.storage.context import SiteContext
 
 __all__ = ["absorb_article", "finish_pending_joins"]
 

@@ -149,7 +149,7 @@ class SchemaError(StoreError):
 
 class SiteState:
     """What one site's crawl keeps besides documents: its series, pending postings and
-    new article numbers (see :class:`hgcrawler.storage.writer.SiteContext`)."""
+    new article numbers (see :class:`hgcrawler.storage.context.SiteContext`)."""
 
     def __init__(self, db: Database[dict[str, Any]], site: str) -> None:
         self.db = db

@@ -28,13 +28,14 @@ import datetime as dt
 import logging
 import re
 from collections.abc import Sequence
-from typing import Any, Protocol
+from typing import Any
 
 from pymongo import UpdateOne
 from pymongo.database import Database
 
 from hgcrawler.read.urls import SiteAddresses
 from hgcrawler.storage.base import BatchResult, Record
+from hgcrawler.storage.context import SiteContext
 from hgcrawler.storage.identity import ArticleIndex, Resolution
 from hgcrawler.storage.joins import MoveJoins, move_op, same_moment
 from hgcrawler.storage.kinds import (
@@ -54,7 +55,6 @@ from hgcrawler.storage.observations import (
     months_between,
 )
 from hgcrawler.storage.outcomes import PageOutcomes
-from hgcrawler.storage.postings import Postings
 from hgcrawler.storage.records import (
     as_datetime,
     content_hash,
@@ -64,7 +64,7 @@ from hgcrawler.storage.records import (
 )
 from hgcrawler.storage.revisions import Revisions, regressed, revision_id
 from hgcrawler.storage.schema import ARTICLES, MOVES, PAGES, REJECTS, REVISIONS
-from hgcrawler.storage.series import EDITED, MOVED, SiteSeries
+from hgcrawler.storage.series import EDITED, MOVED
 
 __all__ = ["BatchWriter", "Record", "SiteContext", "crawl_started", "natural_key", "urls_of"]
 
@@ -73,20 +73,6 @@ logger = logging.getLogger(__name__)
 UTC = dt.UTC
 #: The start a crawl id names (``20261127T171500Z-3f9a``, see ``mongo.new_crawl_id``).
 _CRAWL_ID_TIME = re.compile(r"(\d{8}T\d{6}Z)(?:-|$)")
-
-
-class SiteContext(Protocol):
-    """What a batch writes besides documents: the site's series and postings, and new
-    article numbers (the store keeps one per site for the crawl)."""
-
-    site: str
-    series: SiteSeries
-    postings: Postings
-    #: every host the site has had (``sites`` document): a page at any of them is the
-    #: same page (:class:`hgcrawler.read.urls.SiteAddresses`); empty: every host
-    hosts: tuple[str, ...]
-
-    def allocate(self, count: int) -> list[int]: ...
 
 
 def crawl_started(crawl_id: str) -> dt.datetime | None:
