@@ -76,6 +76,12 @@ RULES = (
         "spiders yield items and requests; only hgcrawler.storage talks to MongoDB",
     ),
     Rule(
+        "spiders/*.py",
+        ("hgcrawler.counters", "hgcrawler.rendering", "hgcrawler.browser"),
+        "spiders find pages and extract; view counts their HTML lacks (counter learning, "
+        "rendering) are hgcrawler.viewcounts.ViewCounts's",
+    ),
+    Rule(
         "hgcrawler/*.py",
         ("pymongo", "bson"),
         "MongoDB is opened and read only in hgcrawler.storage (one entry point, one reader)",
@@ -442,6 +448,11 @@ def test_every_rule_applies_to_some_module(rule: Rule) -> None:
             ["spiders/haugiang.py:2 imports pymongo.MongoClient"],
         ),
         ("tests/test_x.py", "import mongomock\n", ["tests/test_x.py:1 imports mongomock"]),
+        (
+            "spiders/haugiang.py",
+            "from hgcrawler.counters import TemplateBook\nfrom hgcrawler.viewcounts import X\n",
+            ["spiders/haugiang.py:1 imports hgcrawler.counters.TemplateBook"],
+        ),
         ("hgcrawler/storage/mongo.py", "import pymongo\n", []),
     ],
 )
