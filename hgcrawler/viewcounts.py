@@ -74,7 +74,7 @@ Extract = Callable[[str, str], dict[str, Any]]
 
 def wire_rendering(settings: BaseSettings, render: RenderConfig) -> None:
     """scrapy-playwright wired into the crawl's settings when rendering is wanted and
-    Chromium is there (before Scrapy freezes them)."""
+    Chromium is there (before Scrapy freezes them and builds the download handlers)."""
     if render.wanted and render.unavailable_reason() is None:
         for name, value in playwright_settings(render).items():
             settings.set(name, value, priority="spider")
@@ -129,7 +129,13 @@ class ViewCounts:
     def from_crawler(
         cls, crawler: Crawler, config: HgcrawlerConfig, extract: Extract
     ) -> ViewCounts:
-        """A crawl's view counts, listening to the crawl's idle and downloader signals."""
+        """A crawl's view counts, listening to the crawl's idle and downloader signals;
+        scrapy-playwright wired into the crawl's settings when rendering is wanted and
+        Chromium is there. Scrapy creates the spider, and the spider this object, before
+        it freezes the settings and builds the download handlers; a crawler whose settings
+        are frozen already (``scrapy.utils.test.get_crawler``) is left as it is."""
+        if not crawler.settings.frozen:
+            wire_rendering(crawler.settings, config.render)
         counts = cls(crawler, config, extract)
         crawler.signals.connect(counts.release_stalled, signal=scrapy_signals.spider_idle)
         crawler.signals.connect(

@@ -53,11 +53,10 @@ from twisted.python.failure import Failure
 
 from hgcrawler import signals
 from hgcrawler.config import (
-    MODES,
-    ConfigError,
     HgcrawlerConfig,
-    RenderConfig,
     apply_site_settings,
+    apply_spider_arguments,
+    crawl_config,
     user_agent_for,
 )
 from hgcrawler.discovery import LinkFinder, PageLink, next_page, same_site
@@ -69,7 +68,7 @@ from hgcrawler.plan import REJECTED_PAGE, CrawlPlan
 from hgcrawler.reasons import Reason, http_reason
 from hgcrawler.session import ArchiveUnavailable, CrawlSession
 from hgcrawler.urls import SiteAddresses, canonical_url, page_family
-from hgcrawler.viewcounts import ViewCounts, wire_rendering
+from hgcrawler.viewcounts import ViewCounts
 
 logger = logging.getLogger(__name__)
 
@@ -105,28 +104,20 @@ class HaugiangSpider(scrapy.Spider):
 
     @classmethod
     def update_settings(cls, settings: Any) -> None:
-        """The site profile's politeness; a User-Agent naming whom to contact;
-        scrapy-playwright wired in when rendering is wanted and Chromium is there."""
+        """The site profile's politeness; a User-Agent naming whom to contact."""
         super().update_settings(settings)
         apply_site_settings(settings)
         if settings.get("USER_AGENT") == default_settings.USER_AGENT:  # not chosen by the user
             settings.set("USER_AGENT", user_agent_for(settings), priority="spider")
-        wire_rendering(settings, RenderConfig.from_settings(settings))
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> HaugiangSpider:
-        """Spider arguments (``-a mode=``, ``-a start_url=``, ``-a all=1``) are settings."""
-        mode = kwargs.get("mode")
-        if mode:
-            if mode not in MODES:
-                raise ConfigError(f"mode must be one of {MODES}, got {mode!r}")
-            crawler.settings.set("HGCRAWLER_MODE", mode, priority="spider")
-        if kwargs.get("start_url"):
-            crawler.settings.set("HGCRAWLER_START_URL", kwargs["start_url"], priority="spider")
-        if kwargs.get("all") not in (None, "", "0", "false", "no"):
-            crawler.settings.set("HGCRAWLER_REVISIT_ALL", True, priority="spider")
+        """Spider arguments (``-a mode=``, ``-a start_url=``, ``-a all=1``) are settings;
+        the crawl's one configuration (:func:`~hgcrawler.config.crawl_config`) is read
+        once they are set."""
+        apply_spider_arguments(crawler.settings, kwargs)
         spider: HaugiangSpider = super().from_crawler(crawler, *args, **kwargs)
-        spider.configure(HgcrawlerConfig.from_settings(crawler.settings))
+        spider.configure(crawl_config(crawler))
         return spider
 
     def configure(self, config: HgcrawlerConfig) -> None:
