@@ -61,10 +61,13 @@ __all__ = [
     "SettingsSource",
     "WarcConfig",
     "apply_site_settings",
+    "apply_spider_arguments",
     "archive_settings",
     "check_start_url",
     "crawl_config",
+    "crawl_lock_path",
     "default_data_dir",
+    "hand_over_config",
     "is_loopback",
     "site_profile",
     "sites_dir",
@@ -386,8 +389,7 @@ class ArchiveConfig:
 
     @classmethod
     def from_settings(cls, settings: SettingsSource) -> ArchiveConfig:
-        data_dir_setting = str(_get(settings, "HGCRAWLER_DATA_DIR") or "")
-        data_dir = Path(data_dir_setting).expanduser() if data_dir_setting else default_data_dir()
+        data_dir = _data_dir(settings)
         return cls(
             mongo_uri=str(
                 _get(settings, "HGCRAWLER_MONGO_URI")
@@ -423,9 +425,25 @@ class ArchiveConfig:
     def lock_path(self) -> Path:
         """One crawl per site at a time: ``crawl.lock`` for the default site (as before
         site profiles), ``locks/<site>.lock`` for the others."""
-        if self.site == DEFAULT_SITE:
-            return self.data_dir / "crawl.lock"
-        return self.data_dir / "locks" / f"{self.site}.lock"
+        return _lock_path(self.data_dir, self.site)
+
+
+def _data_dir(settings: SettingsSource) -> Path:
+    given = str(_get(settings, "HGCRAWLER_DATA_DIR") or "")
+    return Path(given).expanduser() if given else default_data_dir()
+
+
+def _lock_path(data_dir: Path, site: str) -> Path:
+    if site == DEFAULT_SITE:
+        return data_dir / "crawl.lock"
+    return data_dir / "locks" / f"{site}.lock"
+
+
+def crawl_lock_path(settings: SettingsSource) -> Path:
+    """The crawl lock of these settings' site (:attr:`ArchiveConfig.lock_path`), from the
+    two settings it depends on (the data directory and the site's name), for a command
+    that looks at the lock before the crawl and its configuration exist."""
+    return _lock_path(_data_dir(settings), _site_name(settings))
 
 
 #: Debian's Chromium builds, lightest first. The headless shell (package
@@ -645,22 +663,60 @@ class HgcrawlerConfig:
         )
 
 
-#: Each crawler's configuration, built once its settings are frozen (see crawl_config).
-_CRAWL_CONFIGS: weakref.WeakKeyDictionary[Any, HgcrawlerConfig] = weakref.WeakKeyDictionary()
+def apply_spider_arguments(settings: BaseSettings, arguments: Mapping[str, Any]) -> None:
+    """The ``haugiang`` spider's arguments are settings: ``-a mode=`` (``HGCRAWLER_MODE``),
+    ``-a start_url=`` (``HGCRAWLER_START_URL``), ``-a all=1`` (``HGCRAWLER_REVISIT_ALL``).
+    Set by the spider when it is created (Scrapy freezes the settings after that), and by
+    ``scrapy crawl`` before, to check the crawl's configuration before the crawl starts."""
+    mode = arguments.get("mode")
+    if mode:
+        if mode not in MODES:
+            raise ConfigError(f"mode must be one of {MODES}, got {mode!r}")
+        settings.set("HGCRAWLER_MODE", mode, priority="spider")
+    if arguments.get("start_url"):
+        settings.set("HGCRAWLER_START_URL", arguments["start_url"], priority="spider")
+    if arguments.get("all") not in (None, "", "0", "false", "no"):
+        settings.set("HGCRAWLER_REVISIT_ALL", True, priority="spider")
+
+
+@dataclass(frozen=True)
+class _Built:
+    config: HgcrawlerConfig
+    settings: dict[str, Any]  # the HGCRAWLER_* settings it was built from
+
+
+#: Each crawler's configuration (see crawl_config).
+_CRAWL_CONFIGS: weakref.WeakKeyDictionary[Any, _Built] = weakref.WeakKeyDictionary()
+
+
+def _own_settings(settings: Any) -> dict[str, Any]:
+    """The ``HGCRAWLER_*`` settings as they are: what a configuration is built from
+    (besides the environment and the files it names, which a crawl does not change)."""
+    return {name: settings.get(name) for name in settings if str(name).startswith("HGCRAWLER_")}
 
 
 def crawl_config(crawler: Any) -> HgcrawlerConfig:
-    """The crawl's one :class:`HgcrawlerConfig`, shared by its components (the
-    session, the WARC writer, the extensions, the retry middleware, the browser).
+    """The crawl's one :class:`HgcrawlerConfig`, shared by its components (the spider,
+    the session, the WARC writer, the extensions, the retry middleware, the browser).
 
-    Built once per crawler when its settings are frozen (Scrapy freezes them
-    before it builds extensions, middlewares and handlers; they cannot change
-    afterwards); before that, as while the spider is created and still sets its
-    arguments as settings, each call reads the settings as they are."""
+    Built once per crawler, by the first to ask: the spider, once its arguments are
+    settings (:func:`apply_spider_arguments`), or the command that started the crawl
+    (``scrapy crawl`` checks it before the crawl starts; ``hgcrawler crawl`` hands over
+    the one it checked, :func:`hand_over_config`). It is built again only if an
+    ``HGCRAWLER_*`` setting has changed since (a spider argument set afterwards), which
+    no longer happens once Scrapy has frozen the settings, before it builds the crawl's
+    extensions, middlewares and handlers."""
     settings = crawler.settings
-    if not getattr(settings, "frozen", False):
-        return HgcrawlerConfig.from_settings(settings)
-    config = _CRAWL_CONFIGS.get(crawler)
-    if config is None:
-        config = _CRAWL_CONFIGS[crawler] = HgcrawlerConfig.from_settings(settings)
-    return config
+    own = _own_settings(settings)
+    built = _CRAWL_CONFIGS.get(crawler)
+    if built is None or built.settings != own:
+        built = _CRAWL_CONFIGS[crawler] = _Built(HgcrawlerConfig.from_settings(settings), own)
+    return built.config
+
+
+def hand_over_config(crawler: Any, config: HgcrawlerConfig) -> None:
+    """``config``, built from the crawler's settings as they are now, is the crawl's: its
+    components take it from :func:`crawl_config` rather than build their own (until an
+    ``HGCRAWLER_*`` setting changes). For a caller that built and checked the crawl's
+    configuration before the crawler existed (:func:`hgcrawler.crawl.runner.run_crawl`)."""
+    _CRAWL_CONFIGS[crawler] = _Built(config, _own_settings(crawler.settings))

@@ -214,23 +214,25 @@ def test_plain_settings_read_the_project_settings_without_scrapy() -> None:
         settings.getbool("BOT_NAME")
 
 
-def test_a_crawl_builds_its_configuration_once_its_settings_are_frozen() -> None:
-    """crawl_config: the session, the WARC writer, the extensions, the retry
-    middleware and the browser share one configuration per crawler; while the
-    settings may still change (the spider sets its arguments), each call reads them."""
-    import types
-
+def test_a_crawl_builds_its_configuration_once() -> None:
+    """crawl_config: the spider, the session, the WARC writer, the extensions, the retry
+    middleware and the browser share one configuration per crawler; a setting changed
+    while the crawler is set up (the spider sets its arguments) is seen, as it was when
+    each call read the settings."""
+    from scrapy.crawler import Crawler
+    from scrapy.spiders import Spider
     from scrapy.utils.test import get_crawler
 
-    from hgcrawler.config import crawl_config
+    from hgcrawler.config import crawl_config, hand_over_config
 
-    # a crawler being set up: its settings still change, so each call reads them
-    settings = Settings({"HGCRAWLER_START_URL": "http://127.0.0.1:8000/"})
-    being_set_up = types.SimpleNamespace(settings=settings)
-    assert crawl_config(being_set_up).mode == "full"
-    settings.set("HGCRAWLER_MODE", "incremental")
+    # a crawler being set up: one configuration until a setting changes
+    being_set_up = Crawler(Spider, Settings({"HGCRAWLER_START_URL": "http://127.0.0.1:8000/"}))
+    first = crawl_config(being_set_up)
+    assert first.mode == "full" and crawl_config(being_set_up) is first
+    being_set_up.settings.set("HGCRAWLER_MODE", "incremental")
     assert crawl_config(being_set_up).mode == "incremental"
-    assert crawl_config(being_set_up) is not crawl_config(being_set_up)
+    assert crawl_config(being_set_up) is not first
+    assert crawl_config(being_set_up) is crawl_config(being_set_up)
     # a crawler whose settings are frozen (as Scrapy freezes them before its components)
     crawler = get_crawler(settings_dict={"HGCRAWLER_START_URL": "http://127.0.0.1:8000/"})
     assert crawler.settings.frozen
@@ -238,3 +240,10 @@ def test_a_crawl_builds_its_configuration_once_its_settings_are_frozen() -> None
     assert once is crawl_config(crawler) and once.start_url == "http://127.0.0.1:8000/"
     other = get_crawler(settings_dict={"HGCRAWLER_START_URL": "http://127.0.0.1:9000/"})
     assert crawl_config(other) is not once and crawl_config(other).start_url.endswith(":9000/")
+    # a configuration its caller built from the crawler's settings is the crawl's
+    handed = Crawler(Spider, Settings({"HGCRAWLER_START_URL": "http://127.0.0.1:7000/"}))
+    built = HgcrawlerConfig.from_settings(handed.settings)
+    hand_over_config(handed, built)
+    assert crawl_config(handed) is built
+    handed.settings.set("HGCRAWLER_START_URL", "http://127.0.0.1:7001/")  # a spider argument
+    assert crawl_config(handed).start_url == "http://127.0.0.1:7001/"

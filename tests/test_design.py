@@ -124,6 +124,12 @@ RULES = (
         "spiders yield items and requests; only hgcrawler.storage talks to MongoDB",
     ),
     Rule(
+        "spiders/*.py",
+        ("hgcrawler.fetch.counters", "hgcrawler.fetch.rendering", "hgcrawler.fetch.browser"),
+        "spiders find pages and extract; view counts their HTML lacks (counter learning, "
+        "rendering) are hgcrawler.fetch.viewcounts.ViewCounts's",
+    ),
+    Rule(
         "hgcrawler/*.py",
         ("pymongo", "bson"),
         "MongoDB is opened and read only in hgcrawler.storage (one entry point, one reader)",
@@ -517,6 +523,12 @@ def test_every_rule_applies_to_some_module(rule: Rule) -> None:
             ["spiders/haugiang.py:2 imports pymongo.MongoClient"],
         ),
         ("tests/test_x.py", "import mongomock\n", ["tests/test_x.py:1 imports mongomock"]),
+        (
+            "spiders/haugiang.py",
+            "from hgcrawler.fetch.counters import TemplateBook\n"
+            "from hgcrawler.fetch.viewcounts import X\n",
+            ["spiders/haugiang.py:1 imports hgcrawler.fetch.counters.TemplateBook"],
+        ),
         ("hgcrawler/storage/mongo.py", "import pymongo\n", []),
     ],
 )

@@ -240,11 +240,12 @@ def test_pages_still_held_when_the_crawl_falls_idle_are_rendered() -> None:
     from scrapy.utils.test import get_crawler
 
     from hgcrawler.fetch.counters import find_counter_area
+    from hgcrawler.fetch.viewcounts import CounterPage
     from hgcrawler.items import ArticleItem
-    from spiders.haugiang import CounterPage, HaugiangSpider
+    from spiders.haugiang import HaugiangSpider
 
     crawler = get_crawler(HaugiangSpider, {"HGCRAWLER_START_URL": "http://127.0.0.1:9/"})
-    spider = HaugiangSpider.from_crawler(crawler)
+    counts = HaugiangSpider.from_crawler(crawler).view_counts
     crawled: list[Any] = []
 
     class Engine:
@@ -252,19 +253,19 @@ def test_pages_still_held_when_the_crawl_falls_idle_are_rendered() -> None:
             crawled.append(request)
 
     crawler.engine = Engine()  # type: ignore[assignment]
-    spider.release_stalled()  # nothing held: the spider may close
+    counts.release_stalled()  # nothing held: the spider may close
     url = "http://127.0.0.1:9/tin/bai-1234.html"
     html = '<p>Số lần xem: <span class="c" data-id="1234"></span></p>'
     area = find_counter_area(html, url, ("Số lần xem",))
     assert area is not None
-    template = spider.templates.template(area)
-    assert spider.templates.plan(template).probe  # its rendering is under way...
+    template = counts.templates.template(area)
+    assert counts.templates.plan(template).probe  # its rendering is under way...
     held = [CounterPage(ArticleItem(url=url), "view counter label without a number", area)] * 2
     template.waiting.extend(held)
     with pytest.raises(DontCloseSpider):
-        spider.release_stalled()  # ...and never came back
+        counts.release_stalled()  # ...and never came back
     assert [r.url for r in crawled] == [url, url]
-    assert all(r.meta["playwright"] and r.callback == spider.parse_rendered for r in crawled)
+    assert all(r.meta["playwright"] and r.callback == counts.parse_rendered for r in crawled)
     assert template.waiting == [] and not template.probing
 
 

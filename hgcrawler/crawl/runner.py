@@ -38,14 +38,20 @@ import tempfile
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO, Any
 
 from scrapy.settings import Settings
 from scrapy.utils.project import get_project_settings
 
-from hgcrawler.config import ArchiveConfig, ConfigError, HgcrawlerConfig, is_loopback
+from hgcrawler.config import (
+    ArchiveConfig,
+    ConfigError,
+    HgcrawlerConfig,
+    hand_over_config,
+    is_loopback,
+)
 from hgcrawler.sites import DEFAULT_SITE
 
 logger = logging.getLogger(__name__)
@@ -183,6 +189,8 @@ def run_crawl(
     check_writable(config.archive.journal_dir, "spill journal")
     uri = check_database(config.archive)
     settings.set("HGCRAWLER_MONGO_URI", uri, priority="cmdline")
+    # the configuration checked above, at the archive's URI just set: the crawl's own
+    config = replace(config, archive=replace(config.archive, mongo_uri=uri))
     if log_file is None and not settings.get("LOG_FILE"):
         stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
         log_dir = config.archive.data_dir / "logs"
@@ -197,6 +205,7 @@ def run_crawl(
         settings.set("EXTENSIONS", extensions, priority="cmdline")
     process = CrawlerProcess(settings)
     crawler = process.create_crawler("haugiang")
+    hand_over_config(crawler, config)  # built once per crawl
     process.crawl(crawler, **dict(spider_kwargs or {}))
     process.start()
     session = crawler.get_extension(CrawlSession) if crawler.extensions else None

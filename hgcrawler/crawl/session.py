@@ -21,7 +21,7 @@ import logging
 import signal
 import sys
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar
@@ -35,6 +35,7 @@ from hgcrawler.crawl.stopping import drop_queued_requests
 from hgcrawler.plan import CrawlPlan
 from hgcrawler.read.pagetemplate import PageTemplate
 from hgcrawler.read.plausibility import RepeatedValues
+from hgcrawler.read.reasons import ARTICLE_PAGE_REASONS
 from hgcrawler.storage import (
     ArchiveStore,
     BatchResult,
@@ -270,6 +271,61 @@ class CrawlSession:
             await self.in_worker(save, self.site, template.to_doc())
         except StoreError as exc:
             logger.error("cannot save the page template: %s", exc)
+
+    # --- what the spider and the pipeline saw (the tally judged at the end) -----------
+
+    def count_known_visit(self) -> None:
+        """A known article's page was fetched (and answered as a page, not gone)."""
+        self.tally.known_visited += 1
+
+    def home_failed(self, why: str) -> None:
+        """The start page could not be fetched: ``why``, in words."""
+        self.tally.home_failure = why
+
+    def note_template_difference(self, name: str, url: str) -> None:
+        """``url``, read before the page template was learned, reads its ``name`` otherwise
+        with it."""
+        self.tally.template_differs[name] += 1
+        self.tally.example(f"template:{name}", url)
+
+    def count_article(self, record: Mapping[str, Any]) -> None:
+        """An article record reached the archive: which of its fields are missing or
+        doubted, and whether its values repeat on most pages."""
+        tally = self.tally
+        tally.article_pages += 1
+        tally.article_records += 1
+        url = str(record.get("url") or "")
+        present = {
+            "views": record.get("views") is not None,
+            "updated_on": bool(record.get("updated_on")),
+            "author": bool(record.get("author")),
+            "images": bool(record.get("images")),
+            "body": bool(record.get("body")),
+        }
+        for name, found in present.items():
+            if not found:
+                tally.missing[name] += 1
+                tally.example(name, url)
+        for name in record.get("doubtful") or ():
+            tally.doubtful[name] += 1
+            tally.example(f"doubtful:{name}", url)
+        tally.repeats.add(record, url)
+
+    def count_reject(self, reason: str, url: str) -> None:
+        """A page was rejected for ``reason``; an article page's reasons count it as one."""
+        tally = self.tally
+        tally.rejects[reason] += 1
+        tally.example(reason, url)
+        if reason in ARTICLE_PAGE_REASONS:
+            tally.article_pages += 1
+
+    def note_gone(self, article_id: Any, url: str) -> None:
+        """A known article is gone: an example URL of a mass removal
+        (:func:`hgcrawler.crawl.outcome.mass_removal`), unless an earlier mass removal had marked
+        it removed already (it is checked again)."""
+        plan = self.plan_loaded
+        if plan is None or str(article_id) not in plan.recheck:
+            self.tally.example("gone", url)
 
     @property
     def is_open(self) -> bool:

@@ -23,7 +23,7 @@ from scrapy import signals as scrapy_signals
 from hgcrawler import signals
 from hgcrawler.crawl.session import CrawlSession
 from hgcrawler.pipelines.validation import RejectItem
-from hgcrawler.read.reasons import ARTICLE_PAGE_REASONS, Reason
+from hgcrawler.read.reasons import Reason
 from hgcrawler.storage import BatchResult, SpillJournal, StoreError
 from hgcrawler.storage.journal import Segment
 from hgcrawler.storage.kinds import (
@@ -116,39 +116,14 @@ class ArchivePipeline:
         record.setdefault("fetched_at", _utc_now_iso())
         if record.get("views") is None:
             record["views_missing_reason"] = record.get("render_reason") or "not_extracted"
-        self._tally_article(record)
+        self.session.count_article(record)
         return ArticleRecord.from_dict(record)
-
-    def _tally_article(self, record: dict[str, Any]) -> None:
-        tally = self.session.tally
-        tally.article_pages += 1
-        tally.article_records += 1
-        url = str(record.get("url") or "")
-        present = {
-            "views": record.get("views") is not None,
-            "updated_on": bool(record.get("updated_on")),
-            "author": bool(record.get("author")),
-            "images": bool(record.get("images")),
-            "body": bool(record.get("body")),
-        }
-        for name, found in present.items():
-            if not found:
-                tally.missing[name] += 1
-                tally.example(name, url)
-        for name in record.get("doubtful") or ():
-            tally.doubtful[name] += 1
-            tally.example(f"doubtful:{name}", url)
-        tally.repeats.add(record, url)
 
     def page_seen(self, record: dict[str, Any]) -> None:
         self.add_record(PageRecord.from_dict(self._of_site(record)))
 
     def article_gone(self, record: dict[str, Any]) -> None:
-        # example URLs of a mass removal (hgcrawler.crawl.outcome.mass_removal): of live
-        # articles, not of those an earlier mass removal marked removed (checked again)
-        plan = self.session.plan_loaded
-        if plan is None or str(record.get("article_id")) not in plan.recheck:
-            self.session.tally.example("gone", str(record.get("url") or ""))
+        self.session.note_gone(record.get("article_id"), str(record.get("url") or ""))
         self.add_record(GoneRecord.from_dict(self._of_site(record)))
 
     def page_rejected(self, record: dict[str, Any]) -> None:
@@ -194,11 +169,7 @@ class ArchivePipeline:
         if isinstance(record, RejectRecord):
             reason = record.reason
             self.stats.inc_value(f"hgcrawler/rejected/{reason}")
-            tally = self.session.tally
-            tally.rejects[reason] += 1
-            tally.example(reason, record.url)
-            if reason in ARTICLE_PAGE_REASONS:
-                tally.article_pages += 1
+            self.session.count_reject(reason, record.url)
         journal = self.journal
         if journal is not None and self.journal_error is None:
             try:

@@ -16,7 +16,12 @@ from typing import TYPE_CHECKING
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
 
-from hgcrawler.config import ArchiveConfig, ConfigError, HgcrawlerConfig
+from hgcrawler.config import (
+    ConfigError,
+    apply_spider_arguments,
+    crawl_config,
+    crawl_lock_path,
+)
 from hgcrawler.crawl.lock import LockBusy, SingleInstanceLock
 from hgcrawler.crawl.runner import EXIT_CONFIG, EXIT_LOCKED, exit_code_for, format_summary
 from hgcrawler.crawl.session import CrawlSession
@@ -33,9 +38,10 @@ class Command(ScrapyCrawlCommand):
         assert self.settings is not None
         # Another crawl of the site holds the lock: refused before Scrapy starts and
         # logs anything (the crawl session takes the lock for real when the spider opens).
+        # The lock is the data directory's and the site's, which spider arguments do not
+        # set: read from the settings alone, before the crawl's configuration exists.
         try:
-            lock_path = ArchiveConfig.from_settings(self.settings).lock_path
-            with SingleInstanceLock(lock_path):
+            with SingleInstanceLock(crawl_lock_path(self.settings)):
                 pass
         except LockBusy as exc:
             print(f"scrapy crawl: {exc}", file=sys.stderr)
@@ -49,8 +55,10 @@ class Command(ScrapyCrawlCommand):
         assert self.crawler_process is not None and self.settings is not None
         try:
             crawler = self.crawler_process.create_crawler(args[0])
-            # the spider's arguments (-a start_url=..., -a mode=...) are settings too
-            HgcrawlerConfig.from_settings(crawler.settings)
+            # the spider's arguments (-a start_url=..., -a mode=...) are settings too; the
+            # configuration checked here is the crawl's (crawl_config: built once)
+            apply_spider_arguments(crawler.settings, opts.spargs)
+            crawl_config(crawler)
         except ConfigError as exc:
             self._refuse(str(exc), EXIT_CONFIG)
             return
