@@ -535,3 +535,62 @@ def test_every_rule_applies_to_some_module(rule: Rule) -> None:
 def test_the_check_finds_forbidden_imports(relative: str, source: str, expected: list[str]) -> None:
     found = [problem.split(" (", 1)[0] for problem in violations(relative, source)]
     assert found == expected
+
+
+def import_circles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The groups of modules that import each other, directly or through others
+    (strongly connected components of ``graph``, module -> the modules it imports),
+    each sorted; modules in no circle are left out."""
+    order: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    circles: list[list[str]] = []
+
+    def visit(module: str) -> None:
+        order[module] = low[module] = len(order)
+        stack.append(module)
+        on_stack.add(module)
+        for other in sorted(graph.get(module, ())):
+            if other not in order:
+                visit(other)
+                low[module] = min(low[module], low[other])
+            elif other in on_stack:
+                low[module] = min(low[module], order[other])
+        if low[module] == order[module]:
+            group = []
+            while True:
+                member = stack.pop()
+                on_stack.discard(member)
+                group.append(member)
+                if member == module:
+                    break
+            if len(group) > 1:
+                circles.append(sorted(group))
+
+    for module in sorted(graph):
+        if module not in order:
+            visit(module)
+    return sorted(circles)
+
+
+def test_no_modules_import_each_other() -> None:
+    """Every import counts (inside functions and under ``TYPE_CHECKING`` too): two
+    modules that need each other are one concern, or share a third module below both."""
+    modules = our_modules()
+    graph: dict[str, set[str]] = {}
+    for module, relative in modules.items():
+        source = (ROOT / relative).read_text(encoding="utf-8")
+        found = imports_of(source, module, relative.endswith("__init__.py"))
+        owners = {_own_module(imp.name, modules) for imp in found}
+        graph[module] = {owner for owner in owners if owner is not None and owner != module}
+    circles = import_circles(graph)
+    assert not circles, "modules that import each other:\n" + "\n".join(
+        " <-> ".join(group) for group in circles
+    )
+
+
+def test_the_circle_check_finds_circles_through_other_modules() -> None:
+    graph = {"a": {"b"}, "b": {"c"}, "c": {"a", "d"}, "d": set(), "e": {"d"}}
+    assert import_circles(graph) == [["a", "b", "c"]]
+    assert import_circles({"a": {"b"}, "b": set()}) == []
