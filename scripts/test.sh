@@ -3,16 +3,24 @@
 # portal on loopback, real headless Chromium). See docs/development.md.
 #   bash scripts/test.sh            set up, then everything, the suite on parallel workers (CI)
 #   bash scripts/test.sh --quick    no set-up; ruff, mypy and the quick tier (under a minute)
-# Further arguments go to pytest, e.g. `bash scripts/test.sh -k warc`.
+#   bash scripts/test.sh --no-setup everything but the set-up (a machine whose install
+#                                   must stay as it is, e.g. shared by several checkouts)
+# Further arguments go to pytest, e.g. `bash scripts/test.sh -k warc`;
+# `--save-durations` rewrites tests/durations.json (the order a fresh clone runs in).
 # HGCRAWLER_TEST_WORKERS sets the number of pytest-xdist workers (default 4).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 quick=0
+setup=1
 if [ "${1:-}" = "--quick" ]; then
     quick=1
+    setup=0
+    shift
+elif [ "${1:-}" = "--no-setup" ]; then
+    setup=0
     shift
 fi
-[ "$quick" = 1 ] || bash scripts/setup.sh --test
+[ "$setup" = 0 ] || bash scripts/setup.sh --test
 PYTHON="${PYTHON:-python3}"
 "$PYTHON" -m ruff check .
 "$PYTHON" -m ruff format --check .

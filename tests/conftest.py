@@ -4,6 +4,7 @@ process (never mongomock), started once per session on a port the OS chooses."""
 from __future__ import annotations
 
 import inspect
+import json
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -82,8 +83,9 @@ def archive_db_name(mongo_server: MongoServer) -> Iterator[str]:
 #   groups nothing: its tests spread over the workers.
 #
 # It also orders the work longest first (the last run's durations, kept in pytest's
-# cache; without them an estimate from the marks and fixtures), so no long test
-# starts last, and marks ``quick`` the tests that need no database
+# cache; on a fresh clone, the durations of a whole run kept in the repository,
+# ``tests/durations.json``; for a test neither knows, an estimate from the marks and
+# fixtures), so no long test starts last, and marks ``quick`` the tests that need no database
 # server, no browser, no process of their own and no module-built fixture: the
 # ``scripts/test.sh --quick`` tier.
 
@@ -190,13 +192,35 @@ def _plan_item(item: pytest.Item) -> tuple[str | None, float, bool]:
 
 #: Where the last runs' durations are kept (pytest's cache, ``.pytest_cache``).
 _DURATIONS_KEY = "hgcrawler/durations"
+#: The durations of one whole run on four workers, kept in the repository so that a
+#: fresh clone (CI) orders the work as well as a second run does; rewritten by
+#: ``pytest -n 4 --dist loadgroup --save-durations`` (``scripts/test.sh --save-durations``).
+DURATIONS_FILE = Path(__file__).with_name("durations.json")
 _measured: dict[str, float] = {}
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--save-durations",
+        action="store_true",
+        help=f"write this run's test durations into tests/{DURATIONS_FILE.name}",
+    )
+
+
+def shipped_durations() -> dict[str, float]:
+    """tests/durations.json: test id -> seconds (setup + call + teardown)."""
+    try:
+        data = json.loads(DURATIONS_FILE.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return {str(k): float(v) for k, v in data.items()} if isinstance(data, dict) else {}
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     cache = getattr(config, "cache", None)
-    known: dict[str, float] = cache.get(_DURATIONS_KEY, {}) if cache is not None else {}
+    known: dict[str, float] = shipped_durations()
+    known.update(cache.get(_DURATIONS_KEY, {}) if cache is not None else {})
     units: dict[str, list[pytest.Item]] = {}
     cost: dict[str, float] = {}
     for item in items:
@@ -227,8 +251,14 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
     """Keep the durations for the next run's order (in the controller, not in workers)."""
+    if hasattr(session.config, "workerinput") or not _measured:
+        return
+    if session.config.getoption("--save-durations"):
+        kept = {**shipped_durations(), **_measured}  # a partial run updates its tests only
+        rounded = {nodeid: round(seconds, 1) for nodeid, seconds in sorted(kept.items())}
+        DURATIONS_FILE.write_text(json.dumps(rounded, indent=0) + "\n", encoding="utf-8")
     cache = getattr(session.config, "cache", None)
-    if cache is None or hasattr(session.config, "workerinput") or not _measured:
+    if cache is None:
         return
     known = cache.get(_DURATIONS_KEY, {})
     known.update({nodeid: round(seconds, 2) for nodeid, seconds in _measured.items()})

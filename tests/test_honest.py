@@ -219,10 +219,12 @@ def test_a_portal_that_stops_answering_fails(mongo_server: Any, db: Any, tmp_pat
 
         stopper = threading.Thread(target=stop_after_some_pages, daemon=True)
         stopper.start()
+        # the requests queued when it stops each wait DOWNLOAD_TIMEOUT: eight at a time
+        # (DOWNLOAD_DELAY still spaces them out), the same failures in a quarter of the wait
         try:
             done = hgcrawler_crawl(
                 server.base_url, mongo_server.uri, db.name, tmp_path, "full",
-                "-s", "DOWNLOAD_DELAY=0.1", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=2",
+                "-s", "DOWNLOAD_DELAY=0.1", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=8",
                 "-s", "DOWNLOAD_TIMEOUT=1", "-s", "RETRY_TIMES=0",
             )  # fmt: skip
         finally:

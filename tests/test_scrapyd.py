@@ -289,7 +289,8 @@ def test_the_archive_password_never_reaches_a_node(world: dict[str, Any]) -> Non
     with_password = f"mongodb://hgarchive:{secret}@{host}"
     db = world["db"]
     before = {c["_id"] for c in db.crawls.find({})}
-    done = schedule(world, "--no-wait", uri=with_password)
+    # the profiles' delays are test_one_job_per_site_...'s to check, not kept here
+    done = schedule(world, "--no-wait", "-s", "DOWNLOAD_DELAY=0", uri=with_password)
     assert done.returncode == 0, done.stdout + done.stderr
     assert secret not in done.stdout + done.stderr
     wait_idle(world)
