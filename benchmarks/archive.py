@@ -780,7 +780,7 @@ class Builder:
             rev = article.revision
             views = -1 if visit.views is None else visit.views
         self.schedule_due(article)
-        article.rows.append(len(built.obs_at))
+        row = len(built.obs_at)
         built.obs_article.append(article.index)
         built.obs_at.append(visit.at)
         built.obs_crawl.append(crawl.index)
@@ -788,6 +788,9 @@ class Builder:
         built.obs_views.append(views)
         built.obs_rev.append(rev)
         built.obs_offset.append(visit.offset)
+        # last: the month-writing thread reads an article's rows while this one adds
+        # them, so a row is listed only once every column holds it
+        article.rows.append(row)
         built.obs_length.append(visit.length)
         built.obs_position.append(visit.position)
 
