@@ -149,7 +149,7 @@ def test_a_crawl_end_to_end(tmp_path: Path, mongo_uri: str, archive_db_name: str
     assert count(archive, crawl_id) == 5
     assert archive.pages.count_documents({"kind": "listing"}) == 1
     # the two article pages that did not parse, known as such to the next crawl's plan
-    rejected = {doc["_id"] for doc in archive.pages.find({"kind": "rejected"})}
+    rejected = {doc["url"] for doc in archive.pages.find({"kind": "rejected"})}
     assert rejected == {
         "https://haugiang.dcs.vn/x.html",
         "https://haugiang.dcs.vn/tin/bai-viet-99.html",

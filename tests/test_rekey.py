@@ -311,3 +311,66 @@ def test_one_page_under_two_spellings_is_joined_with_all_it_held(
         for name in names:
             client.drop_database(name)
         client.close()
+
+
+def test_an_older_releases_pages_become_one_document_per_page(mongo_server: MongoServer) -> None:
+    """``pages`` documents keyed by the whole URL (releases up to schema 4, which made a
+    new one for every listing once a portal moved) are rekeyed by the next crawl's plan:
+    one document per page of each site, the first and last sightings of all spellings,
+    the kind and URL of the latest, and known to the plan at that URL."""
+    client: MongoClient[dict[str, Any]] = MongoClient(mongo_server.uri, tz_aware=True)
+    name = "test_rekey_pages"
+    client.drop_database(name)
+    db = client[name]
+
+    def day(n: int) -> dt.datetime:
+        return dt.datetime(2026, 1, n, tzinfo=dt.UTC)
+
+    def page(url: str, kind: str, first: int, last: int, **more: Any) -> dict[str, Any]:
+        return {"_id": url, "kind": kind, "first_seen_at": day(first),
+                "last_seen_at": day(last), "last_crawl_id": f"c{last}", **more}  # fmt: skip
+
+    try:
+        db.pages.insert_many([
+            page(f"http://{H}/", "listing", 1, 10, site="haugiang"),
+            page(f"https://{H}/", "listing", 5, 20, site="haugiang", last_status=200),
+            page(f"https://www.{H}/tin/x.html", "rejected", 3, 4, site="haugiang"),
+            # a page written before documents had a site: the archive's one site
+            page(f"http://{H}/chuyen-muc/?page=2&cat=1", "listing", 2, 2),
+            # another site's page at the same location stays that site's
+            page("https://hcm.dcs.vn/", "listing", 1, 1, site="tphcm"),
+        ])  # fmt: skip
+        # the page's document of the new form, written since: one more of its spellings
+        newer = page(f"https://{H}/tin/x.html", "listing", 6, 7, site="haugiang")
+        db.pages.insert_one({**newer, "_id": "haugiang:/tin/x.html", "url": newer["_id"]})
+        store = MongoArchiveStore(mongo_server.uri, name, write_retries=1)
+        try:
+            plan = store.load_plan("full", day(25))
+            again = store.load_plan("full", day(25))
+        finally:
+            store.close()
+        docs = {str(doc.pop("_id")): doc for doc in db.pages.find({})}
+        assert set(docs) == {
+            "haugiang:/", "haugiang:/tin/x.html", "haugiang:/chuyen-muc/?cat=1&page=2",
+            "tphcm:/",
+        }  # fmt: skip
+        home = docs["haugiang:/"]
+        assert (home["first_seen_at"], home["last_seen_at"]) == (day(1), day(20))
+        assert (home["url"], home["last_status"], home["last_crawl_id"]) == (
+            f"https://{H}/", 200, "c20",
+        )  # fmt: skip
+        article = docs["haugiang:/tin/x.html"]
+        assert (article["kind"], article["first_seen_at"], article["last_seen_at"]) == (
+            "listing", day(3), day(7),
+        )  # fmt: skip
+        assert docs["haugiang:/chuyen-muc/?cat=1&page=2"]["site"] == "haugiang"
+        assert docs["tphcm:/"]["url"] == "https://hcm.dcs.vn/"
+        expected = {
+            f"https://{H}/": "listing",
+            f"https://{H}/tin/x.html": "listing",
+            f"http://{H}/chuyen-muc/?cat=1&page=2": "listing",
+        }
+        assert plan.known_pages == again.known_pages == expected
+    finally:
+        client.drop_database(name)
+        client.close()

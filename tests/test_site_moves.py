@@ -202,6 +202,22 @@ def test_every_page_was_fetched_once_at_the_new_address(moved: Moved) -> None:
     assert {site_location(m["to_url"]) for m in moves} <= moved.moved_to
 
 
+def test_each_listing_page_keeps_one_document_at_its_new_address(moved: Moved) -> None:
+    """The crawl plan's known pages are one document per page of the site, not one
+    per address it had: the home page seen by both crawls is one, first seen by the
+    first, last at the new address."""
+    first, second = moved.db.crawls.find().sort("started_at", 1)
+    docs = list(moved.db.pages.find({}))
+    assert docs and all(str(d["_id"]).startswith("haugiang:/") for d in docs)
+    assert len({site_location(d["url"]) for d in docs}) == len(docs)
+    home = moved.db.pages.find_one({"_id": "haugiang:/"})
+    assert home is not None and home["url"] == f"http://localhost:{moved.front_port}/"
+    assert first["started_at"] <= home["first_seen_at"] <= first["finished_at"]
+    assert home["last_crawl_id"] == second["_id"]
+    seen_first = {d["_id"] for d in docs if d["first_seen_at"] <= first["finished_at"]}
+    assert {d["_id"] for d in docs if d["last_crawl_id"] == second["_id"]} & seen_first
+
+
 def test_history_finds_an_article_by_short_id_full_id_or_any_address(moved: Moved) -> None:
     from hgcrawler.read.urls import short_id
     from hgcrawler.storage import ArchiveReader

@@ -20,7 +20,7 @@ def test_a_reject_of_an_article_page_is_a_known_page_too() -> None:
     assert outcomes.rejects[0]._filter == {"_id": f"c1:{URL}"}  # the canonical URL
     assert (first["reason"], first["status"], first["fetched_at"]) == ("not_parsable", 200, AT)
     assert second["status"] is None  # a reject says no status when it has none
-    assert [op._filter for op in outcomes.pages] == [{"_id": URL}]
+    assert [op._filter for op in outcomes.pages] == [{"_id": "haugiang:/tin/a-1.html"}]
     assert outcomes.pages[0]._doc["$set"]["kind"] == REJECTED_PAGE
 
 
@@ -61,5 +61,28 @@ def test_a_page() -> None:
     outcomes = PageOutcomes("haugiang", "c1")
     outcomes.page(PageRecord(url="https://haugiang.dcs.vn/", page_kind="listing", status=200), AT)
     (op,) = outcomes.pages
-    assert op._doc["$set"] == {"kind": "listing", "last_status": 200, "last_crawl_id": "c1"}
+    assert op._doc["$set"] == {
+        "kind": "listing", "last_status": 200, "url": "https://haugiang.dcs.vn/",
+        "last_crawl_id": "c1",
+    }  # fmt: skip
     assert op._doc["$setOnInsert"] == {"first_seen_at": AT, "site": "haugiang"} and op._upsert
+
+
+def test_a_page_at_any_address_of_its_site_is_one_document() -> None:
+    """http or https, any host, any spelling: one id, the site's and the location's;
+    ``url`` says where it was fetched this time."""
+    outcomes = PageOutcomes("haugiang", "c1")
+    for url in (
+        "http://haugiang.dcs.vn/chuyen-muc/?page=2&cat=1",
+        "https://www.haugiang.dcs.vn:443/chuyen-muc/?cat=1&page=2#top",
+        "http://127.0.0.1:8000/chuyen-muc/?cat=1&page=2",
+    ):
+        outcomes.page(PageRecord(url=url, page_kind="listing", status=200), AT)
+    assert {op._filter["_id"] for op in outcomes.pages} == {"haugiang:/chuyen-muc/?cat=1&page=2"}
+    assert [op._doc["$set"]["url"] for op in outcomes.pages][1:] == [
+        "https://www.haugiang.dcs.vn/chuyen-muc/?cat=1&page=2",
+        "http://127.0.0.1:8000/chuyen-muc/?cat=1&page=2",
+    ]
+    other = PageOutcomes("tphcm", "c2")
+    other.page(PageRecord(url="http://127.0.0.1:8000/chuyen-muc/", page_kind="listing"), AT)
+    assert other.pages[0]._filter == {"_id": "tphcm:/chuyen-muc/"}  # each site its own

@@ -54,7 +54,7 @@ from hgcrawler.storage.mongo import schema_version
 from hgcrawler.storage.observations import BucketOps, entry_warc
 from hgcrawler.storage.postings import BLOCK, Postings
 from hgcrawler.storage.records import as_date, identity, search_text, text_identity
-from hgcrawler.storage.rekey import Rate, delete, put, rekey_sites
+from hgcrawler.storage.rekey import Rate, delete, put, rekey_pages, rekey_sites
 from hgcrawler.storage.schema import (
     ARTICLES,
     CRAWLS,
@@ -141,6 +141,9 @@ def migrate(
         for joined in rekeyed.joined_sites:
             rebuild(db, joined, progress=progress)
         done.append(rekeyed.summary())
+    pages = rekey_pages(db, site)
+    if pages:
+        done.append(f"{pages} pages documents keyed by their site and location")
     _mark(db)
     db[META].update_one({"_id": "migration"}, {"$set": {"finished_at": dt.datetime.now(UTC)}})
     return f"database {db.name!r} upgraded to schema {SCHEMA_VERSION}: " + "; ".join(done)

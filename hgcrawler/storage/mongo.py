@@ -42,6 +42,7 @@ from hgcrawler.storage.records import (
     content_hash,
     search_text,
 )
+from hgcrawler.storage.rekey import rekey_pages
 from hgcrawler.storage.schema import (
     ARTICLES,
     CRAWLS,
@@ -528,8 +529,11 @@ class MongoArchiveStore:
                 candidates.append((last, article_id, doc["url"]))
         candidates.sort()
         plan.due = [(article_id, url) for _, article_id, url in candidates]
-        for page in self._db[PAGES].find({"site": self.site}, {"kind": 1}):
-            plan.known_pages[str(page["_id"])] = str(page.get("kind") or "other")
+        rekey_pages(self._db, self.site)  # an older release's pages documents, once
+        for page in self._db[PAGES].find({"site": self.site}, {"kind": 1, "url": 1}):
+            url = str(page.get("url") or "")
+            if url:
+                plan.known_pages[url] = str(page.get("kind") or "other")
         return plan
 
     def _mass_removal_windows(self, now: dt.datetime) -> list[tuple[dt.datetime, dt.datetime]]:

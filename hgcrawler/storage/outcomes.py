@@ -8,7 +8,10 @@ the page's canonical URL, so a batch written twice records it once.
 
 A **pages** document is a page that is not an article (a listing, the home page),
 or an article page that did not parse (``REJECTED_PAGE``): the crawl plan's known
-pages (:meth:`hgcrawler.storage.mongo.MongoArchiveStore.load_plan`).
+pages (:meth:`hgcrawler.storage.mongo.MongoArchiveStore.load_plan`).  Its id is the
+site and the page's location within it (:func:`page_id`), like an article's URL key,
+so a portal that moves (another host, ``https``) keeps one document per page; ``url``
+is where the page was last fetched.
 """
 
 from __future__ import annotations
@@ -23,12 +26,21 @@ from pymongo import UpdateOne
 
 from hgcrawler.plan import REJECTED_PAGE
 from hgcrawler.read.reasons import ARTICLE_PAGE_REASONS
-from hgcrawler.read.urls import canonical_url
+from hgcrawler.read.urls import canonical_url, site_location
 from hgcrawler.storage.kinds import ArchiveRecord, ArticleRecord, PageRecord, RejectRecord
 
-__all__ = ["PageOutcomes"]
+__all__ = ["PageOutcomes", "page_id"]
 
 logger = logging.getLogger(__name__)
+
+
+def page_id(site: str, url: str) -> str:
+    """The ``pages`` id of ``url``: its site and its location there, at any address.
+
+    >>> page_id("haugiang", "HTTP://www.haugiang.dcs.vn:80/tin-tuc/?b=2&a=1#top")
+    'haugiang:/tin-tuc/?a=1&b=2'
+    """
+    return f"{site}:{site_location(url)}"
 
 
 def _fingerprint(record: ArchiveRecord) -> str:
@@ -113,11 +125,16 @@ class PageOutcomes:
         """The ``pages`` document of ``url``: seen by this crawl at ``at`` as ``kind``."""
         self.pages.append(
             UpdateOne(
-                {"_id": canonical_url(url)},
+                {"_id": page_id(self.site, url)},
                 {
                     "$setOnInsert": {"first_seen_at": at, "site": self.site},
                     "$max": {"last_seen_at": at},
-                    "$set": {"kind": kind, **fields, "last_crawl_id": self.crawl_id},
+                    "$set": {
+                        "kind": kind,
+                        **fields,
+                        "url": canonical_url(url),
+                        "last_crawl_id": self.crawl_id,
+                    },
                 },
                 upsert=True,
             )

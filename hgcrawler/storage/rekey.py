@@ -25,6 +25,12 @@ looked new.  This step, run by ``hgcrawler db migrate``:
 5. where articles were joined, rebuilds the site's series and postings.
 
 A URL key at a host the site never had is left as it is (and counted in the report).
+
+The ``pages`` documents (the crawl plan's known listings and rejected pages) were keyed
+by their whole canonical URL until after schema 4; :func:`rekey_pages` gives them the
+id of :func:`hgcrawler.storage.outcomes.page_id`.  It needs no schema step: no other
+document names a page, so every crawl's plan runs it first (a no-op once done), and
+``db migrate`` runs it too.
 """
 
 from __future__ import annotations
@@ -41,12 +47,29 @@ from pymongo import DeleteOne, ReplaceOne, UpdateOne
 from pymongo.database import Database
 from pymongo.errors import BulkWriteError
 
-from hgcrawler.read.urls import SiteAddresses, host_of, site_location
+from hgcrawler.read.urls import SiteAddresses, canonical_url, host_of, site_location
 from hgcrawler.storage.merge import absorb_article
 from hgcrawler.storage.observations import DUPLICATE_KEY
-from hgcrawler.storage.schema import ARTICLES, CRAWLS, MOVES, OBSERVATIONS, REJECTS, REVISIONS
+from hgcrawler.storage.outcomes import page_id
+from hgcrawler.storage.schema import (
+    ARTICLES,
+    CRAWLS,
+    MOVES,
+    OBSERVATIONS,
+    PAGES,
+    REJECTS,
+    REVISIONS,
+)
 
-__all__ = ["Rate", "RekeyReport", "delete", "new_article_id", "put", "rekey_sites"]
+__all__ = [
+    "Rate",
+    "RekeyReport",
+    "delete",
+    "new_article_id",
+    "put",
+    "rekey_pages",
+    "rekey_sites",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -54,6 +77,9 @@ Db = Database[dict[str, Any]]
 Progress = Callable[[str], None]
 BATCH = 500
 _KEPT_APART = re.compile(r"#\d+$")
+_URL_ID = re.compile(r"^https?://")
+#: the ``_id`` range that holds every ``pages`` id of the old form (a whole URL)
+_URL_IDS = {"$gte": "http:", "$lt": "https;"}
 #: the fields of a reject that name an article
 _REJECT_FIELDS = ("article_id", "kept_as", "other_article")
 
@@ -367,3 +393,57 @@ def _rekey_rejects(db: Db, addresses: Mapping[str, SiteAddresses], say: Progress
             db[REJECTS].bulk_write(writes, ordered=False)
         rate.add(len(batch))
     rate.add(0, final=True)
+
+
+def rekey_pages(db: Db, default_site: str) -> int:
+    """Give every ``pages`` document keyed by its whole URL (releases up to schema 4)
+    the id :func:`~hgcrawler.storage.outcomes.page_id` of its site and location;
+    returns how many old documents there were.
+
+    The spellings of one page (``http`` and ``https``, each host of the site) become
+    one document: first seen at the earliest, last seen at the latest, with the kind,
+    status, crawl and URL of its latest sighting; a document of the new form already
+    there is one of the spellings.  The new document is written before the old ones
+    are deleted, so a run killed half way is finished by the next; once done, a run
+    reads one empty range of the ``_id`` index.  ``default_site``: the site of a
+    document written before pages had one."""
+    found = 0
+    while True:
+        old = [
+            doc
+            for doc in db[PAGES].find({"_id": _URL_IDS}).sort("_id", 1).limit(BATCH)
+            if _URL_ID.match(str(doc["_id"]))
+        ]
+        if not old:
+            return found
+        found += len(old)
+        groups: dict[str, list[dict[str, Any]]] = {}
+        for doc in old:
+            site = str(doc.get("site") or default_site)
+            doc.setdefault("url", canonical_url(str(doc["_id"])))
+            groups.setdefault(page_id(site, str(doc["_id"])), []).append({**doc, "site": site})
+        for doc in db[PAGES].find({"_id": {"$in": list(groups)}}):
+            groups[str(doc["_id"])].append(doc)
+        put(db, PAGES, [_joined_page(new_id, docs) for new_id, docs in groups.items()])
+        delete(db, PAGES, [doc["_id"] for doc in old])
+
+
+def _joined_page(new_id: str, docs: list[dict[str, Any]]) -> dict[str, Any]:
+    """One ``pages`` document of the spellings ``docs`` of one page."""
+    never = dt.datetime.min.replace(tzinfo=dt.UTC)
+
+    def seen(doc: dict[str, Any], field: str) -> dt.datetime:
+        value = doc.get(field)
+        if not isinstance(value, dt.datetime):
+            return never
+        return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+    latest = max(docs, key=lambda doc: seen(doc, "last_seen_at"))
+    joined = {key: value for key, value in latest.items() if key != "_id"}
+    firsts = [seen(doc, "first_seen_at") for doc in docs if doc.get("first_seen_at")]
+    lasts = [seen(doc, "last_seen_at") for doc in docs if doc.get("last_seen_at")]
+    if firsts:
+        joined["first_seen_at"] = min(firsts)
+    if lasts:
+        joined["last_seen_at"] = max(lasts)
+    return {"_id": new_id, **joined}
