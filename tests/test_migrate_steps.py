@@ -198,7 +198,8 @@ def migrated(client: Any) -> Any:
     report = migration.migrate(db, progress=lines.append)
     assert report == (
         f"database {db.name!r} upgraded to schema 4: 4 articles and 10 observations moved "
-        "to site 'haugiang'; 1 URL keys made site-relative (schema 4)"
+        "to site 'haugiang'; 1 URL keys made site-relative (schema 4); "
+        "pages keyed by site and location: 1"
     )
     assert lines[0] == f"database {db.name!r}: schema 1 → 4 (site 'haugiang')"
     return db
@@ -250,6 +251,9 @@ def test_the_documents_take_the_shape_of_the_schema(migrated: Any) -> None:
     }
     for collection in ("crawls", "rejects", "pages", "moves"):
         assert {doc.get("site") for doc in db[collection].find()} == {"haugiang"}, collection
+    # the listing is keyed by its site and location, and keeps where it was
+    [page] = db.pages.find()
+    assert (page["_id"], page["url"], page["kind"]) == ("haugiang:/", f"{H}/", "listing")
     layout = db.rejects.find_one({"reason": "layout_changed"})
     assert layout["article_id"] == aid(A)
     assert db.moves.find_one()["article_id"] == aid(B)
@@ -367,7 +371,8 @@ def test_db_migrate_command(client: Any, mongo_server: Any, tmp_path: Any) -> No
     assert lines[0] == f"hgcrawler db migrate: database {db.name!r}: schema 1 → 4 (site 'haugiang')"
     assert lines[-1] == (
         f"database {db.name!r} upgraded to schema 4: 4 articles and 10 observations moved "
-        "to site 'haugiang'; 1 URL keys made site-relative (schema 4)"
+        "to site 'haugiang'; 1 URL keys made site-relative (schema 4); "
+        "pages keyed by site and location: 1"
     )
     top = subprocess.run(
         [sys.executable, "-m", "hgcrawler.cli", "query", "top", "--json",

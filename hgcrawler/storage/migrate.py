@@ -143,7 +143,7 @@ def migrate(
         done.append(rekeyed.summary())
     pages = rekey_pages(db, site)
     if pages:
-        done.append(f"{pages} pages documents keyed by their site and location")
+        done.append(f"pages keyed by site and location: {pages}")
     _mark(db)
     db[META].update_one({"_id": "migration"}, {"$set": {"finished_at": dt.datetime.now(UTC)}})
     return f"database {db.name!r} upgraded to schema {SCHEMA_VERSION}: " + "; ".join(done)
