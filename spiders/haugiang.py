@@ -171,19 +171,31 @@ class HaugiangSpider(scrapy.Spider):
         for _, url in self.plan.due:  # asked for below: the start page's links need not
             if self.on_site(url):
                 self.requested.add(canonical_url(url))
+        # The first request probes the site: the start page, or in revisit mode (known
+        # articles only) the first due article of the site.  The other known pages are
+        # asked for once it answered: a site that does not answer ends the crawl at
+        # once, not after every known page has failed in turn.
+        probe: scrapy.Request | None = None
+        first: tuple[str, str] | None = None
         if self.mode != "revisit":
-            self.home_answer = asyncio.get_running_loop().create_future()
-            yield scrapy.Request(
+            probe = scrapy.Request(
                 self.start_url,
                 callback=self.parse,
                 errback=self.on_error,
                 meta={"hg_home": True},
                 priority=10,
             )
-            if self.plan.due:
-                # the known pages are asked for only once the start address answers:
-                # a site that does not answer ends the crawl at once, not after
-                # every known page has failed in turn
+        else:
+            first = next(((a, url) for a, url in self.plan.due if self.on_site(url)), None)
+            if first is not None:
+                probe = self.article_request(first[1], first[0])
+                probe.meta["hg_probe"] = True
+                stats.inc_value("hgcrawler/requests/revisit")
+        if probe is not None:
+            self.home_answer = asyncio.get_running_loop().create_future()
+            yield probe
+            rest = len(self.plan.due) - (self.mode == "revisit")
+            if rest > 0:
                 timeout = 4 * float(self.crawler.settings.getfloat("DOWNLOAD_TIMEOUT", 180))
                 try:
                     problem = await asyncio.wait_for(asyncio.shield(self.home_answer), timeout)
@@ -191,17 +203,21 @@ class HaugiangSpider(scrapy.Spider):
                     problem = None
                 if problem is not None:
                     logger.error(
-                        "the start address %s does not answer (%s): not revisiting the %d "
-                        "known pages",
-                        self.start_url,
+                        "%s does not answer (%s): not revisiting the %d known pages",
+                        "the start address " + self.start_url
+                        if self.mode != "revisit"
+                        else "the site (first known page " + probe.url + ")",
                         problem,
-                        len(self.plan.due),
+                        rest,
                     )
-                    stats.set_value("hgcrawler/requests/revisit_skipped", len(self.plan.due))
+                    stats.set_value("hgcrawler/requests/revisit_skipped", rest)
                     return
         for article_id, url in self.plan.due:
             if not self.on_site(url):  # another site's article in a shared archive
                 stats.inc_value("hgcrawler/requests/revisit_other_site")
+                continue
+            if first is not None and (article_id, url) == first:
+                first = None  # asked for first, as the probe
                 continue
             stats.inc_value("hgcrawler/requests/revisit")
             yield self.article_request(url, article_id)
@@ -246,7 +262,7 @@ class HaugiangSpider(scrapy.Spider):
             self.home_answer.set_result(problem)
 
     def parse(self, response: Response, **kwargs: Any) -> Iterator[Any]:
-        if response.meta.get("hg_home"):
+        if response.meta.get("hg_home") or response.meta.get("hg_probe"):
             self.home_answered(None)
         stats = self.crawler.stats
         if response.status in GONE_STATUSES:
@@ -570,7 +586,7 @@ class HaugiangSpider(scrapy.Spider):
         error = failure.value
         response = getattr(error, "response", None)
         unanswered = response is None and error is not None
-        if request.meta.get("hg_home"):
+        if request.meta.get("hg_home") or request.meta.get("hg_probe"):
             self.home_answered(
                 failure_in_words(error, request.url)
                 if error is not None and unanswered and not isinstance(error, IgnoreRequest)
@@ -589,7 +605,8 @@ class HaugiangSpider(scrapy.Spider):
             reason = found
             detail = f"{type(failure.value).__name__}: {failure.getErrorMessage()}"[:500]
         logger.warning("Failed %s: %s", request.url, detail)
-        if request.meta.get("hg_home") and self.session is not None:
+        probe = request.meta.get("hg_home") or request.meta.get("hg_probe")
+        if probe and self.session is not None:
             self.session.home_failed(
                 failure_in_words(error, request.url) if error is not None and unanswered else detail
             )

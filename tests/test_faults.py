@@ -199,7 +199,7 @@ def test_only_the_portal_is_crawled_robots_obeyed_no_script_run(fc: FaultCrawl) 
     assert "robotstxt/forbidden" in fc.log
     urls = [doc["url"] for doc in fc.db.articles.find({}, {"url": 1})]
     urls += [doc["url"] for doc in fc.db.rejects.find({}, {"url": 1})]
-    urls += [doc["_id"] for doc in fc.db.pages.find({}, {"_id": 1})]
+    urls += [doc["url"] for doc in fc.db.pages.find({}, {"url": 1})]
     assert urls and all(url.startswith(fc.base + "/") for url in urls)
 
 

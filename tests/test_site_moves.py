@@ -239,9 +239,12 @@ def test_history_finds_an_article_by_short_id_full_id_or_any_address(moved: Move
         reader.find_article(f"https://elsewhere.example.org{location}")
 
 
+@pytest.mark.parametrize("mode", ["full", "revisit"])
 def test_a_start_address_that_does_not_answer_ends_the_crawl_at_once(
-    moved: Moved, tmp_path: Path
+    moved: Moved, tmp_path: Path, mode: str
 ) -> None:
+    """In revisit mode (known articles only, no start page) the first due article
+    is the probe."""
     import socket
     import time
 
@@ -257,8 +260,9 @@ def test_a_start_address_that_does_not_answer_ends_the_crawl_at_once(
     # retries (by default 1, 2, 4, 8 s each: 30 s of waiting; test_faults checks the
     # backoff); the known pages are never asked for (the counts below)
     done = _crawl(
-        sites, moved.uri, moved.db.name, tmp_path / "data", "-s", "HGCRAWLER_RETRY_BACKOFF=0.05"
-    )
+        sites, moved.uri, moved.db.name, tmp_path / "data", "-s", "HGCRAWLER_RETRY_BACKOFF=0.05",
+        "--mode", mode, *(["--all"] if mode == "revisit" else []),
+    )  # fmt: skip
     took = time.monotonic() - started
     assert done.returncode == 1, done.stdout[-2000:]
     assert took < 30, took  # not once per known page
@@ -267,6 +271,8 @@ def test_a_start_address_that_does_not_answer_ends_the_crawl_at_once(
     assert "<class" not in done.stdout
     crawl = moved.db.crawls.find_one(sort=[("started_at", -1)])
     assert crawl is not None and crawl["start_url"] == f"http://127.0.0.1:{port}/"
+    assert crawl["mode"] == mode and crawl["status"] == "failed"
     assert crawl["counts"].get("revisited", 0) == 0
+    assert any(f"127.0.0.1:{port} refused the connection" in p for p in crawl["problems"])
     # the one request: the start page (and robots.txt), not the known pages
     assert moved.db.rejects.count_documents({"crawl_id": crawl["_id"]}) <= 2

@@ -105,12 +105,12 @@ def test_archive_holds_the_same_articles(crawl_output: dict[str, Any]) -> None:
 
 def test_stays_on_site_and_obeys_robots(crawl_output: dict[str, Any]) -> None:
     db, base_url = crawl_output["db"], crawl_output["base_url"]
-    seen = [p["_id"] for p in db.pages.find()] + [a["url"] for a in db.articles.find()]
+    seen = [p["url"] for p in db.pages.find()] + [a["url"] for a in db.articles.find()]
     seen += [r["url"] for r in db.rejects.find()]
     assert seen and all(url.startswith(base_url.rstrip("/")) for url in seen)
     assert not [url for url in seen if "/quan-tri/" in url]
     assert "robotstxt/forbidden" in crawl_output["log"]
-    listings = {p["_id"] for p in db.pages.find({"kind": "listing"})}
+    listings = {p["url"] for p in db.pages.find({"kind": "listing"})}
     paged = {url for url in seen if "trang=" in url}
     assert paged and paged <= listings  # every paginated listing page is known as one
 

@@ -181,9 +181,12 @@ def _failures(inputs: Inputs) -> list[str]:
     if robots:
         problems.append(robots)
     if inputs.home_failure:
-        problems.append(
-            f"the start page {inputs.start_url} could not be fetched: {inputs.home_failure}"
+        first = (
+            f"the start page {inputs.start_url}"
+            if inputs.mode != "revisit"
+            else "the first known page asked for"
         )
+        problems.append(f"{first} could not be fetched: {inputs.home_failure}")
     failed = {
         reason: count
         for reason, count in inputs.rejects.items()
