@@ -315,9 +315,10 @@ def test_one_page_under_two_spellings_is_joined_with_all_it_held(
 
 def test_an_older_releases_pages_become_one_document_per_page(mongo_server: MongoServer) -> None:
     """``pages`` documents keyed by the whole URL (releases up to schema 4, which made a
-    new one for every listing once a portal moved) are rekeyed by the next crawl's plan:
-    one document per page of each site, the first and last sightings of all spellings,
-    the kind and URL of the latest, and known to the plan at that URL."""
+    new one for every listing once a portal moved) are rekeyed by the next crawl's plan
+    (its site's) and by ``db migrate`` (all): one document per page of each site, the
+    first and last sightings of all spellings, the kind and URL of the latest, and
+    known to the plan at that URL."""
     client: MongoClient[dict[str, Any]] = MongoClient(mongo_server.uri, tz_aware=True)
     name = "test_rekey_pages"
     client.drop_database(name)
@@ -349,6 +350,12 @@ def test_an_older_releases_pages_become_one_document_per_page(mongo_server: Mong
             again = store.load_plan("full", day(25))
         finally:
             store.close()
+        # the plan reads, and rekeys, its own site's documents; `db migrate` every one
+        assert {str(doc["_id"]) for doc in db.pages.find({"_id": {"$regex": "^http"}})} == {
+            f"http://{H}/chuyen-muc/?page=2&cat=1", "https://hcm.dcs.vn/",
+        }  # fmt: skip
+        assert rekey_module.rekey_pages(db, "haugiang") == 2
+        assert rekey_module.rekey_pages(db, "haugiang") == 0
         docs = {str(doc.pop("_id")): doc for doc in db.pages.find({})}
         assert set(docs) == {
             "haugiang:/", "haugiang:/tin/x.html", "haugiang:/chuyen-muc/?cat=1&page=2",
@@ -365,11 +372,7 @@ def test_an_older_releases_pages_become_one_document_per_page(mongo_server: Mong
         )  # fmt: skip
         assert docs["haugiang:/chuyen-muc/?cat=1&page=2"]["site"] == "haugiang"
         assert docs["tphcm:/"]["url"] == "https://hcm.dcs.vn/"
-        expected = {
-            f"https://{H}/": "listing",
-            f"https://{H}/tin/x.html": "listing",
-            f"http://{H}/chuyen-muc/?cat=1&page=2": "listing",
-        }
+        expected = {f"https://{H}/": "listing", f"https://{H}/tin/x.html": "listing"}
         assert plan.known_pages == again.known_pages == expected
     finally:
         client.drop_database(name)

@@ -378,7 +378,8 @@ def test_replaying_a_batch_writes_nothing_twice(store: MongoArchiveStore) -> Non
     assert len(reject["excerpt"]) == 2048
     page = store.db.pages.find_one({"kind": "listing"})
     assert page is not None
-    assert page["_id"] == "https://haugiang.dcs.vn/chuyen-muc/tin-tuc?page=2"
+    assert page["_id"] == "haugiang:/chuyen-muc/tin-tuc?page=2"
+    assert page["url"] == "https://haugiang.dcs.vn/chuyen-muc/tin-tuc?page=2"
     assert page["kind"] == "listing"
 
 

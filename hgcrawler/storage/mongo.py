@@ -42,7 +42,7 @@ from hgcrawler.storage.records import (
     content_hash,
     search_text,
 )
-from hgcrawler.storage.rekey import rekey_pages
+from hgcrawler.storage.rekey import old_page_ids, rekey_pages
 from hgcrawler.storage.schema import (
     ARTICLES,
     CRAWLS,
@@ -529,11 +529,14 @@ class MongoArchiveStore:
                 candidates.append((last, article_id, doc["url"]))
         candidates.sort()
         plan.due = [(article_id, url) for _, article_id, url in candidates]
-        rekey_pages(self._db, self.site)  # an older release's pages documents, once
-        for page in self._db[PAGES].find({"site": self.site}, {"kind": 1, "url": 1}):
-            url = str(page.get("url") or "")
-            if url:
-                plan.known_pages[url] = str(page.get("kind") or "other")
+        pages = list(self._db[PAGES].find({"site": self.site}, {"kind": 1, "url": 1}))
+        old = old_page_ids(page["_id"] for page in pages)
+        if old:  # an older release's documents, keyed by the whole URL: rekeyed once
+            logger.info("rekeying %d pages documents by site and location", len(old))
+            rekey_pages(self._db, self.site, old)
+            pages = list(self._db[PAGES].find({"site": self.site}, {"kind": 1, "url": 1}))
+        for page in pages:
+            plan.known_pages[str(page["url"])] = str(page.get("kind") or "other")
         return plan
 
     def _mass_removal_windows(self, now: dt.datetime) -> list[tuple[dt.datetime, dt.datetime]]:

@@ -29,8 +29,8 @@ A URL key at a host the site never had is left as it is (and counted in the repo
 The ``pages`` documents (the crawl plan's known listings and rejected pages) were keyed
 by their whole canonical URL until after schema 4; :func:`rekey_pages` gives them the
 id of :func:`hgcrawler.storage.outcomes.page_id`.  It needs no schema step: no other
-document names a page, so every crawl's plan runs it first (a no-op once done), and
-``db migrate`` runs it too.
+document names a page, so a crawl's plan, which reads the site's pages anyway, rekeys
+those it finds of the old form, and ``db migrate`` rekeys them all.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ import datetime as dt
 import logging
 import re
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -66,6 +66,7 @@ __all__ = [
     "RekeyReport",
     "delete",
     "new_article_id",
+    "old_page_ids",
     "put",
     "rekey_pages",
     "rekey_sites",
@@ -78,8 +79,6 @@ Progress = Callable[[str], None]
 BATCH = 500
 _KEPT_APART = re.compile(r"#\d+$")
 _URL_ID = re.compile(r"^https?://")
-#: the ``_id`` range that holds every ``pages`` id of the old form (a whole URL)
-_URL_IDS = {"$gte": "http:", "$lt": "https;"}
 #: the fields of a reject that name an article
 _REJECT_FIELDS = ("article_id", "kept_as", "other_article")
 
@@ -395,28 +394,26 @@ def _rekey_rejects(db: Db, addresses: Mapping[str, SiteAddresses], say: Progress
     rate.add(0, final=True)
 
 
-def rekey_pages(db: Db, default_site: str) -> int:
-    """Give every ``pages`` document keyed by its whole URL (releases up to schema 4)
-    the id :func:`~hgcrawler.storage.outcomes.page_id` of its site and location;
-    returns how many old documents there were.
+def old_page_ids(ids: Iterable[Any]) -> list[str]:
+    """Those of ``ids`` (of ``pages`` documents) of the old form: a whole URL."""
+    return [str(i) for i in ids if _URL_ID.match(str(i))]
+
+
+def rekey_pages(db: Db, default_site: str, ids: Sequence[str] | None = None) -> int:
+    """Give the ``pages`` documents ``ids`` (by default every one) keyed by their whole
+    URL (releases up to schema 4) the id :func:`~hgcrawler.storage.outcomes.page_id` of
+    their site and location; returns how many old documents there were.
 
     The spellings of one page (``http`` and ``https``, each host of the site) become
     one document: first seen at the earliest, last seen at the latest, with the kind,
     status, crawl and URL of its latest sighting; a document of the new form already
     there is one of the spellings.  The new document is written before the old ones
-    are deleted, so a run killed half way is finished by the next; once done, a run
-    reads one empty range of the ``_id`` index.  ``default_site``: the site of a
-    document written before pages had one."""
-    found = 0
-    while True:
-        old = [
-            doc
-            for doc in db[PAGES].find({"_id": _URL_IDS}).sort("_id", 1).limit(BATCH)
-            if _URL_ID.match(str(doc["_id"]))
-        ]
-        if not old:
-            return found
-        found += len(old)
+    are deleted, so a run killed half way is finished by the next.  ``default_site``:
+    the site of a document written before pages had one."""
+    if ids is None:
+        ids = old_page_ids(doc["_id"] for doc in db[PAGES].find({}, {"_id": 1}))
+    for start in range(0, len(ids), BATCH):
+        old = list(db[PAGES].find({"_id": {"$in": list(ids[start : start + BATCH])}}))
         groups: dict[str, list[dict[str, Any]]] = {}
         for doc in old:
             site = str(doc.get("site") or default_site)
@@ -426,6 +423,7 @@ def rekey_pages(db: Db, default_site: str) -> int:
             groups[str(doc["_id"])].append(doc)
         put(db, PAGES, [_joined_page(new_id, docs) for new_id, docs in groups.items()])
         delete(db, PAGES, [doc["_id"] for doc in old])
+    return len(ids)
 
 
 def _joined_page(new_id: str, docs: list[dict[str, Any]]) -> dict[str, Any]:
