@@ -107,6 +107,51 @@ def test_no_article_where_the_archive_knows_many_fails() -> None:
     assert judge(inputs(known_articles=3, stored=0, article_records=0)).status == "finished"
 
 
+def test_a_first_crawl_that_archives_nothing_fails_naming_what_was_rejected() -> None:
+    """A portal the profile does not read (every page taken for a listing, or every
+    article rejected) is no archive: not "finished" with nothing in it."""
+    nothing = dict(known_articles=0, known_visited=0, article_pages=0, article_records=0)
+    verdict = judge(inputs(pages=86, stored=0, **nothing))
+    assert verdict.status == "failed"
+    assert verdict.problems[0] == (
+        "no article was archived from the 86 pages fetched from https://tinh.dcs.vn/: does "
+        "the site profile read this portal? (`hgcrawler sites check` shows what it reads "
+        "on a page)"
+    )
+    rejected = judge(
+        inputs(pages=40, stored=0, **{**nothing, "article_pages": 36},
+               rejects={"bad_date": 36, "http_404": 2})
+    )  # fmt: skip
+    assert rejected.status == "failed"
+    assert (
+        "fetched from https://tinh.dcs.vn/ (article pages rejected: bad_date ×36)"
+        in (rejected.problems[0])
+    )
+    # and what the pages lacked, which names the cause
+    assert any("36 of 36 article pages lack the date" in p for p in rejected.problems[1:])
+    # an incremental crawl of an empty archive is a first crawl too; a revisit of it
+    # has nothing to ask for
+    assert judge(inputs(mode="incremental", pages=3, stored=0, **nothing)).status == "failed"
+    assert judge(inputs(mode="revisit", pages=1, stored=0, **nothing)).status == "finished"
+
+
+def test_a_known_archive_whose_pages_all_fail_names_the_reasons() -> None:
+    verdict = judge(inputs(stored=0, article_records=0, article_pages=36, rejects={"bad_date": 36}))
+    assert verdict.status == "failed"
+    assert verdict.problems[0].endswith(
+        "redesigned beyond recognition? (article pages rejected: bad_date ×36)"
+    )
+    assert any("36 of 36 article pages lack the date" in p for p in verdict.problems)
+
+
+def test_a_revisit_that_reaches_nothing_says_it_asked_for_known_pages() -> None:
+    verdict = judge(inputs(mode="revisit", due=40, pages=0, stored=0, home_failure="x refused"))
+    assert verdict.problems[0] == (
+        "no page could be fetched from the site of https://tinh.dcs.vn/ (known pages only) "
+        "(x refused)"
+    )
+
+
 def test_known_pages_that_stopped_parsing_degrade() -> None:
     verdict = judge(
         inputs(

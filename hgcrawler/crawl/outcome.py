@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hgcrawler.config import OutcomeConfig
+from hgcrawler.read.reasons import ARTICLE_PAGE_REASONS
 
 __all__ = ["FILL_FIELDS", "Inputs", "MassRemoval", "Verdict", "fill_rates", "judge", "mass_removal"]
 
@@ -171,9 +172,13 @@ def _failures(inputs: Inputs) -> list[str]:
         errors = ", ".join(f"{name} ×{n}" for name, n in sorted(inputs.download_errors.items()))
         if inputs.home_failure:  # why, in words, naming the host (spider.failure_in_words)
             errors = inputs.home_failure
-        problems.append(
-            f"no page could be fetched from {inputs.start_url}" + (f" ({errors})" if errors else "")
+        where = (
+            inputs.start_url
+            if inputs.mode != "revisit"
+            else f"the site of {inputs.start_url} (known pages only)"
         )
+        because = f" ({errors})" if errors else ""
+        problems.append(f"no page could be fetched from {where}{because}")
         return problems
     if inputs.pages == 0:
         return problems  # a revisit with nothing due: nothing to fetch
@@ -207,9 +212,27 @@ def _failures(inputs: Inputs) -> list[str]:
     if expected and inputs.stored == 0:
         problems.append(
             f"no article was found although the archive knows {inputs.known_articles}: "
-            "is the portal gone, empty, or redesigned beyond recognition?"
+            f"is the portal gone, empty, or redesigned beyond recognition?{_rejected(inputs)}"
+        )
+    elif inputs.mode != "revisit" and inputs.stored == 0 and inputs.known_articles == 0:
+        # a first crawl that archived nothing: the profile does not read this portal
+        problems.append(
+            f"no article was archived from the {inputs.pages} pages fetched from "
+            f"{inputs.start_url}{_rejected(inputs)}: does the site profile read this portal? "
+            "(`hgcrawler sites check` shows what it reads on a page)"
         )
     return problems
+
+
+def _rejected(inputs: Inputs) -> str:
+    """`` (rejected: bad_date ×36)``: the article pages turned away, by reason."""
+    reasons = {
+        reason: count for reason, count in inputs.rejects.items() if reason in ARTICLE_PAGE_REASONS
+    }
+    if not reasons:
+        return ""
+    ranked = sorted(reasons.items(), key=lambda item: (-item[1], item[0]))
+    return " (article pages rejected: " + ", ".join(f"{r} ×{n}" for r, n in ranked) + ")"
 
 
 def _degradations(inputs: Inputs, rates: dict[str, float]) -> list[str]:
@@ -390,8 +413,9 @@ def judge(inputs: Inputs) -> Verdict:
     failures = _failures(inputs)
     if inputs.close_reason not in ("finished", "shutdown"):
         failures.append(f"the crawl closed early: {inputs.close_reason}")
-    if failures:
-        return Verdict("failed", failures + removals + notes, extra)
+    if failures:  # with what the pages lacked, which often names the cause
+        degradations = _degradations(inputs, rates) if inputs.pages else []
+        return Verdict("failed", failures + degradations + removals + notes, extra)
     degradations = _degradations(inputs, rates) + removals
     if degradations:
         return Verdict("degraded", degradations + notes, extra)
