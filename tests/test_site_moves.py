@@ -118,6 +118,7 @@ class Moved:
         self.front_port = 0
         self.first_port = 0
         self.moved_to: set[str] = set()  # new URLs of articles the replica moved
+        self.revision: dict[str, tuple[int, int]] = {}  # the replica's, day 1 and day 3
 
 
 def _id(truth: Any) -> str:
@@ -140,6 +141,7 @@ def moved(mongo_server: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterat
             m.first_port = first.port
             _profile(sites, first.base_url, [])
             m.day1 = {_id(t) for t in stored(site)}
+            first_revisions = {_id(t): t.revision for t in stored(site)}
             m.runs.append(_crawl(sites, mongo_server.uri, name, data_dir))
             m.after_day1 = {d["_id"] for d in m.db.articles.find({}, {"_id": 1})}
         site.set_day(3)
@@ -148,6 +150,11 @@ def moved(mongo_server: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterat
             _profile(sites, f"http://localhost:{front.port}/", ["127.0.0.1"])
             m.day3 = {_id(t) for t in stored(site)}
             m.moved_to = {t.url for t in stored(site) if t.old_url}
+            m.revision = {
+                _id(t): (first_revisions[_id(t)], t.revision)
+                for t in stored(site)
+                if _id(t) in first_revisions
+            }
             m.runs.append(_crawl(sites, mongo_server.uri, name, data_dir))
             m.day3_hosts = Counter(host for host, _ in second.requests)
             m.day3_paths = Counter(path for _, path in second.requests)
@@ -186,6 +193,24 @@ def test_each_article_keeps_one_unbroken_series(moved: Moved) -> None:
         assert doc["url"] == seen[1]["url"]
         views = [o["views"] for o in seen if o["views"] is not None]
         assert views == sorted(views), article_id  # the counter goes on growing
+
+
+def test_the_move_is_no_edit(moved: Moved) -> None:
+    """Images (and everything else) at the new address are what the archive has: an
+    article the portal did not edit keeps one revision, its images their archived
+    address."""
+    unedited = [a for a, (first, third) in moved.revision.items() if first == third]
+    edited = [a for a, (first, third) in moved.revision.items() if first != third]
+    assert len(unedited) > 20 and edited
+    docs = {d["_id"]: d for d in moved.db.articles.find({"_id": {"$in": list(moved.revision)}})}
+    assert [a for a in unedited if docs[a]["revision_count"] != 1] == []
+    assert all(docs[a]["revision_count"] == 2 for a in edited)
+    with_images = [docs[a] for a in unedited if docs[a].get("images")]
+    assert with_images, "the replica's articles show images"
+    for doc in with_images:
+        assert all(f"127.0.0.1:{moved.first_port}/" in i["src"] for i in doc["images"]), doc
+    second = moved.db.crawls.find().sort("started_at", 1)[1]
+    assert second["counts"]["changed"] == len(edited)
 
 
 def test_every_page_was_fetched_once_at_the_new_address(moved: Moved) -> None:

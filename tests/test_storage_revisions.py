@@ -11,9 +11,10 @@ import pytest
 from pymongo import MongoClient
 from pymongo.database import Database
 
+from hgcrawler.read.urls import SiteAddresses
 from hgcrawler.storage.kinds import ArticleRecord, GoneRecord, record_from_dict
 from hgcrawler.storage.observations import article_entry, gone_entry
-from hgcrawler.storage.revisions import Revisions, regressed, revision_id
+from hgcrawler.storage.revisions import Revisions, images_as_archived, regressed, revision_id
 from hgcrawler.storage.schema import REVISIONS
 
 UTC = dt.UTC
@@ -93,3 +94,32 @@ def test_gone_entry() -> None:
     assert entry == {"at": AT, "crawl": "c1", "status": 404}
     other = gone_entry(record, at=AT, crawl_id="c1", status=404, current_url="https://h.vn/b")
     assert other["url"] == URL
+
+
+def test_an_image_at_another_address_of_the_site_is_the_archived_one() -> None:
+    place = SiteAddresses.of(["haugiang.dcs.vn", "127.0.0.1"]).place
+    old = "http://127.0.0.1:8000/Uploads/a.jpg"
+    doc = {"images": [{"src": old, "caption": "Ảnh 1"}, {"src": old + "?v=2", "caption": None}]}
+
+    def page(*images: tuple[str, str | None]) -> ArticleRecord:
+        return ArticleRecord(
+            url="https://haugiang.dcs.vn/tin/a.html", title="Tin",
+            images=tuple({"src": src, "caption": caption} for src, caption in images),
+        )  # fmt: skip
+
+    moved = page(("https://haugiang.dcs.vn/Uploads/a.jpg", "Ảnh 1"),
+                 ("https://haugiang.dcs.vn/Uploads/a.jpg?v=2", None))  # fmt: skip
+    kept = images_as_archived(moved, doc, place)
+    assert [i["src"] for i in kept.images] == [old, old + "?v=2"]
+    assert kept.title == "Tin" and kept.url == moved.url  # nothing else changes
+    # a new caption, another image, another site's image, another count: as the page says
+    for other in (
+        page(("https://haugiang.dcs.vn/Uploads/a.jpg", "Ảnh mới"), (old + "?v=2", None)),
+        page(("https://haugiang.dcs.vn/Uploads/b.jpg", "Ảnh 1"), (old + "?v=2", None)),
+        page(("https://cdn.example.org/Uploads/a.jpg", "Ảnh 1"), (old + "?v=2", None)),
+        page(("https://haugiang.dcs.vn/Uploads/a.jpg", "Ảnh 1")),
+    ):
+        first = images_as_archived(other, doc, place).images[0]["src"]
+        assert first == other.images[0]["src"], other
+    same = page((old, "Ảnh 1"), (old + "?v=2", None))
+    assert images_as_archived(same, doc, place) is same

@@ -45,6 +45,7 @@ LOOKUP_FIELDS = {
     "old_urls": 1,
     "key": 1,
     "content_hash": 1,
+    "images": 1,  # an image at another address of the site is the archived one
     "revision": 1,
     "revision_count": 1,
     "removed_at": 1,

@@ -10,12 +10,18 @@ each revision once.
 A known article whose page no longer shows a field it had (:func:`regressed`)
 makes no revision: the page's layout changed, and the archive keeps the
 article's last good state (the writer records a ``layout_changed`` reject).
+
+An image the page shows at another address of the site (the portal moved: another
+host or port, ``https``) is the image the archive has: it keeps the archived spelling
+(:func:`images_as_archived`), so a move is no edit.  The observation keeps the URL
+the page was fetched from, and the WARC the page as it was.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from pymongo import UpdateOne
@@ -24,7 +30,7 @@ from pymongo.database import Database
 from hgcrawler.storage.kinds import ArticleRecord
 from hgcrawler.storage.schema import REVISIONS
 
-__all__ = ["Revisions", "regressed", "revision_id"]
+__all__ = ["Revisions", "images_as_archived", "regressed", "revision_id"]
 
 
 def revision_id(article_id: str, digest: str) -> str:
@@ -34,6 +40,37 @@ def revision_id(article_id: str, digest: str) -> str:
     'haugiang:39993:ab12'
     """
     return f"{article_id}:{digest}"
+
+
+def images_as_archived(
+    record: ArticleRecord, doc: Mapping[str, Any], place: Callable[[str], str]
+) -> ArticleRecord:
+    """``record`` with the archived ``src`` of every image that is, in the same position
+    with the same caption, the archived image at another address of its site.
+
+    ``doc``: the article as archived (its ``images``); ``place``: where a URL is within
+    the site (:meth:`hgcrawler.read.urls.SiteAddresses.place`: its location at an
+    address of the site, its whole URL elsewhere, so another site's image never
+    passes for it)."""
+    archived = doc.get("images") or []
+    if not record.images or len(archived) != len(record.images):
+        return record
+    images: list[Mapping[str, Any]] = []
+    kept = False
+    for old, new in zip(archived, record.images, strict=True):
+        src, was = new.get("src"), old.get("src") if isinstance(old, Mapping) else None
+        if (
+            isinstance(src, str)
+            and isinstance(was, str)
+            and src != was
+            and new.get("caption") == old.get("caption")
+            and place(src) == place(was)
+        ):
+            images.append({**new, "src": was})
+            kept = True
+        else:
+            images.append(new)
+    return dataclasses.replace(record, images=tuple(images)) if kept else record
 
 
 def regressed(record: ArticleRecord, doc: Mapping[str, Any]) -> list[str]:

@@ -62,7 +62,7 @@ from hgcrawler.storage.records import (
     search_text,
     text_identity,
 )
-from hgcrawler.storage.revisions import Revisions, regressed, revision_id
+from hgcrawler.storage.revisions import Revisions, images_as_archived, regressed, revision_id
 from hgcrawler.storage.schema import ARTICLES, MOVES, PAGES, REJECTS, REVISIONS
 from hgcrawler.storage.series import EDITED, MOVED
 
@@ -138,6 +138,12 @@ class BatchWriter:
                     self._reject(record)
                 case PageRecord():
                     self._page(record)
+        decided = [  # the portal moved: its images at the new address are the archived ones
+            (images_as_archived(r, self.index[d.article_id], self.index.place), d)
+            if isinstance(r, ArticleRecord) and isinstance(d, Resolution) and not d.new
+            else (r, d)
+            for r, d in decided
+        ]
         ids = sorted(
             {d.article_id if isinstance(d, Resolution) else d for _, d in decided if d is not None}
         )
@@ -352,6 +358,7 @@ class BatchWriter:
         self.index[article_id].update(
             content_hash=digest, revision=1, revision_count=1, removed_at=None,
             first_seen_at=fetched_at, last_seen_at=fetched_at, n=n, views=views,
+            images=content["images"],
         )  # fmt: skip
         self.context.postings.index(n, content["title"], current["search_text"], {})
 
@@ -428,6 +435,7 @@ class BatchWriter:
         doc.update(url=url, content_hash=digest, removed_at=None, last_seen_at=fetched_at)
         doc.update(views=views if views is not None else previous_views)
         doc.update(title=content["title"], updated_on=content["updated_on"])
+        doc["images"] = content["images"]
         doc["text_identity"] = current["text_identity"]
         self.index.remember(article_id, doc)
         if resolution.absorb is not None:
