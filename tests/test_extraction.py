@@ -545,3 +545,41 @@ def test_labels_of_another_portal_read_no_article_page(
     for truth, body in pages["articles"].values():
         with pytest.raises(NotAnArticle, match=f"no {re.escape(foreign.describe())} line"):
             extract_article(body, truth.absolute_url(base_url), labels=foreign)
+
+
+# A WordPress-style portal written blind (by someone who had not read this code) whose
+# "Xem nhiều" (most read) box shows each entry's "N lượt xem" on every page: five meta
+# lines after the article's own.  They are other articles' (the article's text comes
+# first), while the category and tag listings, teasers only, stay listings.
+MOST_READ = Labels(views=("Lượt xem",), bare_date=True, date_formats=("dd/mm/yyyy",))
+
+
+def test_a_most_read_box_with_view_counts_leaves_the_article_an_article() -> None:
+    record = extract_article(
+        page("wordpress_most_read_article.html"),
+        "http://hoaan.example.vn/2021/03/26/nong-dan-vi-thuy-trung-mua-lua-dong-xuan/",
+        labels=MOST_READ,
+    )
+    assert record["title"] == "Nông dân Vị Thủy trúng mùa lúa Đông Xuân"
+    assert (record["updated_on"], record["views"]) == ("2021-03-26", 1037)  # its own
+    assert record["category"] == "Kinh tế - Xã hội"
+    assert record["lede"].startswith("Ngày 26/3/2021, tại Vị Thủy, đã diễn ra hoạt động")
+    assert [i["caption"] for i in record["images"]] == [
+        "Quang cảnh nông dân vị thủy trúng mùa lúa đông xuân (Vị Thủy)"
+    ]
+    paragraphs = record["body"].split("\n\n")
+    assert paragraphs[0].startswith("Lãnh đạo tỉnh đề nghị các ngành chức năng")
+    assert not [p for p in paragraphs if "lượt xem" in p.lower()]
+    # Still read wrong, and said: the share bar after the text ends the body (the
+    # site's page template, learned during a crawl, removes it), and the author, a
+    # bold link above it, is not found
+    assert paragraphs[6:] == ["Chia sẻ: Facebook | In bài"] and "body" in record["doubtful"]
+    assert record["author"] is None and "author" in record["problems"]
+
+
+@pytest.mark.parametrize(
+    "name", ["wordpress_most_read_listing.html", "wordpress_most_read_tag.html"]
+)
+def test_listings_with_the_same_box_stay_listings(name: str) -> None:
+    with pytest.raises(NotAnArticle, match="meta lines: a listing page"):
+        extract_article(page(name), "http://hoaan.example.vn/chuyen-muc/", labels=MOST_READ)

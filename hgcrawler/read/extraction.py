@@ -573,6 +573,25 @@ def _meta_indexes(blocks: list[Block], labels: _LabelMatcher, folded_page_title:
     ]
 
 
+#: An article's own text between its meta line and the next one, in characters outside
+#: links, and in paragraphs of at least ``ARTICLE_PARAGRAPH`` such characters: more
+#: than a listing's teasers ever are, so the later meta lines are other articles' (a
+#: "most read" box with view counts, related articles with dates), not a listing's.
+ARTICLE_TEXT = 600
+ARTICLE_PARAGRAPHS = 3
+ARTICLE_PARAGRAPH = 80
+
+
+def _text_between(blocks: list[Block], start: int, end: int) -> bool:
+    """Whether ``blocks[start:end]`` hold an article's text: paragraphs, not teasers."""
+    paragraphs = [
+        b.chars - b.link_chars
+        for b in blocks[start:end]
+        if b.kind == "text" and not b.heading and b.chars - b.link_chars >= ARTICLE_PARAGRAPH
+    ]
+    return len(paragraphs) >= ARTICLE_PARAGRAPHS and sum(paragraphs) >= ARTICLE_TEXT
+
+
 def _parse_meta(blocks: list[Block], start: int, labels: _LabelMatcher) -> tuple[str, int, int]:
     """The meta line's text, joined over the blocks it is split across, its first and
     its last index.  With bare dates, a date alone in the block before a views label
@@ -1075,7 +1094,7 @@ def extract_article(
         )
     meta_text, meta_index, meta_end = _parse_meta(blocks, meta_indexes[0], matcher)
     later = [i for i in meta_indexes if i > meta_end + 1]
-    if len(later) >= 2:
+    if len(later) >= 2 and not _text_between(blocks, meta_end + 1, later[0]):
         raise NotAnArticle(f"{len(later) + 1} meta lines: a listing page, not an article")
 
     updated_on = _date_from_meta(meta_text, matcher)
