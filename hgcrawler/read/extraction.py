@@ -428,9 +428,11 @@ def page_blocks(root: Any) -> list[Block]:
 
 
 def _is_tool(block: Block) -> bool:
+    """A print / e-mail / share bar: tool labels alone, or several, or one labelling the
+    rest (``Chia sẻ: Facebook | In bài``)."""
     folded = block.folded.strip(" []()|-:•·")
     return folded in TOOL_LABELS or all(
-        part.strip() in TOOL_LABELS for part in re.split(r"[|•·/\-]", folded) if part.strip()
+        part.strip() in TOOL_LABELS for part in re.split(r"[|•·/:\-]", folded) if part.strip()
     )
 
 
@@ -794,6 +796,17 @@ def _styled(block: Block) -> bool:
     )
 
 
+def _linked_name(block: Block) -> bool:
+    """A name, and nothing else, that is a link (to the author's page)."""
+    text = block.text
+    return (
+        block.link_density > 0.7
+        and len(text) <= MAX_AUTHOR_CHARS
+        and len(text.split()) <= MAX_AUTHOR_WORDS
+        and name_like(text)
+    )
+
+
 def _short_line(block: Block) -> bool:
     text = block.text
     return (
@@ -1004,6 +1017,8 @@ def _tail_credits(texts: list[Block], credits: _Credits, rules: BylineRules) -> 
             continue
         elif credits.author is None and _short_line(block) and name_like(block.text):
             credits.set_author(block.text, "name-line")
+        elif credits.author is None and _linked_name(block):
+            credits.set_author(block.text, "linked-name-line")
         elif credits.author is None and _is_last_line_author(block):
             credits.set_author(block.text, "last-line")
         else:
@@ -1108,6 +1123,7 @@ def extract_article(
     images: list[dict[str, str]] = []
     pending_image: Block | None = None
     texts: list[Block] = []
+    linked_names: list[Block] = []
     region, end_rule = _article_region(
         blocks, meta_end + 1, _end_headings(labels.end_headings), template, byline_rules
     )
@@ -1131,6 +1147,11 @@ def extract_article(
                 images[-1]["caption"] = block.text
                 continue
         if block.link_density > 0.7 and len(block.text) < 200:
+            if len(texts) >= 2 and name_like(block.text):
+                # a name linked to its author page: the byline when it ends the text
+                # (_tail_credits), else dropped below like any other link line
+                linked_names.append(block)
+                texts.append(block)
             continue  # a link list or a stray navigation line inside the content area
         if len(texts) >= 2:
             labelled = author_credit(block.text, byline_rules) is not None or (
@@ -1151,6 +1172,8 @@ def extract_article(
 
     _head_credits(texts, credits, byline_rules)
     _tail_credits(texts, credits, byline_rules)
+    if linked_names:
+        texts = [block for block in texts if not any(block is n for n in linked_names)]
     lede = texts[0].text if texts else ""
     paragraphs = [block.text for block in texts[1:]]
     rules: dict[str, str] = {"end": end_rule, **credits.rules}
