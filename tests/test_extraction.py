@@ -579,6 +579,23 @@ def test_a_most_read_box_with_view_counts_leaves_the_article_an_article() -> Non
     assert record["problems"] == [] and record["doubtful"] == []
 
 
+def test_the_same_box_before_the_article_is_not_its_meta_line() -> None:
+    """The sidebar moved before the article (a left column): its "N lượt xem" lines are
+    links, the article's own meta line is not; every value is still the article's."""
+    html = page("wordpress_most_read_article.html")
+    aside = html[html.index("<aside") : html.index("</aside>") + len("</aside>")]
+    html = html.replace(aside, "")
+    html = html.replace("<article", aside + "<article", 1)
+    record = extract_article(html, "http://hoaan.example.vn/2021/03/26/x/", labels=MOST_READ)
+    assert record["title"] == "Nông dân Vị Thủy trúng mùa lúa Đông Xuân"
+    assert (record["updated_on"], record["views"], record["author"]) == (
+        "2021-03-26", 1037, "Minh Thư",
+    )  # fmt: skip
+    assert record["body"].count("\n\n") == 5 and record["doubtful"] == []
+    # the category line sits where the box now is: not found, and said
+    assert record["category"] == "" and "category" in record["problems"]
+
+
 @pytest.mark.parametrize(
     "name", ["wordpress_most_read_listing.html", "wordpress_most_read_tag.html"]
 )

@@ -1107,7 +1107,10 @@ def extract_article(
         raise NotAnArticle(
             f"no {labels.describe()} line: not an article page", looks_like_article=looks
         )
-    meta_text, meta_index, meta_end = _parse_meta(blocks, meta_indexes[0], matcher)
+    # the article's own meta line: the first that is not mostly a link (a box of other
+    # articles before the article, "Xem nhiều" with their counts, is links)
+    first = next((i for i in meta_indexes if blocks[i].link_density <= 0.5), meta_indexes[0])
+    meta_text, meta_index, meta_end = _parse_meta(blocks, first, matcher)
     later = [i for i in meta_indexes if i > meta_end + 1]
     if len(later) >= 2 and not _text_between(blocks, meta_end + 1, later[0]):
         raise NotAnArticle(f"{len(later) + 1} meta lines: a listing page, not an article")
