@@ -797,13 +797,16 @@ def _styled(block: Block) -> bool:
 
 
 def _linked_name(block: Block) -> bool:
-    """A name, and nothing else, that is a link (to the author's page)."""
+    """A name of two words or more, and nothing else, that is a link (to the author's
+    page) set apart as bylines are (bold, italic, right-aligned…): a tag ("Phụng
+    Hiệp") or a pager ("Tiếp") after the text is a link too, but plain."""
     text = block.text
     return (
         block.link_density > 0.7
         and len(text) <= MAX_AUTHOR_CHARS
-        and len(text.split()) <= MAX_AUTHOR_WORDS
+        and 2 <= len(text.split()) <= MAX_AUTHOR_WORDS
         and name_like(text)
+        and _styled(block)
     )
 
 
