@@ -658,3 +658,18 @@ def test_links_after_the_text_of_blind_pages_are_no_author(
     record = extract_article(page(name), "https://example.dcs.vn/a.html", labels=labels)
     assert record["author"] is None and "author" in record["problems"], record["author"]
     assert wrong not in record["body"]
+
+
+def test_a_source_line_before_a_share_bar_is_the_source_not_lost() -> None:
+    """A page written blind: "Nguồn: Báo Cần Thơ" ends the text, a share bar of
+    social links follows. The source line was taken for a heading over links, and
+    the article ended before it: the source was in neither the source nor the body."""
+    record = extract_article(
+        page("blind_html5_source_last.html"),
+        "https://example.dcs.vn/a.html",
+        labels=Labels(date=("Ngày đăng",), views=()),
+    )
+    assert (record["source"], record["author"]) == ("Báo Cần Thơ", "Ngọc Hân")
+    paragraphs = record["body"].split("\n\n")
+    assert len(paragraphs) == 5 and paragraphs[-1].startswith("Mục tiêu đến năm 2025")
+    assert record["doubtful"] == []

@@ -929,7 +929,12 @@ def _article_region(
             ):
                 return region, "template"
             continue  # the site's chrome inside the article: a share bar, a font-size tool
-        if text_seen and _is_heading_like(block) and not _is_tool(block):
+        if (
+            text_seen
+            and _is_heading_like(block)
+            and not _is_tool(block)
+            and not _is_credit(block.text, credit_rules)  # "Nguồn: Báo X" is no heading
+        ):
             # a heading over a list of links (related news): one link at least, then
             # more links, another heading or nothing
             following = _next_texts(blocks, index, 2)
