@@ -673,3 +673,17 @@ def test_a_source_line_before_a_share_bar_is_the_source_not_lost() -> None:
     paragraphs = record["body"].split("\n\n")
     assert len(paragraphs) == 5 and paragraphs[-1].startswith("Mục tiêu đến năm 2025")
     assert record["doubtful"] == []
+
+
+def test_a_joomla_info_list_between_title_and_meta_line_is_neither() -> None:
+    """Joomla writes "Viết bởi …" and "Danh mục: …" between its h2 title and the meta
+    line, and ends its breadcrumb with the article's own title: the title is the one
+    the page's <title> repeats, the category the crumb before the page's own."""
+    record = extract_article(
+        page("blind_joomla.html"),
+        "https://example.dcs.vn/a.html",
+        labels=Labels(date=("Ngày đăng",), views=("Lượt xem",)),
+    )
+    assert record["title"] == "Bế mạc Hội thi Báo cáo viên giỏi tỉnh năm 2021"
+    assert record["category"] == "Tin tức - Sự kiện"
+    assert (record["updated_on"], record["views"]) == ("2021-03-18", 2345)

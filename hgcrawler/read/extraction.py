@@ -700,11 +700,11 @@ def _find_title(
         if IMAGE_FILE_NAME.match(block.text):
             continue
         candidates.append(i)
-        if len(candidates) >= 3:
-            break
     if not candidates:
         return None, ""
-    # Prefer a candidate that the page's <title>/og:title repeats, then a heading.
+    # Prefer a candidate that the page's <title>/og:title repeats (among all: an info
+    # list may stand between the title and the meta line, "Viết bởi …", "Danh mục: …"),
+    # then the nearest of the three nearest.
     for i in candidates:
         folded = blocks[i].folded
         # a short title ("Tin vắn") is a heading, or bold text the <title> starts with
@@ -725,20 +725,26 @@ def _find_title(
     return nearest, block.text
 
 
-def _category_from(block: Block) -> str:
+def _category_from(block: Block, title: str = "") -> str:
+    """The last crumb of ``block`` that is not the home page nor the article's title
+    (a breadcrumb that ends in the page it is on)."""
     parts = [p for p in BREADCRUMB_SEPARATORS.split(block.text) if p.strip()]
     parts = [p for p in parts if fold(p).strip() not in HOME_CRUMBS]
+    if title and parts and fold(clean_text(parts[-1])) == fold(title):
+        parts = parts[:-1]
     return clean_text(parts[-1]) if parts else ""
 
 
-def _find_category(blocks: list[Block], before: int) -> str:
+def _find_category(blocks: list[Block], before: int, title: str = "") -> str:
     for i in range(before - 1, max(-1, before - 4), -1):
         block = blocks[i]
         if block.kind != "text" or _is_tool(block):
             continue
+        if title and block.folded == fold(title):
+            continue  # the breadcrumb's last item, the page itself, in a block of its own
         if len(block.text) > 120:
             return ""
-        category = _category_from(block)
+        category = _category_from(block, title)
         if category and len(category) <= 80:
             return category
         return ""
@@ -1128,7 +1134,7 @@ def extract_article(
 
     link_texts = _LinkTexts(root)
     title_index, title = _find_title(blocks, meta_index, page_title, link_texts)
-    category = _find_category(blocks, title_index if title_index is not None else meta_index)
+    category = _find_category(blocks, title_index if title_index is not None else meta_index, title)
     byline_rules = _byline_rules(labels.author, labels.source)
     credits = _Credits()
     images: list[dict[str, str]] = []
