@@ -687,3 +687,15 @@ def test_a_joomla_info_list_between_title_and_meta_line_is_neither() -> None:
     assert record["title"] == "Bế mạc Hội thi Báo cáo viên giỏi tỉnh năm 2021"
     assert record["category"] == "Tin tức - Sự kiện"
     assert (record["updated_on"], record["views"]) == ("2021-03-18", 2345)
+
+
+def test_two_time_elements_side_by_side_are_two_dates() -> None:
+    """WordPress writes the published and the updated time as two <time> elements with
+    no space between ("02/03/202202/03/2022" as text): each is a value of its own."""
+    record = extract_article(
+        page("blind_wordpress_two_times.html"),
+        "https://example.dcs.vn/a.html",
+        labels=Labels(date=("Đăng ngày",), views=("Lượt xem",)),
+    )
+    assert record["title"] == "Nông dân Vị Thủy trúng mùa lúa Đông Xuân, giá bán cao hơn năm trước"
+    assert (record["updated_on"], record["views"]) == ("2022-03-02", 1234)

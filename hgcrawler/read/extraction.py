@@ -348,6 +348,8 @@ class _Flattener:
                             stack.pop()
                 elif not tag or tag in special:
                     self._end(el, tag)
+                elif tag == "time" and not self.skip_depth:
+                    add_text(" ")  # a <time> is a value of its own: WordPress writes two
                 tail = el.tail
                 if tail:
                     add_text(tail)
