@@ -699,3 +699,17 @@ def test_two_time_elements_side_by_side_are_two_dates() -> None:
     )
     assert record["title"] == "Nông dân Vị Thủy trúng mùa lúa Đông Xuân, giá bán cao hơn năm trước"
     assert (record["updated_on"], record["views"]) == ("2022-03-02", 1234)
+
+
+def test_the_icons_of_tool_links_are_no_images() -> None:
+    """A blind table-layout page ends with "<a href='/Guimail.aspx'><img src='mail.gif'>
+    Gửi cho bạn bè</a>": the icon of a tool link (or a javascript: one) is no image of
+    the article, whatever its file is named."""
+    record = extract_article(
+        page("blind_table_tool_icons.html"),
+        "https://example.dcs.vn/a.html",
+        labels=Labels(date=(), views=("Lượt xem",), bare_date=True),
+    )
+    assert record["title"].startswith("Thủ tướng chủ trì hội nghị trực tuyến")
+    assert (record["updated_on"], record["views"]) == ("2021-03-18", 456)
+    assert record["images"] == []

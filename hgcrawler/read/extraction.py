@@ -772,6 +772,14 @@ def _keep_image(block: Block) -> bool:
         value = el.get(attr) if el is not None else None
         if value and value.isdigit() and int(value) < 48:
             return False
+    # the icon of a tool link: <a href="/Guimail.aspx"><img src="mail.gif"> Gửi cho bạn
+    # bè</a>, <a href="javascript:window.print()"><img …></a>
+    link = next(el.iterancestors("a"), None) if el is not None else None
+    if link is not None:
+        href = (link.get("href") or "").strip().lower()
+        words = fold(clean_text(" ".join(link.itertext()))).strip(" []()|-:•·")
+        if href.startswith(("javascript:", "mailto:")) or words in TOOL_LABELS:
+            return False
     lowered = src.lower().rsplit("/", 1)[-1]
     return not any(word in lowered for word in ("icon", "print", "email", "logo", "spacer"))
 
