@@ -643,10 +643,10 @@ def test_a_name_linked_to_its_page_ends_the_text_as_its_author(
     ("name", "labels", "wrong"),
     [
         # Drupal's tags field after the text ("Từ khóa:" / "Phụng Hiệp" as a link)
-        ("blind_drupal.html", Labels(date=(), views=("Lượt đọc",), bare_date=True),
+        ("blind/p04_drupal.html", Labels(date=(), views=("Lượt đọc",), bare_date=True),
          "Phụng Hiệp"),
         # Joomla's pager after the text ("Tiếp", a link)
-        ("blind_joomla.html", Labels(date=("Ngày đăng",), views=("Lượt xem",)), "Tiếp"),
+        ("blind/p08_joomla.html", Labels(date=("Ngày đăng",), views=("Lượt xem",)), "Tiếp"),
     ],
 )  # fmt: skip
 def test_links_after_the_text_of_blind_pages_are_no_author(
@@ -680,7 +680,7 @@ def test_a_joomla_info_list_between_title_and_meta_line_is_neither() -> None:
     line, and ends its breadcrumb with the article's own title: the title is the one
     the page's <title> repeats, the category the crumb before the page's own."""
     record = extract_article(
-        page("blind_joomla.html"),
+        page("blind/p08_joomla.html"),
         "https://example.dcs.vn/a.html",
         labels=Labels(date=("Ngày đăng",), views=("Lượt xem",)),
     )
@@ -693,7 +693,7 @@ def test_two_time_elements_side_by_side_are_two_dates() -> None:
     """WordPress writes the published and the updated time as two <time> elements with
     no space between ("02/03/202202/03/2022" as text): each is a value of its own."""
     record = extract_article(
-        page("blind_wordpress_two_times.html"),
+        page("blind/p03_wordpress.html"),
         "https://example.dcs.vn/a.html",
         labels=Labels(date=("Đăng ngày",), views=("Lượt xem",)),
     )
@@ -706,7 +706,7 @@ def test_the_icons_of_tool_links_are_no_images() -> None:
     Gửi cho bạn bè</a>": the icon of a tool link (or a javascript: one) is no image of
     the article, whatever its file is named."""
     record = extract_article(
-        page("blind_table_tool_icons.html"),
+        page("blind/p09_br_cell.html"),
         "https://example.dcs.vn/a.html",
         labels=Labels(date=(), views=("Lượt xem",), bare_date=True),
     )
