@@ -661,13 +661,15 @@ def test_links_after_the_text_of_blind_pages_are_no_author(
 
 
 def test_a_source_line_before_a_share_bar_is_the_source_not_lost() -> None:
-    """A page written blind: "Nguồn: Báo Cần Thơ" ends the text, a share bar of
+    """A page written blind, with "Nguồn: Báo Cần Thơ" added to end its text; a share bar of
     social links follows. The source line was taken for a heading over links, and
     the article ended before it: the source was in neither the source nor the body."""
+    html = page("blind/p06_html5_h2_noviews.html")
+    last = "trừ hồ sơ công việc thuộc phạm vi bí mật nhà nước.</p>\n"
+    assert html.count(last) == 1
+    html = html.replace(last, last + " <p>Nguồn: Báo Cần Thơ</p>\n")
     record = extract_article(
-        page("blind_html5_source_last.html"),
-        "https://example.dcs.vn/a.html",
-        labels=Labels(date=("Ngày đăng",), views=()),
+        html, "https://example.dcs.vn/a.html", labels=Labels(date=("Ngày đăng",), views=())
     )
     assert (record["source"], record["author"]) == ("Báo Cần Thơ", "Ngọc Hân")
     paragraphs = record["body"].split("\n\n")
