@@ -99,7 +99,7 @@ def test_no_field_is_wrong_without_a_flag(name: str) -> None:
 
 
 def test_most_fields_of_the_blind_pages_are_right() -> None:
-    """How many fields are read right (70 of the 81 of the nine pages read, as of this
+    """How many fields are read right (71 of the 81 of the nine pages read, as of this
     writing), so a change that loses some shows here even when they go missing."""
     verdicts = [
         verdict
@@ -115,4 +115,4 @@ def test_most_fields_of_the_blind_pages_are_right() -> None:
         ).values()
     ]
     right = verdicts.count("right")
-    assert len(verdicts) == 81 and right >= 70, f"{right} of {len(verdicts)} right"
+    assert len(verdicts) == 81 and right >= 71, f"{right} of {len(verdicts)} right"

@@ -856,13 +856,22 @@ def _is_heading_like(block: Block) -> bool:
 
 def _is_link_line(block: Block) -> bool:
     """A link to another article: a title-long link alone (a tool bar "In | Gửi | Facebook"
-    is several short links)."""
+    is several short links; "[Trở về] [Đầu trang]" links to no page)."""
     return (
         block.kind == "text"
         and block.link_density > 0.7
         and len(block.text.split()) >= 4
         and _TOOL_SEPARATORS.search(block.text) is None
+        and not _links_to_no_page(block)
     )
+
+
+def _links_to_no_page(block: Block) -> bool:
+    """Every link of the block is a script or a place on this page (``javascript:
+    history.back()``, ``#top``): tools, not links to other articles."""
+    el = block.element
+    hrefs = [(a.get("href") or "").strip().lower() for a in el.iter("a")] if el is not None else []
+    return bool(hrefs) and all(h.startswith(("javascript:", "#")) or not h for h in hrefs)
 
 
 _TOOL_SEPARATORS = re.compile(r"\s[|·•]\s")
