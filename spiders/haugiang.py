@@ -182,7 +182,7 @@ class HaugiangSpider(scrapy.Spider):
                 self.start_url,
                 callback=self.parse,
                 errback=self.on_error,
-                meta={"hg_home": True},
+                meta={"hg_home": True, "hg_probe": True},
                 priority=10,
             )
         else:
@@ -194,7 +194,7 @@ class HaugiangSpider(scrapy.Spider):
         if probe is not None:
             self.home_answer = asyncio.get_running_loop().create_future()
             yield probe
-            rest = len(self.plan.due) - (self.mode == "revisit")
+            rest = len(self.plan.due) - (first is not None)
             if rest > 0:
                 timeout = 4 * float(self.crawler.settings.getfloat("DOWNLOAD_TIMEOUT", 180))
                 try:
@@ -262,7 +262,7 @@ class HaugiangSpider(scrapy.Spider):
             self.home_answer.set_result(problem)
 
     def parse(self, response: Response, **kwargs: Any) -> Iterator[Any]:
-        if response.meta.get("hg_home") or response.meta.get("hg_probe"):
+        if response.meta.get("hg_probe"):
             self.home_answered(None)
         stats = self.crawler.stats
         if response.status in GONE_STATUSES:
@@ -586,7 +586,7 @@ class HaugiangSpider(scrapy.Spider):
         error = failure.value
         response = getattr(error, "response", None)
         unanswered = response is None and error is not None
-        if request.meta.get("hg_home") or request.meta.get("hg_probe"):
+        if request.meta.get("hg_probe"):
             self.home_answered(
                 failure_in_words(error, request.url)
                 if error is not None and unanswered and not isinstance(error, IgnoreRequest)
@@ -605,8 +605,7 @@ class HaugiangSpider(scrapy.Spider):
             reason = found
             detail = f"{type(failure.value).__name__}: {failure.getErrorMessage()}"[:500]
         logger.warning("Failed %s: %s", request.url, detail)
-        probe = request.meta.get("hg_home") or request.meta.get("hg_probe")
-        if probe and self.session is not None:
+        if request.meta.get("hg_probe") and self.session is not None:
             self.session.home_failed(
                 failure_in_words(error, request.url) if error is not None and unanswered else detail
             )

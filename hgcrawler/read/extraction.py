@@ -429,10 +429,14 @@ def page_blocks(root: Any) -> list[Block]:
 # --------------------------------------------------------------------------- helpers
 
 
+#: What may stand around a tool's label: "[In bài]", "| Gửi email |", "Chia sẻ:".
+_TOOL_PUNCTUATION = " []()|-:•·"
+
+
 def _is_tool(block: Block) -> bool:
     """A print / e-mail / share bar: tool labels alone, or several, or one labelling the
     rest (``Chia sẻ: Facebook | In bài``)."""
-    folded = block.folded.strip(" []()|-:•·")
+    folded = block.folded.strip(_TOOL_PUNCTUATION)
     return folded in TOOL_LABELS or all(
         part.strip() in TOOL_LABELS for part in re.split(r"[|•·/:\-]", folded) if part.strip()
     )
@@ -777,7 +781,7 @@ def _keep_image(block: Block) -> bool:
     link = next(el.iterancestors("a"), None) if el is not None else None
     if link is not None:
         href = (link.get("href") or "").strip().lower()
-        words = fold(clean_text(" ".join(link.itertext()))).strip(" []()|-:•·")
+        words = fold(clean_text(" ".join(link.itertext()))).strip(_TOOL_PUNCTUATION)
         if href.startswith(("javascript:", "mailto:")) or words in TOOL_LABELS:
             return False
     lowered = src.lower().rsplit("/", 1)[-1]
@@ -1183,7 +1187,7 @@ def extract_article(
                 images[-1]["caption"] = block.text
                 continue
         if block.link_density > 0.7 and len(block.text) < 200:
-            if len(texts) >= 2 and name_like(block.text):
+            if len(texts) >= 2 and _linked_name(block):
                 # a name linked to its author page: the byline when it ends the text
                 # (_tail_credits), else dropped below like any other link line
                 linked_names.append(block)
@@ -1209,7 +1213,8 @@ def extract_article(
     _head_credits(texts, credits, byline_rules)
     _tail_credits(texts, credits, byline_rules)
     if linked_names:
-        texts = [block for block in texts if not any(block is n for n in linked_names)]
+        dropped = {id(block) for block in linked_names}
+        texts = [block for block in texts if id(block) not in dropped]
     lede = texts[0].text if texts else ""
     paragraphs = [block.text for block in texts[1:]]
     rules: dict[str, str] = {"end": end_rule, **credits.rules}
